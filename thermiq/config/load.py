@@ -1,0 +1,53 @@
+"""Load a site configuration from TOML into the frozen schema; errors name the key and the file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from thermiq.config.schema import ThermiqConfig
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file and the keys."""
+
+
+def _where(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def parse_config(data: dict, source: str = "<dict>") -> ThermiqConfig:
+    """Validate an already parsed TOML table.
+
+    Raises
+    ------
+    ConfigError
+        Listing every offending key as ``file: key.path: message``.
+    """
+    try:
+        return ThermiqConfig.model_validate(data)
+    except ValidationError as err:
+        lines = [f"{source}: {_where(e['loc'])}: {e['msg']}" for e in err.errors()]
+        raise ConfigError("invalid configuration\n  " + "\n  ".join(lines)) from None
+
+
+def load_config(path: str | Path) -> ThermiqConfig:
+    """Read and validate the TOML file at ``path``.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not valid TOML, or breaks the schema.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read configuration: {err.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,154 @@
+"""Site configuration schema: frozen pydantic models, unknown keys rejected, bounds at load.
+
+Every field carries its unit in its name; the description says what it is. The values for
+ASP1 live in ``thermiq/sites/asp1.toml``; nothing site-specific lives in code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteConfig(_Section):
+    name: str = Field(pattern=r"^[a-z0-9_]+$", description="site id used in MQTT topics")
+    latitude_deg: float = Field(ge=-90, le=90)
+    longitude_deg: float = Field(ge=-180, le=180)
+
+
+class ScanConfig(_Section):
+    period_s: float = Field(0.5, gt=0.005, le=10.0, description="scan period on the monotonic clock")
+    overrun_trip_count: int = Field(3, ge=1, le=100, description="consecutive overruns that trip (I12)")
+    overrun_trip_factor: float = Field(10.0, gt=1.0, description="one scan longer than factor x period trips")
+    good_scans_before_start: int = Field(10, ge=1, description="scans with good inputs before miners may start (I15)")
+
+
+class ProcessImageConfig(_Section):
+    procimg: str = Field("/dev/piControl0", description="process image: device or 4096-byte file")
+    configrsc: str = Field("/etc/revpi/config.rsc", description="piCtory configuration")
+    io_list: str = Field("Schaltschrank/io_list.csv", description="I/O list (relative to the repository)")
+    output_watchdog_ms: int = Field(2000, ge=0, le=60000, description="piControl output watchdog; 0 = off")
+
+
+class MinerConfig(_Section):
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    host: str = "127.0.0.1"
+    port: int = Field(50051, ge=1, le=65535)
+    username: str = "root"
+    password_env: str = Field("THERMIQ_MINER_PASSWORD", description="environment variable holding the password")
+    contactor_output: str = Field(description="I/O-list signal of the contactor coil")
+    contactor_feedback: str = Field(description="I/O-list signal of the contactor auxiliary contact")
+    outlet_temp_signal: str = Field(description="I/O-list signal of the cooling-water outlet temperature")
+    nominal_power_w: float = Field(3250.0, gt=0, le=10000)
+    power_min_w: float = Field(1700.0, gt=0, description="lowest power target the miner accepts")
+    power_max_w: float = Field(3600.0, gt=0, description="highest power target ThermIQ requests")
+    publishes_hashrate: bool = True
+
+    @model_validator(mode="after")
+    def _range(self):
+        if not self.power_min_w < self.power_max_w:
+            raise ValueError(f"power_min_w ({self.power_min_w}) must be below power_max_w ({self.power_max_w})")
+        return self
+
+
+class EnergyConfig(_Section):
+    priority_soc_pct: float = Field(90.0, ge=0, le=100, description="battery SoC above which PV surplus may go to miners")
+    soc_hysteresis_pct: float = Field(5.0, ge=0, le=50, description="miners stop below priority_soc_pct - this")
+    surplus_start_w: float = Field(2000.0, ge=0, description="surplus needed to start one miner at its minimum")
+    surplus_stop_w: float = Field(-300.0, description="surplus below which a running miner stops (negative = import)")
+    start_delay_s: float = Field(120.0, ge=0)
+    stop_delay_s: float = Field(120.0, ge=0)
+    min_on_s: float = Field(900.0, ge=0)
+    min_off_s: float = Field(600.0, ge=0)
+    power_deadband_w: float = Field(100.0, ge=0, description="target changes smaller than this are not sent")
+    power_ramp_w_per_s: float = Field(10.0, gt=0, description="rate limit of the power target")
+    grid_heating_allowed: bool = Field(False, description="allow miners on grid power when heat is needed")
+    grid_import_margin_w: float = Field(100.0, ge=0, description="surplus kept back to avoid grid import")
+
+
+class LimitsConfig(_Section):
+    """Software trip limits: 5-10 K below the hardware STBs."""
+
+    buffer_top_trip_c: float = Field(85.0, ge=40, le=105)
+    miner_loop_supply_trip_c: float = Field(65.0, ge=30, le=90)
+    miner_outlet_trip_c: float = Field(68.0, ge=30, le=90)
+    dhw_trip_c: float = Field(75.0, ge=40, le=95)
+    heating_flow_trip_c: float = Field(55.0, ge=25, le=90)
+    miner_delta_t_max_k: float = Field(15.0, gt=0, le=40)
+    clear_hysteresis_k: float = Field(5.0, ge=0.5, le=20, description="a trip's cause clears this far below its limit")
+    temp_valid_min_c: float = Field(-40.0)
+    temp_valid_max_c: float = Field(130.0)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.temp_valid_min_c < self.temp_valid_max_c:
+            raise ValueError("temp_valid_min_c must be below temp_valid_max_c")
+        return self
+
+
+class PumpConfig(_Section):
+    overrun_s: float = Field(300.0, ge=0, description="P3 keeps running this long after the last miner stops")
+    min_switch_interval_s: float = Field(60.0, ge=60.0, description="Wilo: >= 1 min between switchings")
+    max_switchings_per_hour: int = Field(20, ge=1, le=20, description="Wilo: <= 20 per hour")
+    max_switchings_per_day: int = Field(100, ge=1, le=100, description="Wilo: <= 100 per 24 h")
+
+
+class HeatingConfig(_Section):
+    room_setpoint_c: float = Field(21.0, ge=5, le=28)
+    design_outdoor_c: float = Field(-14.0, ge=-30, le=0, description="standard outdoor design temperature")
+    design_flow_c: float = Field(45.0, ge=25, le=70, description="flow temperature at the design outdoor temperature")
+    curve_exponent: float = Field(1.1, ge=1.0, le=1.5, description="radiator exponent n of the heating curve")
+    heating_limit_c: float = Field(16.0, ge=5, le=22, description="P5 off above this outdoor temperature")
+    heating_limit_hysteresis_k: float = Field(1.0, ge=0.1, le=5)
+
+
+class TankConfig(_Section):
+    setpoint_c: float = Field(ge=20, le=90)
+    hysteresis_k: float = Field(5.0, ge=0.5, le=20)
+    max_c: float = Field(ge=30, le=95, description="charging stops at this temperature")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.setpoint_c < self.max_c:
+            raise ValueError(f"setpoint_c ({self.setpoint_c}) must be below max_c ({self.max_c})")
+        return self
+
+
+class HeatPumpConfig(_Section):
+    min_dwell_s: float = Field(900.0, ge=0, description="minimum time in one SG-Ready state")
+    block_margin_k: float = Field(3.0, ge=0, description="block the heat pump while buffer top >= heating demand + this")
+
+
+class RouteConfig(_Section):
+    valve_travel_s: float = Field(90.0, gt=0, description="Belimo CQ actuator running time 75 s/90 deg plus margin")
+    min_dwell_s: float = Field(300.0, ge=0, description="minimum time between valve moves")
+
+
+class ThermiqConfig(_Section):
+    """The whole site configuration (one TOML file)."""
+
+    site: SiteConfig
+    scan: ScanConfig = ScanConfig()
+    process_image: ProcessImageConfig = ProcessImageConfig()
+    miners: tuple[MinerConfig, ...] = Field(min_length=1, max_length=8)
+    energy: EnergyConfig = EnergyConfig()
+    limits: LimitsConfig = LimitsConfig()
+    pumps: PumpConfig = PumpConfig()
+    heating: HeatingConfig = HeatingConfig()
+    dhw: TankConfig
+    buffer: TankConfig
+    heat_pump: HeatPumpConfig = HeatPumpConfig()
+    routing: RouteConfig = RouteConfig()
+    mode: Literal["auto", "manual"] = "auto"
+
+    @model_validator(mode="after")
+    def _unique_miners(self):
+        names = [m.name for m in self.miners]
+        if len(set(names)) != len(names):
+            raise ValueError(f"miner names must be unique, got {names}")
+        return self
