@@ -1,0 +1,88 @@
+"""The writable setpoints of a site: name, type, limits and local default, from the site config.
+
+The limits are the ones issue #5 fixes: tank setpoints 20 °C .. the tank's ``max_c``, room
+5..28 °C (the schema's bounds of ``heating.room_setpoint_c``), priority SoC 0..100 %, miner power
+limit 0 (= off) or ``power_min_w .. power_max_w`` of that miner. The default of each is the value
+in the site configuration; a remote value falls back to it when its lease ends.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+from thermiq.config.schema import ThermiqConfig
+
+Kind = Literal["float", "bool", "enum"]
+TANK_MIN_C = 20.0  # lowest tank setpoint accepted remotely (issue #5; schema TankConfig.setpoint_c ge=20)
+
+
+@dataclass(frozen=True, slots=True)
+class SetpointSpec:
+    """One writable setpoint.
+
+    name : str            topic name under ``setpoints/``
+    kind : "float" | "bool" | "enum"
+    default : float | bool | str   local value from the site config
+    unit : str | None     e.g. "°C", "W", "%"
+    lo, hi : float | None inclusive limits of a float setpoint
+    choices : tuple[str, ...]      allowed values of an enum setpoint
+    zero_allowed : bool   0 is accepted besides ``lo..hi`` (miner power limit: 0 = miner off)
+    description : str
+    """
+
+    name: str
+    kind: Kind
+    default: float | bool | str
+    unit: str | None = None
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] = ()
+    zero_allowed: bool = False
+    description: str = ""
+
+    def check(self, value: object) -> str | None:
+        """Return why ``value`` is not acceptable for this setpoint, or ``None`` if it is."""
+        if self.kind == "bool":
+            return None if isinstance(value, bool) else f"{self.name} needs true or false, got {value!r}"
+        if self.kind == "enum":
+            if isinstance(value, str) and value in self.choices:
+                return None
+            return f"{self.name} must be one of {list(self.choices)}, got {value!r}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{self.name} needs a number, got {value!r}"
+        if not math.isfinite(value):
+            return f"{self.name} must be finite, got {value!r}"
+        if self.zero_allowed and value == 0:
+            return None
+        if not (self.lo <= value <= self.hi):
+            extra = " or 0" if self.zero_allowed else ""
+            return f"{self.name} = {value} outside {self.lo}..{self.hi}{extra} {self.unit or ''}".rstrip()
+        return None
+
+    def normalise(self, value: object) -> float | bool | str:
+        """The value as stored (numbers as float)."""
+        return float(value) if self.kind == "float" else value  # type: ignore[arg-type]
+
+
+def setpoint_specs(cfg: ThermiqConfig) -> Mapping[str, SetpointSpec]:
+    """Build the writable setpoints of a site, keyed by name (order = documentation order)."""
+    specs = [
+        SetpointSpec("dhw_setpoint_c", "float", cfg.dhw.setpoint_c, "°C", TANK_MIN_C, cfg.dhw.max_c,
+                     description="hot-water tank target"),
+        SetpointSpec("buffer_setpoint_c", "float", cfg.buffer.setpoint_c, "°C", TANK_MIN_C, cfg.buffer.max_c,
+                     description="buffer tank target"),
+        SetpointSpec("room_setpoint_c", "float", cfg.heating.room_setpoint_c, "°C", 5.0, 28.0,
+                     description="reference room target (heating curve shift)"),
+        SetpointSpec("priority_soc_pct", "float", cfg.energy.priority_soc_pct, "%", 0.0, 100.0,
+                     description="battery SoC above which PV surplus may go to the miners"),
+        SetpointSpec("grid_heating_allowed", "bool", cfg.energy.grid_heating_allowed,
+                     description="miners may run on grid power when heat is needed"),
+        SetpointSpec("mode", "enum", cfg.mode, choices=("auto", "manual"), description="operating mode"),
+    ]
+    for m in cfg.miners:
+        specs.append(SetpointSpec(
+            f"miner_{m.name}_power_limit_w", "float", m.power_max_w, "W", m.power_min_w, m.power_max_w,
+            zero_allowed=True, description=f"upper power limit of miner {m.name}; 0 = miner off"))
+    return {s.name: s for s in specs}
