@@ -1,0 +1,112 @@
+"""Home Assistant MQTT device discovery payload for one site (pure).
+
+Device-based discovery (HA >= 2024.11, home-assistant.io ``integrations/mqtt`` "Device
+discovery payload"): one message on ``homeassistant/device/thermiq_<site>/config`` with
+``dev`` (device), ``o`` (origin) and ``cmps`` (components, each with ``p`` = platform and a
+``unique_id``). Availability comes from the retained ``thermiq/<site>/status`` topic. The
+message is sent (not retained, so no ghost entities) on connect and when HA publishes
+``online`` on ``homeassistant/status``.
+
+State payloads are plain JSON; ``null`` renders to ``None``, which HA shows as unknown. Commands
+use ``command_template`` to build the envelope with ``request_id`` and ``issued_at`` from
+``now()``. With ``writable=False`` (the default ACL: the ``homeassistant`` user is read-only)
+the setpoints appear as read-only sensors.
+"""
+
+from __future__ import annotations
+
+from thermiq.adapters.mqtt.registry import ROOT, Registry, Topic
+
+EXPIRE_AFTER_S = 300  # > 4 x the 60 s refresh: a silent controller turns its sensors unavailable
+_NOW = "{{ now().timestamp() }}"
+ENVELOPE = '{"request_id":"ha-' + _NOW + '","issued_at":' + _NOW + ',"value":%s}'
+_BIN_TPL = "{% if value_json is none %}None{% elif value_json %}ON{% else %}OFF{% endif %}"
+
+
+def _object_id(path: str) -> str:
+    return path.replace("state/", "", 1).replace("/", "_")
+
+
+def _name(path: str) -> str:
+    return _object_id(path).replace("_", " ")
+
+
+def _state_component(reg: Registry, t: Topic) -> dict | None:
+    ha = dict(t.ha or {})
+    comp = ha.pop("component", None)
+    if comp is None:
+        if t.path == "state/safety/trips":
+            return {"p": "sensor", "name": "active trips", "state_topic": reg.full(t.path),
+                    "value_template": "{{ value_json | length if value_json is not none else None }}",
+                    "expire_after": EXPIRE_AFTER_S}
+        return None
+    c = {"p": comp, "name": _name(t.path), "state_topic": reg.full(t.path), "expire_after": EXPIRE_AFTER_S}
+    if comp == "binary_sensor":
+        c["value_template"] = _BIN_TPL
+    else:
+        c["value_template"] = "{{ value_json }}"
+        if t.unit:
+            c["unit_of_measurement"] = t.unit
+    c.update(ha)
+    return c
+
+
+def _setpoint_component(reg: Registry, name: str, writable: bool) -> dict:
+    spec = reg.specs[name]
+    state = reg.full(f"setpoints/{name}")
+    base = {"name": name.replace("_", " "), "state_topic": state}
+    if not writable:
+        c = {"p": "sensor", **base, "value_template": "{{ value_json }}"}
+        if spec.unit:
+            c["unit_of_measurement"] = spec.unit
+        return c
+    cmd = {"command_topic": reg.full(f"setpoints/{name}/set"), "qos": 1, "retain": False}
+    if spec.kind == "bool":
+        return {"p": "switch", **base, **cmd, "payload_on": "true", "payload_off": "false",
+                "state_on": "true", "state_off": "false", "command_template": ENVELOPE % "{{ value }}"}
+    if spec.kind == "enum":
+        return {"p": "select", **base, **cmd, "options": list(spec.choices), "value_template": "{{ value_json }}",
+                "command_template": ENVELOPE % '"{{ value }}"'}
+    return {"p": "number", **base, **cmd, "min": 0.0 if spec.zero_allowed else spec.lo, "max": spec.hi,
+            "step": 1.0 if spec.unit == "W" else 0.5, "mode": "box", "unit_of_measurement": spec.unit,
+            "value_template": "{{ value_json }}", "command_template": ENVELOPE % "{{ value }}"}
+
+
+def discovery_payload(reg: Registry, writable: bool = False, sw_version: str = "0.1.0") -> dict:
+    """The device discovery message of ``reg``'s site.
+
+    Parameters
+    ----------
+    reg : Registry
+    writable : bool   expose setpoints as number/select/switch (True) or as sensors (False)
+    sw_version : str  controller software version shown in HA
+
+    Returns
+    -------
+    dict  JSON-able payload for ``homeassistant/device/thermiq_<site>/config``.
+    """
+    dev_id = f"{ROOT}_{reg.site}"
+    cmps: dict[str, dict] = {}
+    for t in reg.of_kind("state"):
+        c = _state_component(reg, t)
+        if c is not None:
+            cmps[_object_id(t.path)] = c
+    for name in reg.specs:
+        cmps[f"setpoint_{name}"] = _setpoint_component(reg, name, writable)
+    for oid, c in cmps.items():
+        c["unique_id"] = f"{dev_id}_{oid}"
+    return {
+        "dev": {"ids": [dev_id], "name": f"ThermIQ {reg.site}", "mf": "ThermIQ project",
+                "mdl": "ThermIQ heating controller (Revolution Pi)", "sw": sw_version},
+        "o": {"name": "thermiq", "sw": sw_version},
+        "availability_topic": reg.full("status"),
+        "payload_available": "online",
+        "payload_not_available": "offline",
+        "qos": 0,
+        "cmps": cmps,
+    }
+
+
+def discovery_topic(reg: Registry) -> str:
+    """``homeassistant/device/thermiq_<site>/config``."""
+    return next(t.path for t in reg.of_kind("discovery"))
