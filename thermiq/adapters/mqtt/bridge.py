@@ -1,0 +1,263 @@
+"""The MQTT bridge: publishes the scan's status and collects validated commands, off the scan thread.
+
+Threads: paho's network thread (connect, reconnect, receive, validate commands) and one worker
+(publish-on-change, acks, discovery, audit file). The scan only calls :meth:`publish_status`,
+:meth:`drain_commands` and :meth:`ack`, which copy data under a lock and return at once.
+
+Robustness (issue #5): clean session, so the broker queues nothing for the controller while it
+is away, and every command must be younger than ``max_age_s``; after a reconnect the bridge
+re-subscribes, publishes ``online``, republishes every retained state value and re-sends the
+HA discovery. A retained command is refused, acked and cleared from the broker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import ssl
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Callable, Mapping
+
+from thermiq.adapters.mqtt import compat
+from thermiq.adapters.mqtt.discovery import discovery_payload, discovery_topic
+from thermiq.adapters.mqtt.publish_filter import DEFAULT_REFRESH_S, PublishFilter
+from thermiq.adapters.mqtt.registry import HA_PREFIX, Registry
+from thermiq.commands import AuditRecord, Command, CommandResult, RecentIds, Refusal, validate
+
+log = logging.getLogger(__name__)
+TICK_S = 0.5  # worker wake-up period when idle (refresh and delayed discovery resolution)
+
+
+def _clock_fns(clock) -> tuple[Callable[[], float], Callable[[], float]]:
+    """(monotonic seconds, UNIX seconds) from ``clock``.
+
+    Accepts an object with ``now_s()``/``monotonic()`` and ``wall_s()``/``time()`` methods,
+    or ``None`` for the system clocks.
+    """
+    if clock is None:
+        return time.monotonic, time.time
+    mono = next((getattr(clock, n) for n in ("now_s", "monotonic_s", "monotonic") if hasattr(clock, n)), None)
+    wall = next((getattr(clock, n) for n in ("wall_s", "time", "wall") if hasattr(clock, n)), None)
+    if mono is None or wall is None:
+        raise TypeError("clock needs now_s()/monotonic() and wall_s()/time() methods")
+    return mono, wall
+
+
+class MqttBridge:
+    """One controller connection to the broker.
+
+    Parameters
+    ----------
+    site : str             site id (must equal ``registry.site``)
+    host, port             broker address
+    username, password     broker credentials (``None`` = anonymous)
+    registry : Registry    topics and setpoint specs
+    clock                  see :func:`_clock_fns`; monotonic time for filters, wall time for command age
+    audit_path : path      JSON-lines audit log, appended (``None`` = no audit file)
+    ha_writable : bool     HA discovery exposes setpoints as writable entities
+    refresh_s : float      republish unchanged values after this long [s]
+    max_age_s, max_future_s : float  accepted command age window [s]
+    tls_ca : path | None   CA file: connect with TLS
+    """
+
+    def __init__(self, site: str, host: str, port: int, username: str | None, password: str | None,
+                 registry: Registry, clock=None, audit_path: str | Path | None = None, *,
+                 client_id: str | None = None, ha_discovery: bool = True, ha_writable: bool = False,
+                 refresh_s: float = DEFAULT_REFRESH_S, max_age_s: float = 30.0, max_future_s: float = 5.0,
+                 keepalive_s: int = 10, tls_ca: str | None = None, sw_version: str = "0.1.0"):
+        if site != registry.site:
+            raise ValueError(f"site {site!r} does not match the registry's site {registry.site!r}")
+        if not 0 < int(port) < 65536:
+            raise ValueError(f"port must be 1..65535, got {port}")
+        self.site, self.host, self.port = site, host, int(port)
+        self.registry = registry
+        self._mono, self._wall = _clock_fns(clock)
+        self._audit_path = Path(audit_path) if audit_path else None
+        self._ha_discovery, self._ha_writable, self._sw = ha_discovery, ha_writable, sw_version
+        self._max_age_s, self._max_future_s = max_age_s, max_future_s
+        self._keepalive_s = keepalive_s
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._latest: dict[str, object] = {}
+        self._filter = PublishFilter(refresh_s)
+        self._republish = False
+        self._discovery_due: float | None = None
+        self._commands: deque[Command] = deque()
+        self._outbox: deque[tuple[str, bytes, int, bool]] = deque()
+        self._audit: deque[AuditRecord] = deque()
+        self._recent = RecentIds()
+        self._connected = threading.Event()
+        self._warned: set[str] = set()
+        self.stats = {"published": 0, "received": 0, "refused": 0, "acked": 0, "connects": 0}
+        self._client = compat.make_client(client_id or f"thermiq-{site}-{random.getrandbits(32):08x}")
+        if username is not None:
+            self._client.username_pw_set(username, password)
+        if tls_ca:
+            self._client.tls_set(ca_certs=tls_ca, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        self._client.will_set(registry.full("status"), b"offline", qos=1, retain=True)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=10)
+        compat.bind(self._client, self._on_connect, self._on_disconnect, self._on_message)
+        self._worker = threading.Thread(target=self._run, name=f"thermiq-mqtt-{site}", daemon=True)
+        self._set_filters = (f"{registry.base}/setpoints/+/set", f"{registry.base}/cmd/safety/+")
+
+    # ---------------------------------------------------------------- scan-side API (non-blocking)
+    @property
+    def connected(self) -> bool:
+        """True while the broker connection is up."""
+        return self._connected.is_set()
+
+    def publish_status(self, status: Mapping[str, object]) -> None:
+        """Hand the scan's status mapping to the worker (copies it; never blocks on the network)."""
+        with self._lock:
+            self._latest.update(status)
+        self._wake.set()
+
+    def drain_commands(self) -> list[Command]:
+        """Validated commands received since the last call, oldest first."""
+        with self._lock:
+            out = list(self._commands)
+            self._commands.clear()
+        return out
+
+    def ack(self, result: CommandResult) -> None:
+        """Queue the ack of ``result`` on ``<command topic>/ack`` (QoS 1, not retained) and audit it."""
+        rec = AuditRecord(self._wall(), result.topic, "accepted" if result.accepted else "rejected",
+                          result.request_id, result.reason, result.value_in_force)
+        self._queue_ack(result, rec)
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        """Connect in the background (retrying until the broker answers) and start the worker."""
+        self._client.connect_async(self.host, self.port, keepalive=self._keepalive_s)
+        self._client.loop_start()
+        self._worker.start()
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        """Block up to ``timeout_s`` [s] until connected (for start-up and tests, not for the scan)."""
+        return self._connected.wait(timeout_s)
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Flush, publish ``offline`` (a clean DISCONNECT discards the will), disconnect, join threads."""
+        self._stop.set()
+        self._wake.set()
+        if self._worker.is_alive():
+            self._worker.join(timeout_s)
+        if self.connected:
+            info = self._client.publish(self.registry.full("status"), b"offline", qos=1, retain=True)
+            compat.wait_published(info, timeout_s)
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._flush_audit()
+
+    # ---------------------------------------------------------------- paho thread
+    def _on_connect(self, rc: int) -> None:
+        if rc != 0:
+            log.warning("MQTT connect to %s:%s refused, rc=%s", self.host, self.port, rc)
+            return
+        self.stats["connects"] += 1
+        for f in self._set_filters:
+            self._client.subscribe(f, qos=1)
+        self._client.subscribe(f"{HA_PREFIX}/status", qos=1)
+        self._client.publish(self.registry.full("status"), b"online", qos=1, retain=True)
+        with self._lock:
+            self._republish = True
+            self._discovery_due = self._mono() if self._ha_discovery else None
+        self._connected.set()
+        self._wake.set()
+        log.info("MQTT connected to %s:%s", self.host, self.port)
+
+    def _on_disconnect(self, rc: int) -> None:
+        self._connected.clear()
+        if rc != 0:
+            log.warning("MQTT connection lost (rc=%s); paho reconnects", rc)
+
+    def _on_message(self, msg) -> None:
+        if msg.topic == f"{HA_PREFIX}/status":
+            if msg.payload == b"online" and self._ha_discovery:
+                with self._lock:  # HA docs: answer the birth after a small random delay
+                    self._discovery_due = self._mono() + random.uniform(0.1, 0.5)
+                self._wake.set()
+            return
+        rel = self.registry.relative(msg.topic)
+        if rel is None or not msg.payload:
+            return  # zero-length = our own clearing of a retained command coming back
+        with self._lock:
+            result, self._recent = validate(rel, msg.payload, bool(msg.retain), self._wall(), self.registry.specs,
+                                            self._recent, self._max_age_s, self._max_future_s)
+            if not isinstance(result, Refusal):
+                self._commands.append(result)
+                self.stats["received"] += 1
+                self._audit.append(AuditRecord(self._wall(), rel, "received", result.request_id, None,
+                                               getattr(result, "value", getattr(result, "target", None))))
+        if isinstance(result, Refusal):
+            self.stats["refused"] += 1
+            if msg.retain:
+                self._client.publish(msg.topic, b"", qos=1, retain=True)
+            rec = AuditRecord(self._wall(), rel, "refused", result.request_id, result.reason)
+            self._queue_ack(CommandResult.refused(result), rec)
+        self._wake.set()
+
+    # ---------------------------------------------------------------- worker thread
+    def _queue_ack(self, result: CommandResult, rec: AuditRecord) -> None:
+        payload = json.dumps(result.payload(), separators=(",", ":"), allow_nan=False).encode()
+        with self._lock:
+            self._outbox.append((self.registry.full(result.topic + "/ack"), payload, 1, False))
+            self._audit.append(rec)
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(TICK_S)
+            self._wake.clear()
+            try:
+                self._work()
+            except Exception:  # the worker must survive anything; the scan never sees it
+                log.exception("MQTT worker step failed")
+        self._work()
+
+    def _work(self) -> None:
+        now = self._mono()
+        with self._lock:
+            outbox = list(self._outbox)
+            self._outbox.clear()
+            if self._republish and self.connected:
+                self._filter, self._republish = self._filter.forget(), False
+            status = dict(self._latest)
+            due = self._discovery_due is not None and now >= self._discovery_due and self.connected
+            if due:
+                self._discovery_due = None
+        for topic, payload, qos, retain in outbox:
+            self._client.publish(topic, payload, qos=qos, retain=retain)
+            self.stats["acked"] += 1
+        if due:
+            body = discovery_payload(self.registry, self._ha_writable, self._sw)
+            self._client.publish(discovery_topic(self.registry), json.dumps(body).encode(), qos=1, retain=False)
+        if self.connected and status:
+            sel, self._filter = self._filter.select(self.registry, status, now)
+            for path, data in sel.publish:
+                t = self.registry[path]
+                self._client.publish(self.registry.full(path), data, qos=t.qos, retain=t.retained)
+            self.stats["published"] += len(sel.publish)
+            for path in sel.unknown + tuple(p for p, _ in sel.invalid):
+                if path not in self._warned:
+                    self._warned.add(path)
+                    log.warning("status key %r not published: %s", path,
+                                dict(sel.invalid).get(path, "not in the topic registry"))
+        self._flush_audit()
+
+    def _flush_audit(self) -> None:
+        with self._lock:
+            recs = list(self._audit)
+            self._audit.clear()
+        if not recs or self._audit_path is None:
+            return
+        try:
+            with self._audit_path.open("a", encoding="utf-8") as fh:
+                fh.write("".join(r.to_json() + "\n" for r in recs))
+        except OSError as err:
+            log.error("cannot write the audit log %s: %s", self._audit_path, err)
