@@ -1,0 +1,1 @@
+"""The Deye hybrid inverter over Modbus RTU through the ``sunsynk`` library."""
