@@ -26,6 +26,9 @@ class ScanConfig(_Section):
     overrun_trip_count: int = Field(3, ge=1, le=100, description="consecutive overruns that trip (I12)")
     overrun_trip_factor: float = Field(10.0, gt=1.0, description="one scan longer than factor x period trips")
     good_scans_before_start: int = Field(10, ge=1, description="scans with good inputs before miners may start (I15)")
+    inverter_max_age_s: float = Field(15.0, gt=0, description="older inverter data is invalid")
+    meter_max_age_s: float = Field(15.0, gt=0, description="older meter data is invalid")
+    miner_max_age_s: float = Field(30.0, gt=0, description="older miner telemetry is invalid")
 
 
 class ProcessImageConfig(_Section):

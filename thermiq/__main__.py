@@ -1,0 +1,3 @@
+import sys
+from thermiq.cli import main
+sys.exit(main())

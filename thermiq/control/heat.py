@@ -1,0 +1,114 @@
+"""Heat routing and the heat sources other than the miners: RV1/RV2, P3/P4/P5, heat-pump SG-Ready.
+
+Pure. Hot water first, then the buffer (site design). The heat pump gets SG-Ready "block" while
+the buffer (charged by the miners) covers the heating demand and hot water needs nothing from
+it, and "normal" otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from thermiq.config.schema import ThermiqConfig
+from thermiq.control.heating_curve import flow_setpoint_c
+from thermiq.control.setpoints import Setpoints
+from thermiq.control.timers import NEVER, hysteresis
+
+
+class SgState(str, Enum):
+    """SG-Ready states (BWP); contacts (input 1, input 4) on the Buderus (reference/hardware.md §1.5)."""
+
+    BLOCK = "block"     #: (1, 0) EVU block
+    NORMAL = "normal"   #: (0, 0)
+    BOOST = "boost"     #: (0, 1) switch-on recommendation
+    FORCED = "forced"   #: (1, 1) definite start command
+
+    @property
+    def contacts(self) -> tuple[bool, bool]:
+        return {"block": (True, False), "normal": (False, False), "boost": (False, True), "forced": (True, True)}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Dwell:
+    """A discrete choice and when it was last changed [monotonic s]."""
+
+    value: object
+    since_s: float = NEVER
+
+
+def dwell_step(st: Dwell, wanted: object, now_s: float, min_dwell_s: float) -> Dwell:
+    """Change to ``wanted`` only after ``min_dwell_s`` in the present choice."""
+    if wanted == st.value or now_s - st.since_s < min_dwell_s:
+        return st
+    return Dwell(wanted, now_s)
+
+
+@dataclass(frozen=True, slots=True)
+class HeatCtl:
+    """Controller state of the heat side."""
+
+    dhw_demand: bool = False
+    miner_sink_ok: bool = True
+    heating_season: bool = True
+    room_demand: bool = True
+    rv1: Dwell = Dwell(False)      # True = miner heat to DHW
+    rv2: Dwell = Dwell(False)      # True = heat-pump flow to DHW
+    sg: Dwell = Dwell(SgState.NORMAL)
+    p3_overrun_until_s: float = NEVER
+
+
+@dataclass(frozen=True, slots=True)
+class HeatRequest:
+    p3: bool
+    p4: bool
+    p5: bool
+    rv1_to_dhw: bool
+    rv2_to_dhw: bool
+    sg_state: SgState
+    flow_setpoint_c: float | None
+
+
+def miner_sink_ok(was_ok: bool, buffer_top_c: float | None, dhw_c: float | None, cfg: ThermiqConfig) -> bool:
+    """Can a tank take the miners' heat? Off when both tanks are at their max, on again 1 hysteresis below."""
+    buf_room = hysteresis(was_ok, buffer_top_c, cfg.buffer.max_c - cfg.buffer.hysteresis_k, cfg.buffer.max_c)
+    dhw_room = hysteresis(was_ok, dhw_c, cfg.dhw.max_c - cfg.dhw.hysteresis_k, cfg.dhw.max_c)
+    return buf_room or dhw_room
+
+
+def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Setpoints,
+              now_s: float) -> tuple[HeatCtl, HeatRequest]:
+    """One scan of the heat side.
+
+    Parameters
+    ----------
+    sig : callable name -> value (°C) or None, over the frozen image
+    miners_running : any miner contactor requested on this scan
+    """
+    outdoor_c, room_c = sig("outdoor_temp_c"), sig("room_temp_c")
+    buffer_c, dhw_c = sig("buffer_top_temp_c"), sig("dhw_temp_c")
+    dhw_demand = hysteresis(st.dhw_demand, dhw_c, sp.dhw_setpoint_c - cfg.dhw.hysteresis_k, sp.dhw_setpoint_c)
+    sink_ok = miner_sink_ok(st.miner_sink_ok, buffer_c, dhw_c, cfg)
+    h = cfg.heating
+    season = True if outdoor_c is None else hysteresis(
+        st.heating_season, outdoor_c, h.heating_limit_c - h.heating_limit_hysteresis_k, h.heating_limit_c)
+    room = True if room_c is None else hysteresis(st.room_demand, room_c, sp.room_setpoint_c - 0.3, sp.room_setpoint_c + 0.3)
+    flow_c = None if outdoor_c is None else flow_setpoint_c(outdoor_c, sp.room_setpoint_c, h.design_outdoor_c, h.design_flow_c, h.curve_exponent)
+
+    # RV1: miner heat to DHW while DHW wants heat and can take it (hot water first), else buffer.
+    miners_to_dhw = dhw_demand and dhw_c is not None and dhw_c < cfg.dhw.max_c and miners_running
+    rv1 = dwell_step(st.rv1, miners_to_dhw, now_s, cfg.routing.min_dwell_s)
+    # RV2: heat pump to DHW when DHW wants heat and the miners are not serving it.
+    rv2 = dwell_step(st.rv2, dhw_demand and not rv1.value, now_s, cfg.routing.min_dwell_s)
+
+    heating_wanted = season and room
+    buffer_covers = buffer_c is not None and flow_c is not None and buffer_c >= flow_c + cfg.heat_pump.block_margin_k
+    buffer_covers = buffer_covers or (buffer_c is not None and not heating_wanted and buffer_c >= sp.buffer_setpoint_c - cfg.buffer.hysteresis_k)
+    dhw_covered = not dhw_demand or bool(rv1.value)
+    wanted_sg = SgState.BLOCK if (buffer_covers and dhw_covered) else SgState.NORMAL
+    sg = dwell_step(st.sg, wanted_sg, now_s, cfg.heat_pump.min_dwell_s)
+
+    overrun = now_s + cfg.pumps.overrun_s if miners_running else st.p3_overrun_until_s
+    p3 = miners_running or now_s < overrun
+    new = HeatCtl(dhw_demand, sink_ok, season, room, rv1, rv2, sg, overrun)
+    return new, HeatRequest(p3, sg.value is not SgState.BLOCK, heating_wanted, bool(rv1.value), bool(rv2.value), sg.value, flow_c)

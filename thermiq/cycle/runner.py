@@ -1,0 +1,172 @@
+"""The imperative shell around the core: read -> freeze -> core -> write -> publish -> watchdog.
+
+Owns the scan loop (autorefresh off) on a fixed period of the monotonic clock, measures the cost
+of every scan, counts overruns and skips missed slots ("Next" policy, never queues activations;
+reference/safety.md §1.1). Field devices are read off this thread (their adapters hand over
+snapshots); MQTT is handed a status mapping and never blocks the scan.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import structlog
+
+from thermiq.adapters.protocols import InverterSource, MeterSource, MinerLink
+from thermiq.config.schema import ThermiqConfig
+from thermiq.control.arbitrate import safe_outputs
+from thermiq.cycle.freeze import freeze
+from thermiq.cycle.image import Signal
+from thermiq.cycle.latches import LatchStore
+from thermiq.cycle.scan import Core, SafetyCommand, ScanResult, initial_state
+from thermiq.cycle.status import build_status
+from thermiq.interlocks.trip_table import TRIP_TABLE
+from thermiq.iomap.io_list import IoList
+
+log = structlog.get_logger("thermiq.runner")
+
+
+@dataclass
+class ScanStats:
+    """Cycle statistics: scan cost [s] (work per scan), overruns, count."""
+
+    period_s: float
+    scans: int = 0
+    overruns: int = 0
+    consecutive_overruns: int = 0
+    last_cost_s: float = 0.0
+    costs_s: deque = field(default_factory=lambda: deque(maxlen=2048))
+
+    def p99_s(self) -> float:
+        if not self.costs_s:
+            return 0.0
+        ordered = sorted(self.costs_s)
+        return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+    def as_status(self) -> dict[str, float | int]:
+        return {"period_s": self.period_s, "cycle_time_s": self.last_cost_s, "cycle_time_p99_s": self.p99_s(),
+                "overruns": self.overruns, "scans": self.scans}
+
+
+class Runner:
+    """Drives the core against a process image and field devices.
+
+    Parameters
+    ----------
+    cfg : ThermiqConfig
+    io_list : IoList
+    image : object with ``read() -> dict[str, Signal]`` and ``write(digital)`` (RevPiProcessImage)
+    inverter, meters, miners : non-blocking field-device adapters (thermiq.adapters.protocols)
+    clock : monotonic time source [s] (``time.monotonic`` in the cabinet, a sim clock in studies)
+    wall : wall time source [UNIX s] (schedules only)
+    bridge : optional MQTT bridge (``publish_status``, ``drain_commands``, ``ack``)
+    latch_store : optional LatchStore; latches are restored at start and saved on change
+    """
+
+    def __init__(self, cfg: ThermiqConfig, io_list: IoList, image, inverter: InverterSource,
+                 meters: MeterSource, miners: Mapping[str, MinerLink], clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time, bridge=None, latch_store: LatchStore | None = None,
+                 publish_every: int = 1):
+        self.cfg, self.io_list, self.image = cfg, io_list, image
+        self.inverter, self.meters, self.miners = inverter, meters, dict(miners)
+        self.clock, self.wall, self.bridge, self.latches = clock, wall, bridge, latch_store
+        self.core = Core.build(cfg)
+        self.stats = ScanStats(cfg.scan.period_s)
+        self.publish_every = max(1, publish_every)
+        locks = None
+        if latch_store is not None:
+            locks, warning = latch_store.load(clock(), tuple(t.id for t in TRIP_TABLE))
+            if warning:
+                log.warning("latches_restored_fail_safe", detail=warning)
+            elif locks.latched:
+                log.warning("latches_restored", trips=list(locks.latched))
+        self.state = initial_state(cfg, locks)
+        self.last: ScanResult | None = None
+        self._timing_ok = True
+        self._pending_safety: list[SafetyCommand] = []
+
+    def submit_safety_command(self, cmd: SafetyCommand) -> None:
+        """Queue an acknowledge/reset for the next scan (CLI or bridge)."""
+        self._pending_safety.append(cmd)
+
+    def scan_once(self) -> ScanResult:
+        """One complete scan; returns the core's result. Never waits on a field device."""
+        t0 = time.perf_counter()
+        now_s, wall_s = self.clock(), self.wall()
+        # read + freeze
+        signals = self.image.read()
+        signals["scan_timing_ok"] = Signal(self._timing_ok)
+        img = freeze(now_s, wall_s, signals, self.inverter.snapshot(), self.meters.snapshots(),
+                     {n: m.snapshot() for n, m in self.miners.items()}, self.cfg.scan)
+        commands = self._drain_commands()
+        # interlocks -> controllers -> arbitrate
+        res = self.core.scan(img, self.state, tuple(commands))
+        # write
+        self.image.write(res.outputs.digital)
+        for name, cmd in res.outputs.miners.items():
+            self.miners[name].command(cmd)
+        self.state, self.last = res.state, res
+        # publish
+        for ev in res.events:
+            log.warning("trip", trip=ev.trip_id, old=ev.old.value, new=ev.new.value, value=ev.value)
+        if self.latches is not None:
+            self.latches.save(res.state.interlocks)
+        if self.bridge is not None:
+            for outcome in res.outcomes:
+                self.bridge.ack(outcome)
+            if self.stats.scans % self.publish_every == 0:
+                requested = {n: c.power_target_w for n, c in res.outputs.miners.items()}
+                self.bridge.publish_status(build_status(img, res.outputs, res.state, self.cfg, self.io_list,
+                                                        requested, self.stats.as_status()))
+        cost = time.perf_counter() - t0
+        self.stats.scans += 1
+        self.stats.last_cost_s = cost
+        self.stats.costs_s.append(cost)
+        return res
+
+    def _drain_commands(self) -> list[SafetyCommand]:
+        cmds, self._pending_safety = self._pending_safety, []
+        return cmds
+
+    def write_safe_outputs(self) -> None:
+        """Fail-safe output image: everything de-energised, miners paused (stop, exception)."""
+        safe = safe_outputs(self.cfg)
+        self.image.write(safe.digital)
+        for name, cmd in safe.miners.items():
+            self.miners[name].command(cmd)
+
+    def run(self, stop: threading.Event, max_scans: int | None = None) -> None:
+        """Scan on a fixed grid of the monotonic clock until ``stop`` is set.
+
+        An overrun skips to the next grid slot and is counted; ``overrun_trip_count`` consecutive
+        overruns, or one scan longer than ``overrun_trip_factor`` periods, open the I12 trip.
+        Any exception writes the safe outputs before it propagates.
+        """
+        period = self.cfg.scan.period_s
+        next_s = time.monotonic()
+        try:
+            while not stop.is_set() and (max_scans is None or self.stats.scans < max_scans):
+                started = time.monotonic()
+                self.scan_once()
+                elapsed = time.monotonic() - started
+                next_s += period
+                now = time.monotonic()
+                if now > next_s:
+                    missed = int((now - next_s) // period) + 1
+                    next_s += missed * period
+                    self.stats.overruns += 1
+                    self.stats.consecutive_overruns += 1
+                else:
+                    self.stats.consecutive_overruns = 0
+                if (self.stats.consecutive_overruns >= self.cfg.scan.overrun_trip_count
+                        or elapsed > self.cfg.scan.overrun_trip_factor * period):
+                    self._timing_ok = False
+                elif self.stats.consecutive_overruns == 0:
+                    self._timing_ok = True
+                stop.wait(max(0.0, next_s - time.monotonic()))
+        finally:
+            self.write_safe_outputs()

@@ -1,0 +1,114 @@
+"""One scan of the functional core: interlocks -> controllers -> arbitrate, over a frozen image.
+
+The imperative shell (``thermiq.cycle.runner``) reads and freezes the image before this, and
+writes, publishes and kicks the watchdog after it. ``scan`` is pure: same image, same state,
+same config -> same outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from thermiq.config.schema import ThermiqConfig
+from thermiq.control.arbitrate import arbitrate
+from thermiq.control.heat import HeatCtl, SgState, heat_step
+from thermiq.control.miners import MinerCtl, dispatch, soc_above_priority, surplus_w
+from thermiq.control.setpoints import Setpoints, default_setpoints
+from thermiq.control.timers import PumpGuard
+from thermiq.cycle.image import OutputImage, ProcessImage
+from thermiq.interlocks.evaluate import (CompiledTrip, InterlockState, Permits, TripEvent,
+                                         apply_safety_command, compile_table, evaluate)
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyCommand:
+    """An operator acknowledge/reset that passed authentication and replay checks."""
+
+    action: str          #: "ack" | "reset"
+    target: str          #: trip id or "all"
+    request_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    request_id: str
+    accepted: bool
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerState:
+    """Everything the core carries from one scan to the next."""
+
+    interlocks: InterlockState
+    miners: Mapping[str, MinerCtl]
+    heat: HeatCtl
+    pumps: Mapping[str, PumpGuard]
+    setpoints: Setpoints
+    soc_priority: bool = False
+    heartbeat: bool = False
+    last_now_s: float | None = None
+    sg_state: SgState = SgState.NORMAL
+    flow_setpoint_c: float | None = None
+
+
+def initial_state(cfg: ThermiqConfig, interlocks: InterlockState | None = None) -> ControllerState:
+    """Start state: no miner on, restored latches (if any), local default setpoints."""
+    return ControllerState(interlocks or InterlockState(), MappingProxyType({}), HeatCtl(),
+                           MappingProxyType({}), default_setpoints(cfg))
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    state: ControllerState
+    outputs: OutputImage
+    permits: Permits
+    events: tuple[TripEvent, ...]
+    outcomes: tuple[CommandOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class Core:
+    """The configured functional core (limits resolved once at start)."""
+
+    cfg: ThermiqConfig
+    table: tuple[CompiledTrip, ...] = field(default=())
+
+    @classmethod
+    def build(cls, cfg: ThermiqConfig) -> "Core":
+        return cls(cfg, compile_table(cfg.limits))
+
+    def scan(self, image: ProcessImage, st: ControllerState,
+             safety_commands: tuple[SafetyCommand, ...] = ()) -> ScanResult:
+        """Run the interlock, controller and arbitration phases over one frozen image."""
+        cfg, now_s = self.cfg, image.now_s
+        # --- interlocks: operator commands first (on last scan's states), then grant permits, latch trips
+        locks, outcomes = st.interlocks, []
+        for cmd in safety_commands:
+            locks, results = apply_safety_command(locks, cmd.action, cmd.target)
+            refused = [f"{tid}: {why}" for tid, why in results if why]
+            outcomes.append(CommandOutcome(cmd.request_id, not refused, "; ".join(refused) or None))
+        locks, permits, events = evaluate(image, locks, self.table, cfg.scan.good_scans_before_start)
+
+        # --- controllers: requests
+        sp = st.setpoints
+        dt_s = 0.0 if st.last_now_s is None else max(0.0, now_s - st.last_now_s)
+        inv = image.inverter
+        soc_ok = soc_above_priority(st.soc_priority, inv.battery_soc_pct, sp, cfg.energy)
+        miners_w = sum(s.power_w or 0.0 for s in image.miners.values())
+        surplus = surplus_w(inv, miners_w, soc_ok)
+        sig = image.value
+        heat, heat_req = heat_step(st.heat, sig, any(c.onoff.on for c in st.miners.values()), cfg, sp, now_s)
+        heat_wanted = heat.dhw_demand or (sig("buffer_top_temp_c") or 0.0) < sp.buffer_setpoint_c - cfg.buffer.hysteresis_k
+        miner_states, miner_req = dispatch(st.miners, cfg.miners, surplus if (soc_ok or surplus is None) else min(surplus, 0.0),
+                                           heat_wanted, sp.grid_heating_allowed, heat.miner_sink_ok,
+                                           sp, cfg.energy, now_s, dt_s)
+
+        # --- arbitrate: clamp requests to permits
+        latched = bool(locks.latched)
+        arb = arbitrate(miner_req, heat_req, permits, st.pumps, not st.heartbeat, latched, cfg, now_s)
+        new = ControllerState(locks, MappingProxyType(miner_states), heat, MappingProxyType(dict(arb.pumps)),
+                              sp, soc_ok, not st.heartbeat, now_s, arb.sg_state, heat_req.flow_setpoint_c)
+        return ScanResult(new, arb.outputs, permits, events, tuple(outcomes))
