@@ -1,0 +1,205 @@
+"""Pure command handling: envelope validation, limits, duplicates, age, leases, audit records."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from thermiq.commands import (AuditRecord, CommandResult, RecentIds, Refusal, SafetyCommand, SetpointCommand,
+                              SetpointStore, handle_setpoint, setpoint_specs, validate)
+from thermiq.commands.store import SetpointError
+
+NOW = 1_790_000_000.0
+
+
+@pytest.fixture(scope="module")
+def specs(cfg):
+    return setpoint_specs(cfg)
+
+
+def run(specs, topic, body, retained=False, recent=RecentIds(), now=NOW):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return validate(topic, raw, retained, now, specs, recent)
+
+
+def sp(name, value, rid="r1", issued=NOW, **extra):
+    return f"setpoints/{name}/set", {"request_id": rid, "issued_at": issued, "value": value, **extra}
+
+
+def test_specs_follow_site_config(specs, cfg):
+    assert set(specs) == {"dhw_setpoint_c", "buffer_setpoint_c", "room_setpoint_c", "priority_soc_pct",
+                          "grid_heating_allowed", "mode", "miner_m1_power_limit_w", "miner_m2_power_limit_w"}
+    assert (specs["dhw_setpoint_c"].lo, specs["dhw_setpoint_c"].hi) == (20.0, cfg.dhw.max_c)
+    assert (specs["buffer_setpoint_c"].lo, specs["buffer_setpoint_c"].hi) == (20.0, cfg.buffer.max_c)
+    assert specs["dhw_setpoint_c"].default == cfg.dhw.setpoint_c
+    m1 = specs["miner_m1_power_limit_w"]
+    assert (m1.lo, m1.hi, m1.zero_allowed) == (1700.0, 3600.0, True)
+
+
+def test_valid_setpoint_becomes_typed_command(specs):
+    cmd, recent = run(specs, *sp("dhw_setpoint_c", 55, lease_s=600))
+    assert cmd == SetpointCommand("setpoints/dhw_setpoint_c/set", "dhw_setpoint_c", 55.0, "r1", NOW, 600.0)
+    assert isinstance(cmd.value, float)
+    assert recent.contains("r1")
+
+
+def test_valid_safety_commands(specs):
+    body = {"request_id": "x1", "issued_at": NOW - 1, "target": "all"}
+    cmd, _ = run(specs, "cmd/safety/reset", body)
+    assert cmd == SafetyCommand("cmd/safety/reset", "reset", "all", "x1", NOW - 1)
+    cmd, _ = run(specs, "cmd/safety/ack", dict(body, target="I5_buffer_overtemp"))
+    assert (cmd.action, cmd.target) == ("ack", "I5_buffer_overtemp")
+
+
+@pytest.mark.parametrize("topic, body, reason", [
+    ("setpoints/dhw_setpoint_c/set", b"{not json", "malformed JSON"),
+    ("setpoints/dhw_setpoint_c/set", b"\xff\xfe", "malformed JSON"),
+    ("setpoints/dhw_setpoint_c/set", b"", "empty payload"),
+    ("setpoints/dhw_setpoint_c/set", b"[1, 2]", "must be a JSON object"),
+    ("setpoints/dhw_setpoint_c/set", b'{"request_id":"a","issued_at":NaN,"value":50}', "malformed JSON"),
+    ("setpoints/dhw_setpoint_c/set", b'{"request_id":"a","issued_at":1e999,"value":50}', "finite"),
+    ("setpoints/dhw_setpoint_c/set", {"issued_at": NOW, "value": 50}, "request_id"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a b", "issued_at": NOW, "value": 50}, "request_id"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "value": 50}, "issued_at"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": "now", "value": 50}, "issued_at"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 50, "x": 1}, "x"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 50, "lease_s": 86401},
+     "lease_s"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 50, "lease_s": 0}, "lease_s"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW - 31, "value": 50}, "expired"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW + 6, "value": 50}, "future"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 61}, "outside 20.0..60.0"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 19.9}, "outside"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": True}, "needs a number"),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": "55"}, "needs a number"),
+    ("setpoints/buffer_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 71}, "outside 20.0..70.0"),
+    ("setpoints/room_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 4.5}, "outside 5.0..28.0"),
+    ("setpoints/priority_soc_pct/set", {"request_id": "a", "issued_at": NOW, "value": 101}, "outside"),
+    ("setpoints/grid_heating_allowed/set", {"request_id": "a", "issued_at": NOW, "value": 1}, "true or false"),
+    ("setpoints/mode/set", {"request_id": "a", "issued_at": NOW, "value": "off"}, "one of"),
+    ("setpoints/miner_m1_power_limit_w/set", {"request_id": "a", "issued_at": NOW, "value": 1000}, "or 0"),
+    ("setpoints/miner_m2_power_limit_w/set", {"request_id": "a", "issued_at": NOW, "value": 3601}, "outside"),
+    ("setpoints/nonsense/set", {"request_id": "a", "issued_at": NOW, "value": 1}, "unknown setpoint"),
+    ("cmd/safety/explode", {"request_id": "a", "issued_at": NOW, "target": "all"}, "unknown command topic"),
+    ("cmd/safety/reset", {"request_id": "a", "issued_at": NOW, "value": "all"}, "target"),
+    ("cmd/safety/reset", {"request_id": "a", "issued_at": NOW, "target": ""}, "target"),
+])
+def test_bad_commands_are_refused_with_a_reason(specs, topic, body, reason):
+    before = RecentIds().add("old", NOW - 5)
+    res, recent = run(specs, topic, body, recent=before)
+    assert isinstance(res, Refusal)
+    assert reason in res.reason
+    assert res.topic == topic
+    assert recent is before  # nothing changes
+
+
+def test_refusal_keeps_the_request_id_when_readable(specs):
+    res, _ = run(specs, *sp("dhw_setpoint_c", 99, rid="keep-me"))
+    assert res.request_id == "keep-me"
+
+
+def test_retained_command_is_refused(specs):
+    res, recent = run(specs, *sp("dhw_setpoint_c", 50), retained=True)
+    assert isinstance(res, Refusal) and "retained" in res.reason and res.request_id == "r1"
+    assert not recent.contains("r1")
+
+
+def test_duplicate_request_id_is_refused_within_window(specs):
+    first, recent = run(specs, *sp("dhw_setpoint_c", 50, rid="dup"))
+    assert isinstance(first, SetpointCommand)
+    second, recent2 = run(specs, *sp("dhw_setpoint_c", 51, rid="dup"), recent=recent, now=NOW + 1)
+    assert isinstance(second, Refusal) and "duplicate" in second.reason
+    assert recent2 is recent
+    # after the window the id is forgotten once another command is accepted
+    later = recent.add("other", NOW + recent.window_s + 1)
+    assert not later.contains("dup")
+
+
+def test_miner_zero_means_off_and_is_accepted(specs):
+    cmd, _ = run(specs, *sp("miner_m2_power_limit_w", 0))
+    assert cmd.value == 0.0
+
+
+def test_recent_ids_are_bounded():
+    r = RecentIds(max_ids=3)
+    for i in range(10):
+        r = r.add(f"id{i}", NOW)
+    assert [rid for rid, _ in r.seen] == ["id7", "id8", "id9"]
+
+
+# ------------------------------------------------------------------ store and leases
+def test_store_lease_then_fallback_to_local_default(specs, cfg):
+    store = SetpointStore.from_specs(specs)
+    assert store.in_force(0.0)["dhw_setpoint_c"] == cfg.dhw.setpoint_c
+    cmd = SetpointCommand("setpoints/dhw_setpoint_c/set", "dhw_setpoint_c", 57.0, "r", NOW, 100.0)
+    new = store.apply(cmd, 1000.0)
+    assert new.value("dhw_setpoint_c", 1099.9) == 57.0
+    assert new.value("dhw_setpoint_c", 1100.0) == cfg.dhw.setpoint_c
+    assert store.value("dhw_setpoint_c", 1050.0) == cfg.dhw.setpoint_c  # the old store is unchanged
+    assert new.expire(1100.0).leases == {}
+    assert new.status(1050.0)["setpoints/dhw_setpoint_c"] == 57.0
+
+
+def test_store_refuses_out_of_limit_value_without_change(specs):
+    store = SetpointStore.from_specs(specs)
+    bad = SetpointCommand("setpoints/mode/set", "mode", "off", "r", NOW, 10.0)
+    with pytest.raises(SetpointError, match="mode must be one of"):
+        store.apply(bad, 0.0)
+    new, result = handle_setpoint(store, bad, 0.0)
+    assert new is store
+    assert result == CommandResult("setpoints/mode/set", "r", False, result.reason, "auto")
+
+
+def test_handle_setpoint_acks_value_in_force(specs):
+    store = SetpointStore.from_specs(specs)
+    cmd = SetpointCommand("setpoints/mode/set", "mode", "manual", "r9", NOW, 3600.0)
+    new, result = handle_setpoint(store, cmd, 5.0)
+    assert result.accepted and result.value_in_force == "manual"
+    assert result.payload() == {"request_id": "r9", "accepted": True, "reason": None, "value_in_force": "manual"}
+
+
+def test_audit_record_round_trip():
+    rec = AuditRecord(NOW, "setpoints/mode/set", "accepted", "r1", None, "manual")
+    line = rec.to_json()
+    assert "\n" not in line and AuditRecord.from_json(line) == rec
+
+
+# ------------------------------------------------------------------ fuzzing: never crash, never accept junk
+json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(),
+                           lambda ch: st.lists(ch, max_size=3) | st.dictionaries(st.text(max_size=8), ch, max_size=4),
+                           max_leaves=8)
+topics = st.sampled_from(["setpoints/dhw_setpoint_c/set", "setpoints/mode/set", "setpoints/grid_heating_allowed/set",
+                          "setpoints/miner_m1_power_limit_w/set", "cmd/safety/reset", "cmd/safety/ack",
+                          "setpoints//set", "cmd/safety/"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(topic=topics, raw=st.binary(max_size=300), retained=st.booleans())
+def test_fuzz_random_bytes_never_crash(specs, topic, raw, retained):
+    recent = RecentIds()
+    res, out = validate(topic, raw, retained, NOW, specs, recent)
+    assert isinstance(res, (Refusal, SetpointCommand, SafetyCommand))
+    if isinstance(res, Refusal):
+        assert out is recent and res.reason
+
+
+@settings(max_examples=400, deadline=None)
+@given(topic=topics, body=st.dictionaries(st.sampled_from(["request_id", "issued_at", "value", "target", "lease_s",
+                                                           "extra"]), json_values, max_size=5),
+       retained=st.booleans())
+def test_fuzz_structured_payloads(specs, topic, body, retained):
+    recent = RecentIds()
+    res, out = validate(topic, json.dumps(body).encode(), retained, NOW, specs, recent)
+    if isinstance(res, Refusal):
+        assert out is recent
+        return
+    # anything accepted obeys every rule
+    assert not retained
+    assert abs(res.issued_at_s - NOW) <= 30 and math.isfinite(res.issued_at_s)
+    assert out.contains(res.request_id)
+    if isinstance(res, SetpointCommand):
+        assert specs[res.name].check(res.value) is None
+        assert 0 < res.lease_s <= 86400
