@@ -1,0 +1,130 @@
+"""Antminer S19J electrical behaviour and the miner cooling loop (P3, plate HX, RV1).
+
+Electrical model (Braiins OS; *assumed* where no source is cited)
+    * Power flows only while the contactor (K1/K2) is closed; opening it drops power to 0 at
+      once. After closing, the control board boots for ``boot_time_s`` (assumed 120 s) at
+      ``idle_power_w`` (assumed 15 W).
+    * Running (not paused), power ramps linearly towards the target at ``ramp_w_per_s``
+      (assumed 30 W/s: the Braiins autotuner changes power slowly; braiins.md). Targets are
+      clamped to the Braiins range [power_min_w, power_max_w] (braiins.md: e.g. [1700, 6500]
+      W; site nominal 3250 W).
+    * Paused: power falls to idle at once (hashing stops within seconds).
+    * Above ``shutdown_board_temp_c`` on a hashboard the miner stops hashing (Braiins
+      "dangerous temperature", default 110 °C; braiins.md) until it is 10 K cooler.
+    * All electrical power becomes heat in the cooling water (asp1-plant.md).
+
+Thermal model
+    Each miner is a lumped mass (water + heat sink, ``miner_heat_capacity_j_k``, assumed
+    20 kJ/K) at its outlet temperature; the loop is one mixed volume (~30 L, assumed) at the
+    return temperature. With P3 on each miner gets half the flow; otherwise only a small
+    thermosiphon conductance couples miner and loop, so miners heat up at ~10 K/min at full
+    power (what the interlocks must catch). The mixed outlet (``supply``) passes a plate HX
+    to the tank RV1 selects (split by valve position during travel)::
+
+        Q_hx = eps * m_dot c_p (T_supply - T_tank_bottom)          (eps = 0.85, assumed)
+
+    Hashboard temperatures = outlet + ``board_offset_k`` x P/P_nominal (+ a fixed spread).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hardware_sim.plant.params import WATER_CP_J_KG_K as CP
+from hardware_sim.plant.params import WATER_DENSITY_KG_L
+from hardware_sim.plant.params import MinerLoopParams, MinerParams
+
+OVERHEAT_CLEAR_K = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class MinerUnitState:
+    """One miner: electrical power at the end of the last step [W], last clamped target [W],
+    contactor closed, seconds since it closed, outlet temperature [°C], hashboard temps [°C],
+    hashing, over-temperature stop."""
+
+    power_w: float
+    target_w: float
+    energised: bool
+    on_s: float
+    outlet_temp_c: float
+    board_temps_c: tuple[float, float, float]
+    mining: bool
+    overheat: bool
+
+
+def miner_power_substep(p: MinerParams, unit: MinerUnitState, closed: bool, run: bool,
+                        target_w: float, dt_s: float) -> tuple[float, float, float, bool, bool]:
+    """Electrical power of one miner over one substep.
+
+    Returns
+    -------
+    (avg_power_w, end_power_w, on_s, mining, overheat)
+    """
+    if not closed:
+        return 0.0, 0.0, 0.0, False, False
+    on_s = unit.on_s + dt_s if unit.energised else dt_s
+    board_max = max(unit.board_temps_c)
+    overheat = board_max >= p.shutdown_board_temp_c or (
+        unit.overheat and board_max > p.shutdown_board_temp_c - OVERHEAT_CLEAR_K)
+    if on_s < p.boot_time_s or not run or overheat:
+        return p.idle_power_w, p.idle_power_w, on_s, False, overheat
+    start = max(unit.power_w if unit.energised else 0.0, p.idle_power_w)
+    goal = min(p.power_max_w, max(p.power_min_w, target_w))
+    max_delta = p.ramp_w_per_s * dt_s
+    if abs(goal - start) <= max_delta:
+        # reaches the goal within the substep: ramp part then hold
+        frac = abs(goal - start) / max_delta if max_delta > 0.0 else 0.0
+        avg = frac * 0.5 * (start + goal) + (1.0 - frac) * goal
+        end = goal
+    else:
+        end = start + max_delta if goal > start else start - max_delta
+        avg = 0.5 * (start + end)
+    return avg, end, on_s, True, False
+
+
+def board_temps(p: MinerParams, outlet_temp_c: float, power_w: float) -> tuple[float, float, float]:
+    """Hashboard temperatures [°C]: outlet + offset scaled by load, plus a fixed spread."""
+    rise = p.board_offset_k * power_w / p.nominal_power_w
+    s = p.board_spread_k
+    return (outlet_temp_c + rise, outlet_temp_c + rise + s, outlet_temp_c + rise + 2.0 * s)
+
+
+def loop_supply_temp_c(outlet_c: tuple[float, float]) -> float:
+    """Mixed supply after both miners (equal flow halves) [°C]."""
+    return 0.5 * (outlet_c[0] + outlet_c[1])
+
+
+def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, float], loop_c: float,
+                 heat_w: tuple[float, float], p3_on: bool, to_dhw_frac: float,
+                 buffer_bottom_c: float, dhw_bottom_c: float, ambient_c: float, dt_s: float):
+    """Advance miner and loop temperatures by one explicit substep.
+
+    Returns
+    -------
+    (outlet_c, loop_c, q_buffer_w, q_dhw_w, loss_w, secondary_kg_s)
+        new miner outlet temperatures [°C], new loop temperature [°C], HX heat to the buffer
+        and to the DHW tank [W], loop loss to the plant room [W], secondary flow into the
+        buffer [kg/s].
+    """
+    m = lp.p3_flow_kg_s if p3_on else 0.0
+    g_each = 0.5 * m * CP + lp.thermosiphon_w_k
+    q1 = g_each * (outlet_c[0] - loop_c)
+    q2 = g_each * (outlet_c[1] - loop_c)
+    if m > 0.0:
+        supply = loop_supply_temp_c(outlet_c)
+        q_dhw = lp.hx_effectiveness * to_dhw_frac * m * CP * (supply - dhw_bottom_c)
+        q_buf = lp.hx_effectiveness * (1.0 - to_dhw_frac) * m * CP * (supply - buffer_bottom_c)
+    else:
+        q_dhw = q_buf = 0.0
+    loss = lp.ua_w_k * (loop_c - ambient_c)
+    cm = lp.miner_heat_capacity_j_k
+    cl = loop_heat_capacity_j_k(lp)
+    new_outlet = (outlet_c[0] + (heat_w[0] - q1) * dt_s / cm, outlet_c[1] + (heat_w[1] - q2) * dt_s / cm)
+    new_loop = loop_c + (q1 + q2 - q_buf - q_dhw - loss) * dt_s / cl
+    return new_outlet, new_loop, q_buf, q_dhw, loss, (1.0 - to_dhw_frac) * m
+
+
+def loop_heat_capacity_j_k(lp: MinerLoopParams) -> float:
+    """Heat capacity of the loop water [J/K] (same density as the tanks)."""
+    return lp.water_volume_l * WATER_DENSITY_KG_L * CP

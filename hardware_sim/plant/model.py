@@ -1,0 +1,274 @@
+"""The ASP1 plant: one pure ``step`` composing tanks, miner loop, heat pump, house, electrics.
+
+``step(state, act, bnd, params, dt_s) -> (new_state, flows)`` integrates ``dt_s`` with
+``params.substeps(dt_s)`` equal explicit substeps (each <= ``simulation.max_substep_s``, which
+params validation keeps below 0.4 x the fastest time constant, so any dt_s is stable).
+All heat and electricity of a substep is computed from the state at its start, so the energy
+bookkeeping in :class:`Flows` closes exactly against :func:`stored_energy_j`.
+
+Hydraulics (asp1-plant.md, *assumed*): P3 circulates the miner loop through a plate HX whose
+secondary side feeds the tank RV1 selects (buffer: in at the top, out at the bottom; DHW: a
+coil into the bottom layer). The HP's flow goes where RV2 points; to the buffer it needs P4
+(no flow, no heat), to the DHW tank (coil) it uses its internal pump. P5 takes heating water
+from the buffer top and returns it to the bottom. Valves travel 75 s end to end
+(Belimo CQ, hardware.md §2) and split flows in proportion to position while moving.
+Hardware STBs (95 °C buffer top, 75 °C miner-loop supply) latch; an open chain drops both
+contactors. :func:`reset_safety` is the manual reset.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from hardware_sim.plant import electrical, heat_pump, house, miners, tank
+from hardware_sim.plant.boundary import Boundary
+from hardware_sim.plant.params import WATER_CP_J_KG_K as CP
+from hardware_sim.plant.params import PlantParams
+from hardware_sim.plant.state import (
+    COUNTERS,
+    Actuators,
+    Flows,
+    HeatPumpState,
+    PlantState,
+    _local_day,
+    flows_columns,
+    initial_state,
+)
+from hardware_sim.plant.views import battery_soc_pct, inverter_view, miner_view, stored_energy_j
+
+__all__ = ["Actuators", "Flows", "PlantState", "initial_state", "step", "sensors", "inverter_view",
+           "miner_view", "stored_energy_j", "reset_safety", "flows_columns", "COUNTERS",
+           "battery_soc_pct"]
+
+MAX_DT_S = 3600.0
+
+
+def _check(act: Actuators, bnd: Boundary, dt_s: float) -> None:
+    if not (math.isfinite(dt_s) and 0.0 < dt_s <= MAX_DT_S):
+        raise ValueError(f"dt_s={dt_s} must be finite and in (0, {MAX_DT_S}] s")
+    for i, w in enumerate(act.miner_target_w):
+        if not math.isfinite(w):
+            raise ValueError(f"miner_target_w[{i}]={w} is not finite")
+    for name in ("outdoor_temp_c", "pv_power_w", "household_load_w", "dhw_draw_kg_s"):
+        v = getattr(bnd, name)
+        if not math.isfinite(v):
+            raise ValueError(f"boundary {name}={v} is not finite")
+    if bnd.pv_power_w < 0.0 or bnd.household_load_w < 0.0 or bnd.dhw_draw_kg_s < 0.0:
+        raise ValueError(f"boundary powers and draw must be >= 0, got {bnd}")
+
+
+def _move(pos: float, to_one: bool, rate: float) -> float:
+    return min(1.0, pos + rate) if to_one else max(0.0, pos - rate)
+
+
+def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
+         dt_s: float) -> tuple[PlantState, Flows]:
+    """Advance the plant by ``dt_s`` seconds with held actuators and boundary values.
+
+    Parameters
+    ----------
+    state : PlantState
+    act : Actuators
+    bnd : Boundary (held over the step)
+    params : PlantParams
+    dt_s : step length [s], 0 < dt_s <= 3600
+
+    Returns
+    -------
+    (new_state, flows) ; flows are means over the step [W]
+
+    Raises
+    ------
+    ValueError
+        Non-finite or out-of-range ``dt_s``, targets or boundary values (nothing changes).
+    """
+    _check(act, bnd, dt_s)
+    p = params
+    n_sub = p.substeps(dt_s)
+    h = dt_s / n_sub
+    bp, dp, lp, hpp, hp_ = p.buffer, p.dhw, p.miner_loop, p.heat_pump, p.house
+    amb = p.simulation.plant_room_temp_c
+    buf_m, dhw_m = bp.layer_mass_kg, dp.layer_mass_kg
+    buf_g, dhw_g = bp.conduction_w_k, dp.conduction_w_k
+    valve_rate = h / p.valves.travel_s
+    mode = heat_pump.sg_mode(act.sg_in1, act.sg_in4)
+    t_out = bnd.outdoor_temp_c
+    gains = house.gains_w(hp_, bnd.pv_power_w)
+    pump_w = p.electrical.pump_power_w * (act.p3 + act.p4 + act.p5)
+
+    buf, dhw, loop_c, room = state.buffer_c, state.dhw_c, state.loop_c, state.room_c
+    units = list(state.miners)
+    outlet = (units[0].outlet_temp_c, units[1].outlet_temp_c)
+    rv1, rv2 = state.rv1_pos, state.rv2_pos
+    hp_run, hp_in_state = state.hp.running, state.hp.in_state_s
+    stb_loop, stb_buf = state.stb_loop_ok, state.stb_buffer_ok
+    batt = state.battery_energy_j
+    hflow, hret = state.heating_flow_c, state.heating_return_c
+    acc = [0.0] * 22  # energy accumulators [J], see names below
+
+    for _ in range(n_sub):
+        chain = stb_loop and stb_buf
+        # --- miners (electrical) ---
+        heat = [0.0, 0.0]
+        for i in range(2):
+            u = units[i]
+            closed = act.contactor[i] and chain
+            avg, end, on_s, mining, over = miners.miner_power_substep(
+                p.miners, u, closed, act.miner_run[i], act.miner_target_w[i], h)
+            heat[i] = avg
+            units[i] = miners.MinerUnitState(end, act.miner_target_w[i], closed, on_s, u.outlet_temp_c,
+                                             u.board_temps_c, mining, over)
+        # --- heat pump ---
+        to_dhw = rv2 >= 0.5
+        target = heat_pump.tank_target_c(hpp, to_dhw, mode, t_out)
+        sensor_c = dhw[dp.sensor_layer] if to_dhw else buf[len(buf) // 2]
+        flow_frac = rv2 + (1.0 - rv2) * (1.0 if act.p4 else 0.0)
+        flow_ok = flow_frac >= 0.5 and t_out >= hpp.min_outdoor_temp_c
+        run = heat_pump.thermostat(hpp, hp_run, hp_in_state, mode, target, sensor_c, flow_ok)
+        hp_in_state = hp_in_state + h if run == hp_run else h
+        hp_run = run
+        q_hp_buf = q_hp_dhw = 0.0
+        hp_el = hpp.standby_power_w
+        buf_charge_kg_s = buf_charge_h = 0.0
+        if run:
+            m_hp = hpp.flow_kg_s * flow_frac
+            w_dhw = rv2 / flow_frac
+            t_ret = w_dhw * dhw[-1] + (1.0 - w_dhw) * buf[-1]
+            q = heat_pump.capacity_w(hpp, t_out, t_ret + 5.0)
+            q = max(0.0, min(q, m_hp * CP * (hpp.max_flow_temp_c - t_ret)))
+            t_flow = t_ret + q / (m_hp * CP)
+            hp_el = q / heat_pump.cop(hpp, t_out, t_flow)
+            q_hp_dhw = q * w_dhw
+            q_hp_buf = q - q_hp_dhw
+            m_buf = m_hp * (1.0 - w_dhw)
+            if m_buf > 0.0:
+                buf_charge_kg_s += m_buf
+                buf_charge_h += m_buf * CP * buf[-1] + q_hp_buf
+        # --- miner loop ---
+        outlet, loop_c, q_mb, q_md, loop_loss, m_sec = miners.loop_substep(
+            lp, outlet, loop_c, (heat[0], heat[1]), act.p3, rv1, buf[-1], dhw[-1], amb, h)
+        if m_sec > 0.0:
+            buf_charge_kg_s += m_sec
+            buf_charge_h += m_sec * CP * buf[-1] + q_mb
+        elif q_mb != 0.0:
+            raise AssertionError("HX heat without secondary flow")  # cannot happen: q_mb needs P3
+        # --- heating circuit and room ---
+        if act.p5:
+            q_em, t_r = house.emitter_heat_w(hp_, buf[0], room)
+            hc_kg_s = hp_.p5_flow_kg_s if q_em > 0.0 else 0.0
+            hflow, hret = buf[0], t_r
+        else:
+            q_em, t_r, hc_kg_s = 0.0, buf[-1], 0.0
+            relax = -math.expm1(-h / hp_.pipe_tau_s)
+            hflow += (amb - hflow) * relax
+            hret += (amb - hret) * relax
+        room, house_loss = house.room_substep(hp_, room, t_out, q_em + gains, h)
+        # --- DHW draw through a thermostatic mixer at tap_temp_c ---
+        top = dhw[0]
+        if bnd.dhw_draw_kg_s > 0.0 and top > dp.cold_water_temp_c:
+            ratio = min(1.0, (dp.tap_temp_c - dp.cold_water_temp_c) / (top - dp.cold_water_temp_c))
+            draw_kg_s = bnd.dhw_draw_kg_s * ratio
+        else:
+            draw_kg_s = 0.0
+        draw_heat = draw_kg_s * CP * (top - dp.cold_water_temp_c)
+        # --- tanks ---
+        buf, loss_b = tank.tank_substep(buf, buf_m, buf_g, bp.ua_w_k, amb, buf_charge_kg_s, buf_charge_h,
+                                        hc_kg_s, t_r, 0.0, h)
+        dhw, loss_d = tank.tank_substep(dhw, dhw_m, dhw_g, dp.ua_w_k, amb, 0.0, 0.0, draw_kg_s,
+                                        dp.cold_water_temp_c, q_md + q_hp_dhw, h)
+        # --- miner temperatures, STBs ---
+        for i in range(2):
+            u = units[i]
+            units[i] = replace(u, outlet_temp_c=outlet[i],
+                               board_temps_c=miners.board_temps(p.miners, outlet[i], u.power_w))
+        if miners.loop_supply_temp_c(outlet) >= lp.stb_trip_c:
+            stb_loop = False
+        if buf[0] >= bp.stb_trip_c:
+            stb_buf = False
+        # --- valves ---
+        rv1 = _move(rv1, act.rv1_to_dhw, valve_rate)
+        rv2 = _move(rv2, act.rv2_to_dhw, valve_rate)
+        # --- electrical ---
+        miner_w = heat[0] + heat[1]
+        consumption = bnd.household_load_w + miner_w + hp_el + pump_w
+        d = electrical.dispatch(p.electrical, bnd.pv_power_w, consumption, batt, h)
+        batt = d.battery_energy_j
+        for k, v in enumerate((bnd.pv_power_w, d.grid_import_w, d.grid_export_w, d.battery_charge_w,
+                               d.battery_discharge_w, d.battery_loss_w, heat[0], heat[1], hp_el,
+                               q_hp_buf + q_hp_dhw, consumption, q_em, draw_heat, loss_b + loss_d,
+                               loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw, gains, pump_w)):
+            acc[k] += v * h
+
+    if not (stb_loop and stb_buf):  # the open chain drops both contactors by hardware
+        units = [replace(u, power_w=0.0, energised=False, on_s=0.0, mining=False) for u in units]
+    f = [a / dt_s for a in acc]
+    flows = Flows(
+        pv_power_w=f[0], load_power_w=bnd.household_load_w, grid_import_w=f[1], grid_export_w=f[2],
+        battery_charge_w=f[3], battery_discharge_w=f[4], battery_loss_w=f[5],
+        miner_power_w=(f[6], f[7]), miner_heat_w=f[6] + f[7], hp_power_w=f[8], hp_heat_w=f[9],
+        pump_power_w=f[21], consumption_w=f[10], house_heat_w=f[11], house_gain_w=f[20],
+        dhw_draw_heat_w=f[12], tank_loss_w=f[13], loop_loss_w=f[14], house_loss_w=f[15],
+        miner_hx_buffer_w=f[16], miner_hx_dhw_w=f[17], hp_heat_buffer_w=f[18], hp_heat_dhw_w=f[19],
+    )
+    t_new = state.t_utc_s + dt_s
+    day = _local_day(p, t_new)
+    step_j = (acc[0], acc[1], acc[2], acc[3], acc[4], acc[10])
+    today = state.today_j if day == state.local_day else tuple(0.0 for _ in COUNTERS)
+    new_state = PlantState(
+        t_utc_s=t_new, buffer_c=buf, dhw_c=dhw, loop_c=loop_c, miners=(units[0], units[1]),
+        rv1_pos=rv1, rv2_pos=rv2, hp=HeatPumpState(hp_run, hp_in_state, mode), room_c=room, outdoor_c=t_out,
+        heating_flow_c=hflow, heating_return_c=hret, battery_energy_j=batt, stb_loop_ok=stb_loop,
+        stb_buffer_ok=stb_buf, p3_on=act.p3, p5_on=act.p5, local_day=day,
+        today_j=tuple(a + b for a, b in zip(today, step_j)),
+        total_j=tuple(a + b for a, b in zip(state.total_j, step_j)),
+    )
+    return new_state, flows
+
+
+def reset_safety(state: PlantState, params: PlantParams) -> PlantState:
+    """Manual STB reset: each tripped STB resets only if its temperature is ``stb_reset_band_k``
+    below the trip point (a real STB cannot be reset while hot)."""
+    band = params.miner_loop.stb_reset_band_k
+    loop_ok = state.stb_loop_ok or (
+        miners.loop_supply_temp_c((state.miners[0].outlet_temp_c, state.miners[1].outlet_temp_c))
+        < params.miner_loop.stb_trip_c - band)
+    buf_ok = state.stb_buffer_ok or state.buffer_c[0] < params.buffer.stb_trip_c - band
+    return replace(state, stb_loop_ok=loop_ok, stb_buffer_ok=buf_ok)
+
+
+def _mid(temps: tuple[float, ...]) -> float:
+    n = len(temps)
+    return temps[n // 2] if n % 2 else 0.5 * (temps[n // 2 - 1] + temps[n // 2])
+
+
+def sensors(state: PlantState, params: PlantParams) -> dict[str, float | bool]:
+    """Process-image inputs by Schaltschrank/io_list.csv name (temperatures [°C], contacts)."""
+    outlet = (state.miners[0].outlet_temp_c, state.miners[1].outlet_temp_c)
+    chain = state.safety_chain_ok
+    return {
+        "buffer_top_temp_c": state.buffer_c[0],
+        "buffer_mid_temp_c": _mid(state.buffer_c),
+        "buffer_bottom_temp_c": state.buffer_c[-1],
+        "miner_loop_supply_temp_c": miners.loop_supply_temp_c(outlet),
+        "miner_loop_return_temp_c": state.loop_c,
+        "miner1_outlet_temp_c": outlet[0],
+        "miner2_outlet_temp_c": outlet[1],
+        "dhw_temp_c": state.dhw_c[params.dhw.sensor_layer],
+        "heating_flow_temp_c": state.heating_flow_c,
+        "heating_return_temp_c": state.heating_return_c,
+        "outdoor_temp_c": state.outdoor_c,
+        "room_temp_c": state.room_c,
+        "safety_chain_ok": chain,
+        "miner_loop_stb_ok": state.stb_loop_ok,
+        "buffer_stb_ok": state.stb_buffer_ok,
+        "k1_miner1_closed": state.miners[0].energised,
+        "k2_miner2_closed": state.miners[1].energised,
+        "rv1_at_dhw": state.rv1_pos >= 1.0,
+        "rv1_at_buffer": state.rv1_pos <= 0.0,
+        "rv2_at_dhw": state.rv2_pos >= 1.0,
+        "rv2_at_buffer": state.rv2_pos <= 0.0,
+        "hp_ok": True,
+        "manual_mode": False,
+    }
+

@@ -1,0 +1,171 @@
+"""Plant state, actuator commands and per-step energy flows (frozen dataclasses)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from hardware_sim.plant.electrical import battery_capacity_j
+from hardware_sim.plant.miners import MinerUnitState, board_temps
+from hardware_sim.plant.params import PlantParams
+
+# order of the energy counters in PlantState.today_j / total_j
+COUNTERS = ("pv", "grid_import", "grid_export", "battery_charge", "battery_discharge", "load")
+
+
+@dataclass(frozen=True, slots=True)
+class Actuators:
+    """What the controller drives (the DIO outputs plus the miner commands).
+
+    contactor : K1/K2 coils energised (per miner)
+    miner_run : miner hashing requested (False = paused over gRPC)
+    miner_target_w : Braiins power target per miner [W]
+    p3, p4, p5 : pump relays
+    rv1_to_dhw, rv2_to_dhw : valve commands (False = spring return to the buffer)
+    sg_in1, sg_in4 : heat pump SG-Ready contacts
+    """
+
+    contactor: tuple[bool, bool] = (False, False)
+    miner_run: tuple[bool, bool] = (False, False)
+    miner_target_w: tuple[float, float] = (0.0, 0.0)
+    p3: bool = False
+    p4: bool = False
+    p5: bool = False
+    rv1_to_dhw: bool = False
+    rv2_to_dhw: bool = False
+    sg_in1: bool = False
+    sg_in4: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HeatPumpState:
+    """Compressor running, seconds in the current on/off state, last SG mode."""
+
+    running: bool
+    in_state_s: float
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlantState:
+    """Complete plant state; never mutated (``step`` returns a new one).
+
+    Temperatures [°C] (tanks top layer first), valve positions 0 = buffer .. 1 = DHW,
+    battery energy [J], energy counters [J] (order ``COUNTERS``; "today" restarts at local
+    midnight), ``t_utc_s`` [s] advanced by every step.
+    """
+
+    t_utc_s: float
+    buffer_c: tuple[float, ...]
+    dhw_c: tuple[float, ...]
+    loop_c: float
+    miners: tuple[MinerUnitState, MinerUnitState]
+    rv1_pos: float
+    rv2_pos: float
+    hp: HeatPumpState
+    room_c: float
+    outdoor_c: float
+    heating_flow_c: float
+    heating_return_c: float
+    battery_energy_j: float
+    stb_loop_ok: bool
+    stb_buffer_ok: bool
+    p3_on: bool
+    p5_on: bool
+    local_day: int
+    today_j: tuple[float, ...]
+    total_j: tuple[float, ...]
+
+    @property
+    def safety_chain_ok(self) -> bool:
+        """Hardware safety chain closed (no STB tripped)."""
+        return self.stb_loop_ok and self.stb_buffer_ok
+
+
+@dataclass(frozen=True, slots=True)
+class Flows:
+    """Mean powers over one step [W] (electrical and thermal).
+
+    Electrical: pv_power_w, load_power_w (household only), grid_import_w, grid_export_w,
+    battery_charge_w, battery_discharge_w (AC side), battery_loss_w, miner_power_w (per miner),
+    hp_power_w (incl. standby), pump_power_w, consumption_w (household + miners + HP + pumps).
+    Thermal: miner_heat_w (= miner electrical power), hp_heat_w, house_heat_w (emitters to
+    rooms), house_gain_w (internal + solar), dhw_draw_heat_w (enthalpy of the draw above cold
+    water), tank_loss_w (buffer + DHW standing loss), loop_loss_w, house_loss_w (room to
+    outdoor), miner_hx_buffer_w / miner_hx_dhw_w, hp_heat_buffer_w / hp_heat_dhw_w.
+    """
+
+    pv_power_w: float
+    load_power_w: float
+    grid_import_w: float
+    grid_export_w: float
+    battery_charge_w: float
+    battery_discharge_w: float
+    battery_loss_w: float
+    miner_power_w: tuple[float, float]
+    miner_heat_w: float
+    hp_power_w: float
+    hp_heat_w: float
+    pump_power_w: float
+    consumption_w: float
+    house_heat_w: float
+    house_gain_w: float
+    dhw_draw_heat_w: float
+    tank_loss_w: float
+    loop_loss_w: float
+    house_loss_w: float
+    miner_hx_buffer_w: float
+    miner_hx_dhw_w: float
+    hp_heat_buffer_w: float
+    hp_heat_dhw_w: float
+
+
+FLOW_FIELDS = tuple(f.name for f in fields(Flows))
+
+
+def flows_columns(flows: Flows) -> dict[str, float]:
+    """Flatten Flows for a report row: ``miner_power_w`` summed, plus miner1/2_power_w."""
+    row = {name: getattr(flows, name) for name in FLOW_FIELDS}
+    m1, m2 = row.pop("miner_power_w")
+    row["miner_power_w"] = m1 + m2
+    row["miner1_power_w"] = m1
+    row["miner2_power_w"] = m2
+    return row
+
+
+def _local_day(params: PlantParams, t_utc_s: float) -> int:
+    return int(math.floor((t_utc_s + params.simulation.utc_offset_h * 3600.0) / 86400.0))
+
+
+def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0.0) -> PlantState:
+    """A warm start: buffer 50 -> 40 °C top to bottom (~45 °C mean), DHW 50 °C, room 20.5 °C,
+    miner loop and miners at 35 °C (off, contactors open), valves at the buffer, HP off,
+    battery 50 %.
+
+    Parameters
+    ----------
+    outdoor_temp_c : initial outdoor temperature [°C] (checked for plausibility)
+    t_utc_s : UTC time of the state [s] (for the "today" counters); default 0
+
+    Raises
+    ------
+    ValueError
+        ``outdoor_temp_c`` not finite or outside [-50, 50] °C.
+    """
+    if not (math.isfinite(outdoor_temp_c) and -50.0 <= outdoor_temp_c <= 50.0):
+        raise ValueError(f"outdoor_temp_c={outdoor_temp_c} is not a plausible outdoor temperature")
+    n = params.buffer.layers
+    buffer_c = tuple(50.0 - 10.0 * i / (n - 1) for i in range(n))
+    dhw_c = tuple(50.0 for _ in range(params.dhw.layers))
+    miner = MinerUnitState(0.0, 0.0, False, 0.0, 35.0, board_temps(params.miners, 35.0, 0.0), False, False)
+    room = params.simulation.plant_room_temp_c
+    zero = tuple(0.0 for _ in COUNTERS)
+    return PlantState(
+        t_utc_s=float(t_utc_s), buffer_c=buffer_c, dhw_c=dhw_c, loop_c=35.0, miners=(miner, miner),
+        rv1_pos=0.0, rv2_pos=0.0, hp=HeatPumpState(False, 1e9, "normal"), room_c=20.5,
+        outdoor_c=float(outdoor_temp_c),
+        heating_flow_c=room, heating_return_c=room,
+        battery_energy_j=0.5 * battery_capacity_j(params.electrical), stb_loop_ok=True,
+        stb_buffer_ok=True, p3_on=False, p5_on=False, local_day=_local_day(params, t_utc_s),
+        today_j=zero, total_j=zero,
+    )
