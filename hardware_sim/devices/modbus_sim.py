@@ -13,6 +13,7 @@ Faults per device (:meth:`ModbusDeviceSim.set_fault`):
 from __future__ import annotations
 
 import asyncio
+import collections
 import random
 import threading
 from dataclasses import dataclass
@@ -104,6 +105,8 @@ class ModbusDeviceSim:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._servers: list = []
+        #: unit ids of the requests served, oldest first (bounded)
+        self.request_log: collections.deque[int] = collections.deque(maxlen=2000)
 
     def _add(self, name: str, unit: int) -> None:
         if name in self._units or unit in self._slaves:
@@ -179,6 +182,11 @@ class ModbusDeviceSim:
             return data
         return trace
 
+    def _trace_pdu(self, sending: bool, pdu):
+        if not sending:
+            self.request_log.append(pdu.dev_id)
+        return pdu
+
     def start(self, tcp_port: int | None = None, serial_port: str | None = None, baudrate: int = 9600) -> "ModbusDeviceSim":
         """Serve on 127.0.0.1:``tcp_port`` and/or the serial device ``serial_port`` (own thread).
 
@@ -197,11 +205,12 @@ class ModbusDeviceSim:
         async def open_servers() -> None:
             if tcp_port is not None:
                 self._servers.append(ModbusTcpServer(self.context, address=("127.0.0.1", tcp_port),
-                                                     ignore_missing_slaves=True, trace_packet=self._trace(False)))
+                                                     ignore_missing_slaves=True, trace_packet=self._trace(False),
+                                                     trace_pdu=self._trace_pdu))
             if serial_port is not None:
                 self._servers.append(ModbusSerialServer(self.context, framer=FramerType.RTU, port=serial_port,
                                                         baudrate=baudrate, ignore_missing_slaves=True,
-                                                        trace_packet=self._trace(True)))
+                                                        trace_packet=self._trace(True), trace_pdu=self._trace_pdu))
             for srv in self._servers:
                 await srv.serve_forever(background=True)
                 if not srv.transport:
