@@ -194,10 +194,11 @@ class MqttBridge:
                 self.stats["received"] += 1
                 self._audit.append(AuditRecord(self._wall(), rel, "received", result.request_id, None,
                                                getattr(result, "value", getattr(result, "target", None))))
+        # MQTT 3.1.1 forwards a retained publish to live subscribers with the retain flag cleared,
+        # so every command topic is cleared after use: a retained command can never be replayed.
+        self._client.publish(msg.topic, b"", qos=1, retain=True)
         if isinstance(result, Refusal):
             self.stats["refused"] += 1
-            if msg.retain:
-                self._client.publish(msg.topic, b"", qos=1, retain=True)
             rec = AuditRecord(self._wall(), rel, "refused", result.request_id, result.reason)
             self._queue_ack(CommandResult.refused(result), rec)
         self._wake.set()
