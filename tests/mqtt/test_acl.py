@@ -1,0 +1,114 @@
+"""The deploy/ broker ACL and user script on a real Mosquitto: who may change what."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from thermiq.adapters.mqtt.bridge import MqttBridge
+from thermiq.adapters.mqtt.miniscan import MiniScan
+from thermiq.adapters.mqtt.registry import REPO
+from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto
+from thermiq.commands import SetpointStore
+
+from conftest import envelope
+
+BASE = "thermiq/asp1"
+DEPLOY = REPO / "deploy/mosquitto"
+PW = {"thermiq": "ctl-pw", "nodered": "nr-pw", "operator": "op-pw", "homeassistant": "ha-pw"}
+
+
+@pytest.fixture
+def secure_broker(tmp_path):
+    passwd = tmp_path / "passwd"
+    env = dict(os.environ, **{f"THERMIQ_MQTT_PW_{u.upper()}": pw for u, pw in PW.items()})
+    out = subprocess.run(["sh", str(DEPLOY / "create-users.sh"), str(passwd)], env=env, capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "4 user(s)" in out.stdout
+    assert sorted(line.split(":")[0] for line in passwd.read_text().splitlines()) == sorted(PW)
+    try:
+        b = Mosquitto(acl_file=DEPLOY / "acl", passwd_file=passwd).start()
+    except BrokerError as err:
+        pytest.skip(str(err))
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def plant(secure_broker, registry):
+    bridge = MqttBridge("asp1", secure_broker.host, secure_broker.port, "thermiq", PW["thermiq"], registry)
+    bridge.start()
+    assert bridge.wait_connected(5)
+    scan = MiniScan(bridge, SetpointStore.from_specs(registry.specs),
+                    extra=lambda: {"state/temperature/dhw_temp_c": 45.0}).start()
+    yield bridge, scan
+    scan.stop()
+    bridge.stop()
+
+
+def test_user_script_skips_unset_users(tmp_path):
+    passwd = tmp_path / "p"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THERMIQ_MQTT_PW_")}
+    env["THERMIQ_MQTT_PW_NODERED"] = "x"
+    out = subprocess.run(["sh", str(DEPLOY / "create-users.sh"), str(passwd)], env=env, capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0 and "1 user(s)" in out.stdout and "skip thermiq" in out.stderr
+    assert [line.split(":")[0] for line in passwd.read_text().splitlines()] == ["nodered"]
+
+
+def test_homeassistant_reads_but_cannot_change_anything(secure_broker, plant, probe_factory):
+    bridge, scan = plant
+    ha = probe_factory(secure_broker.port, "homeassistant", PW["homeassistant"])
+    assert ha.rc == 0
+    ha.subscribe(f"{BASE}/#")
+    assert ha.wait_for(f"{BASE}/state/temperature/dhw_temp_c").json == 45.0      # read works
+    ha.publish(f"{BASE}/setpoints/dhw_setpoint_c/set", envelope(58.0))
+    ha.publish(f"{BASE}/cmd/safety/reset", envelope(target="all"))
+    ha.publish(f"{BASE}/state/temperature/dhw_temp_c", b"99.0", retain=True)   # forge state
+    ha.publish(f"{BASE}/status", b"offline", retain=True)
+    time.sleep(0.5)
+    assert scan.store.leases == {} and scan.safety_log == []
+    assert bridge.stats["received"] == 0 and bridge.stats["refused"] == 0        # never reached the controller
+    assert ha.on(f"{BASE}/setpoints/dhw_setpoint_c/set/ack") == []
+    watcher = probe_factory(secure_broker.port, "operator", PW["operator"])
+    watcher.subscribe(f"{BASE}/state/temperature/dhw_temp_c")
+    watcher.subscribe(f"{BASE}/status")
+    assert watcher.wait_for(f"{BASE}/state/temperature/dhw_temp_c").json == 45.0
+    assert watcher.wait_for(f"{BASE}/status").payload == b"online"
+
+
+def test_nodered_writes_setpoints_and_safety_but_not_state(secure_broker, plant, probe_factory):
+    bridge, scan = plant
+    nr = probe_factory(secure_broker.port, "nodered", PW["nodered"])
+    nr.subscribe(f"{BASE}/#")
+    body = envelope(58.0)
+    nr.publish(f"{BASE}/setpoints/dhw_setpoint_c/set", body)
+    ack = nr.wait_for(f"{BASE}/setpoints/dhw_setpoint_c/set/ack")
+    assert ack.json["accepted"] is True and ack.json["request_id"] == body["request_id"]
+    nr.publish(f"{BASE}/cmd/safety/ack", envelope(target="all"))
+    nr.wait_for(f"{BASE}/cmd/safety/ack/ack")
+    nr.clear()
+    nr.publish(f"{BASE}/setpoints/dhw_setpoint_c/set/ack", b'{"accepted":true}')   # forge an ack
+    nr.publish(f"{BASE}/state/mode", b'"manual"', retain=True)
+    time.sleep(0.4)
+    assert nr.on(f"{BASE}/setpoints/dhw_setpoint_c/set/ack") == []
+    assert nr.on(f"{BASE}/state/mode") == []
+
+
+def test_operator_may_reset_over_vpn(secure_broker, plant, probe_factory):
+    bridge, scan = plant
+    op = probe_factory(secure_broker.port, "operator", PW["operator"])
+    op.subscribe(f"{BASE}/cmd/safety/reset/ack")
+    op.publish(f"{BASE}/cmd/safety/reset", envelope(target="all"))
+    assert op.wait_for(f"{BASE}/cmd/safety/reset/ack").json["reason"] == "no trip latched"
+    assert [c.action for c in scan.safety_log] == ["reset"]
+
+
+@pytest.mark.parametrize("user, pw", [(None, None), ("nodered", "wrong"), ("intruder", "x")])
+def test_unknown_or_anonymous_clients_are_refused(secure_broker, probe_factory, user, pw):
+    p = probe_factory(secure_broker.port, user, pw)
+    assert p.rc not in (None, 0)
