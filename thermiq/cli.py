@@ -57,7 +57,9 @@ def cmd_run(args) -> int:
 
     cfg, io_list = _load(args)
     procimg = args.procimg or cfg.process_image.procimg
-    configrsc = args.configrsc or str(_resolve(cfg.process_image.configrsc))
+    # on a laptop (file-backed image) the cabinet's own piCtory file in the repository is the default
+    configrsc = args.configrsc or (str(REPO / "Schaltschrank" / "config.rsc") if args.procimg
+                                   else cfg.process_image.configrsc)
     if args.procimg:
         make_procimg_file(procimg, configrsc)
     image = RevPiProcessImage(io_list, procimg, configrsc, cfg.process_image.output_watchdog_ms)

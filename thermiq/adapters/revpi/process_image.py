@@ -58,6 +58,8 @@ def open_modio(procimg: str, configrsc: str, simulator: bool):
                                       simulator=simulator, debug=False)
     except FileNotFoundError as err:
         raise FileNotFoundError(f"process image or piCtory file not found: {err.filename}") from None
+    except RuntimeError as err:       # revpimodio2: "can not access pictory configuration at ..."
+        raise FileNotFoundError(str(err)) from None
 
 
 def check_binding(rpi, io_list: IoList, configrsc: str) -> None:

@@ -1,0 +1,3 @@
+import sys
+from hardware_sim.cli import main
+sys.exit(main())

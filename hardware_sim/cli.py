@@ -1,0 +1,149 @@
+"""Simulator entry points: ``thermiq sim`` (closed loop + report) and ``thermiq-plant`` (plant process).
+
+``thermiq-plant`` runs only the plant against a file-backed process image in (scaled) real time,
+beside a separate ``thermiq run`` process, as in the cabinet: the two share nothing but the image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+from hardware_sim.plant.boundary import BoundarySeries
+from hardware_sim.plant.params import PlantParamsError, load_plant_params
+from hardware_sim.plant.weather import WeatherError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _start_utc_s(text: str) -> float:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--start {text!r} is not a date (YYYY-MM-DD)") from None
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
+
+
+def _progress(quiet: bool):
+    shown = {"pct": -1}
+
+    def report(frac: float) -> None:
+        pct = int(frac * 100)
+        if not quiet and pct != shown["pct"] and pct % 5 == 0:
+            shown["pct"] = pct
+            print(f"\rsimulating ... {pct:3d} %", end="" if pct < 100 else "\n", file=sys.stderr, flush=True)
+    return report
+
+
+def run_sim(args) -> int:
+    """``thermiq sim``: closed loop on real weather, report folder. Returns the exit code."""
+    from hardware_sim.harness import simulate
+    from hardware_sim.report import write_report
+    from thermiq.config.load import load_config
+
+    try:
+        cfg = load_config(args.config)
+        params = load_plant_params(args.plant) if args.plant else load_plant_params()
+        boundary = (BoundarySeries.from_files(params, args.weather) if args.weather
+                    else BoundarySeries.from_files(params))
+        start = _start_utc_s(args.start)
+        if args.days <= 0:
+            raise ValueError("--days must be positive")
+    except (WeatherError, PlantParamsError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if start < boundary.start_s:        # the bundled file is one year: map the date into it
+        year = dt.datetime.fromtimestamp(boundary.start_s + 86400, dt.timezone.utc).year
+        day = dt.date.fromisoformat(args.start)
+        start = _start_utc_s(day.replace(year=year).isoformat())
+    bridge = None
+    if args.mqtt:
+        from thermiq.adapters.mqtt.factory import build_bridge
+        bridge = build_bridge(cfg, args.mqtt)
+        bridge.start()
+    t0 = time.perf_counter()
+    try:
+        result = simulate(cfg, params, boundary, start, args.days * 86400.0, args.period,
+                          progress=_progress(args.quiet), bridge=bridge)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    finally:
+        if bridge is not None:
+            bridge.stop()
+    wall_s = time.perf_counter() - t0
+    result.meta.update(wall_s=wall_s, weather_file=str(args.weather or boundary.weather_meta.get("source")),
+                       speed=args.days * 86400.0 / wall_s, config=str(args.config))
+    out = write_report(Path(args.out), result.series, result.meta)
+    print(f"report written to {out} ({args.days:g} days in {wall_s:.1f} s, "
+          f"{args.days * 86400.0 / wall_s:,.0f}x real time)")
+    return 0
+
+
+def run_plant(args) -> int:
+    """Plant process: write sensors, read outputs, step; in real time scaled by ``--speed``."""
+    from hardware_sim.plant.model import sensors, step
+    from hardware_sim.plant.state import Actuators, initial_state
+    from hardware_sim.process_image import PlantProcessImage
+    from thermiq.adapters.revpi.process_image import make_procimg_file
+    from thermiq.iomap.io_list import load_io_list
+
+    params = load_plant_params(args.plant) if args.plant else load_plant_params()
+    boundary = BoundarySeries.from_files(params)
+    io_list = load_io_list(REPO / "Schaltschrank" / "io_list.csv")
+    rsc = args.configrsc or str(REPO / "Schaltschrank" / "config.rsc")
+    make_procimg_file(args.procimg, rsc)
+    image = PlantProcessImage(io_list, args.procimg, rsc)
+    t_utc = _start_utc_s(args.start) if args.start else boundary.start_s + 9 * 86400
+    state = initial_state(params, boundary.at(t_utc).outdoor_temp_c, t_utc)
+    if args.room_c is not None:
+        state = state.__class__(**{**{f: getattr(state, f) for f in state.__slots__}, "room_c": args.room_c})
+    log = open(args.log, "a", encoding="utf-8") if args.log else None
+    dt_plant = args.period * args.speed
+    next_t = time.monotonic()
+    end = next_t + args.duration
+    try:
+        while time.monotonic() < end:
+            image.write_inputs(sensors(state, params))
+            outs = image.read_outputs()
+            # no miner protocol in this mode: an energised miner runs at its nominal power
+            on = (outs["k1_miner1_run"], outs["k2_miner2_run"])
+            act = Actuators(on, on, (params.miners.nominal_power_w,) * 2, outs["p3_miner_loop_run"],
+                            outs["p4_buffer_charge_run"], outs["p5_heating_run"], outs["rv1_to_dhw"],
+                            outs["rv2_to_dhw"], outs["hp_sg_in1"], outs["hp_sg_in4"])
+            state, flows = step(state, act, boundary.at(t_utc), params, dt_plant)
+            t_utc += dt_plant
+            if log:
+                log.write(json.dumps({"t_utc_s": t_utc, "outputs": outs, "sensors": sensors(state, params),
+                                      "hp_heat_w": flows.hp_heat_w, "house_heat_w": flows.house_heat_w}) + "\n")
+                log.flush()
+            next_t += args.period
+            time.sleep(max(0.0, next_t - time.monotonic()))
+    finally:
+        image.close()
+        if log:
+            log.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="thermiq-plant", description="ASP1 plant model on a file-backed process image")
+    ap.add_argument("--procimg", required=True, help="4096-byte process image file shared with `thermiq run`")
+    ap.add_argument("--configrsc", help="piCtory configuration (default: Schaltschrank/config.rsc)")
+    ap.add_argument("--plant", help="plant parameters TOML")
+    ap.add_argument("--period", type=float, default=0.2, help="real seconds between plant steps")
+    ap.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    ap.add_argument("--duration", type=float, default=3600.0, help="real seconds to run")
+    ap.add_argument("--start", help="simulated start day (YYYY-MM-DD within the weather year)")
+    ap.add_argument("--room-c", type=float, help="initial room temperature [°C]")
+    ap.add_argument("--log", help="append one JSON line per step (outputs seen, sensors)")
+    args = ap.parse_args(argv)
+    return run_plant(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Closed loop in lockstep: plant -> process image -> the controller's real scan -> process image -> plant.
+
+Per scan: the plant writes its sensors into the file-backed image through revpimodio2's simulator
+mode, the unchanged ``thermiq`` runner scans (read, freeze, interlocks, controllers, arbitrate,
+write), the plant reads the outputs back from the image and steps one scan period. The
+controller's monotonic clock is the simulated time since the start.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from hardware_sim.devices.inproc import PlantDevices
+from hardware_sim.plant.boundary import BoundarySeries
+from hardware_sim.plant.model import sensors, step
+from hardware_sim.plant.params import PlantParams
+from hardware_sim.plant.state import Actuators, flows_columns, initial_state
+from hardware_sim.process_image import PlantProcessImage
+from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
+from thermiq.config.schema import ThermiqConfig
+from thermiq.cycle.runner import Runner
+from thermiq.iomap.io_list import load_io_list
+
+REPO = Path(__file__).resolve().parents[1]
+IO_LIST = REPO / "Schaltschrank" / "io_list.csv"
+CONFIG_RSC = REPO / "Schaltschrank" / "config.rsc"
+TEMPS = ("buffer_top_temp_c", "buffer_mid_temp_c", "buffer_bottom_temp_c", "dhw_temp_c", "room_temp_c",
+         "outdoor_temp_c", "miner_loop_supply_temp_c", "heating_flow_temp_c")
+
+
+@dataclass
+class SimResult:
+    """Sampled time series (equal-length numpy columns) and run metadata."""
+
+    series: dict[str, np.ndarray]
+    meta: dict = field(default_factory=dict)
+
+
+def _actuators(outs: dict[str, bool], devices: PlantDevices, cfg: ThermiqConfig) -> Actuators:
+    run, target = devices.commands()
+    return Actuators(contactor=tuple(outs[m.contactor_output] for m in cfg.miners), miner_run=run,
+                     miner_target_w=target, p3=outs["p3_miner_loop_run"], p4=outs["p4_buffer_charge_run"],
+                     p5=outs["p5_heating_run"], rv1_to_dhw=outs["rv1_to_dhw"], rv2_to_dhw=outs["rv2_to_dhw"],
+                     sg_in1=outs["hp_sg_in1"], sg_in4=outs["hp_sg_in4"])
+
+
+def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, start_utc_s: float,
+             duration_s: float, period_s: float, sample_s: float = 300.0, workdir: str | Path | None = None,
+             progress: Callable[[float], None] | None = None, bridge=None,
+             faults: Callable[[float], dict[str, str]] | None = None) -> SimResult:
+    """Run the closed loop for ``duration_s`` seconds of simulated time.
+
+    Parameters
+    ----------
+    cfg : controller site configuration (its scan period is replaced by ``period_s``)
+    params, boundary : plant parameters and boundary series (weather, load, DHW draws)
+    start_utc_s : first instant [UNIX s, UTC]; must lie within the boundary series
+    period_s : scan period = plant step [s]
+    sample_s : time-series sample interval [s]; flows are averaged over it (energy-exact)
+    faults : optional ``t_s -> {signal: "open"|"short"}`` sensor-fault injection
+
+    Raises
+    ------
+    ValueError : the period is not covered by the weather, or ``sample_s`` is not a multiple of ``period_s``
+    """
+    if start_utc_s < boundary.start_s or start_utc_s + duration_s > boundary.end_s:
+        raise ValueError(f"simulated period {start_utc_s:.0f}..{start_utc_s + duration_s:.0f} s lies outside the "
+                         f"weather file ({boundary.start_s:.0f}..{boundary.end_s:.0f} s)")
+    per_sample = int(round(sample_s / period_s))
+    if per_sample < 1 or abs(per_sample * period_s - sample_s) > 1e-9:
+        raise ValueError(f"sample_s ({sample_s}) must be a whole multiple of period_s ({period_s})")
+    cfg = cfg.model_copy(update={"scan": cfg.scan.model_copy(update={"period_s": period_s})})
+    io_list = load_io_list(IO_LIST)
+    tmp = tempfile.TemporaryDirectory() if workdir is None else None
+    img = make_procimg_file(Path(workdir or tmp.name) / "procimg.bin", CONFIG_RSC)
+    plant_io = PlantProcessImage(io_list, str(img), str(CONFIG_RSC))
+    ctrl_io = RevPiProcessImage(io_list, str(img), str(CONFIG_RSC))
+    devices = PlantDevices(cfg.miners)
+    clock = {"now_s": 0.0}
+    runner = Runner(cfg, io_list, ctrl_io, devices.inverter, devices.meters, devices.miners,
+                    clock=lambda: clock["now_s"], wall=lambda: start_utc_s + clock["now_s"], bridge=bridge,
+                    publish_every=max(1, int(round(60.0 / period_s))))
+    state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s)
+    n_steps = int(round(duration_s / period_s))
+    n_samples = n_steps // per_sample
+    cols: dict[str, list] = {}
+    acc: dict[str, float] = {}
+    trips: list[dict] = []
+    cost_max = 0.0
+    all_costs = np.empty(n_steps)
+    try:
+        for k in range(n_steps):
+            now_s = k * period_s
+            t_utc = start_utc_s + now_s
+            clock["now_s"] = now_s
+            bnd = boundary.at(t_utc)
+            plant_io.write_inputs(sensors(state, params), faults(now_s) if faults else None)
+            res = runner.scan_once()
+            all_costs[k] = runner.stats.last_cost_s
+            cost_max = max(cost_max, all_costs[k])
+            for ev in res.events:
+                trips.append({"t_utc_s": t_utc, "trip": ev.trip_id, "from": ev.old.value, "to": ev.new.value, "value": ev.value})
+            act = _actuators(plant_io.read_outputs(), devices, cfg)
+            state, flows = step(state, act, bnd, params, period_s)
+            devices.update(state, flows, params, period_s, now_s + period_s)
+            for name, value in flows_columns(flows).items():
+                acc[name] = acc.get(name, 0.0) + value
+            if (k + 1) % per_sample == 0:
+                row = {name: total / per_sample for name, total in acc.items()}
+                acc.clear()
+                row["t_utc_s"] = t_utc + period_s
+                sens = sensors(state, params)
+                row.update({name: sens[name] for name in TEMPS})
+                row["battery_soc_pct"] = devices.inverter.snapshot().battery_soc_pct
+                row["scan_cost_s"] = cost_max
+                row["trips_latched"] = len(res.state.interlocks.latched)
+                row["sg_block"] = float(res.state.sg_state.value == "block")
+                cost_max = 0.0
+                for name, value in row.items():
+                    cols.setdefault(name, []).append(value)
+                if progress is not None:
+                    progress(len(cols["t_utc_s"]) / max(1, n_samples))
+    finally:
+        plant_io.close()
+        ctrl_io.close()
+        if tmp is not None:
+            tmp.cleanup()
+    costs = all_costs
+    meta = {
+        "site": cfg.site.name, "start_utc_s": start_utc_s, "duration_s": duration_s, "scan_period_s": period_s,
+        "sample_s": sample_s, "scans": runner.stats.scans, "trip_events": trips,
+        "scan_cost_median_s": float(np.median(costs)) if costs.size else None,
+        "scan_cost_p99_s": float(np.percentile(costs, 99)) if costs.size else None,
+        "scan_cost_max_s": float(costs.max()) if costs.size else None,
+        "weather": boundary.weather_meta,
+    }
+    return SimResult({k: np.asarray(v, dtype=float) for k, v in cols.items()}, meta)
