@@ -1,0 +1,40 @@
+"""docs/COMMUNICATION.md is generated from the registry and must not drift."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from thermiq.adapters.mqtt.docs import DEFAULT_OUT, main, render
+from thermiq.adapters.mqtt.registry import REPO
+
+
+def test_communication_md_is_up_to_date(registry):
+    assert DEFAULT_OUT.read_text(encoding="utf-8") == render(registry), \
+        "docs/COMMUNICATION.md drifted: run python -m thermiq.adapters.mqtt.docs"
+
+
+def test_document_covers_every_topic_and_the_three_sections(registry):
+    text = render(registry)
+    for heading in ("## 6.1 Topic tree", "## 6.2 Publishers and subscribers", "## 6.3 Nomenclature"):
+        assert heading in text
+    for t in registry.topics:
+        assert f"`{registry.full(t.path)}`" in text, t.path
+
+
+def test_check_mode_detects_drift(tmp_path, registry):
+    out = tmp_path / "C.md"
+    assert main(["-o", str(out)]) == 0
+    assert main(["-o", str(out), "--check"]) == 0
+    out.write_text(out.read_text() + "edited\n")
+    assert main(["-o", str(out), "--check"]) == 1
+
+
+def test_module_entry_point_and_bad_site(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "thermiq.adapters.mqtt.docs", "--check"], cwd=REPO,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, "-m", "thermiq.adapters.mqtt.docs", "--site", str(tmp_path / "none.toml"),
+                        "-o", str(tmp_path / "x.md")], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "cannot read configuration" in r.stderr
+    assert not (tmp_path / "x.md").exists()
