@@ -20,6 +20,7 @@ from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.model import sensors, step
 from hardware_sim.plant.params import PlantParams
 from hardware_sim.plant.state import Actuators, flows_columns, initial_state
+from hardware_sim.plant.views import stored_energy_j
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
 from thermiq.config.schema import ThermiqConfig
@@ -52,7 +53,7 @@ def _actuators(outs: dict[str, bool], devices: PlantDevices, cfg: ThermiqConfig)
 def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, start_utc_s: float,
              duration_s: float, period_s: float, sample_s: float = 300.0, workdir: str | Path | None = None,
              progress: Callable[[float], None] | None = None, bridge=None,
-             faults: Callable[[float], dict[str, str]] | None = None) -> SimResult:
+             faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False) -> SimResult:
     """Run the closed loop for ``duration_s`` seconds of simulated time.
 
     Parameters
@@ -63,6 +64,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     period_s : scan period = plant step [s]
     sample_s : time-series sample interval [s]; flows are averaged over it (energy-exact)
     faults : optional ``t_s -> {signal: "open"|"short"}`` sensor-fault injection
+    keep_costs : put every scan's measured cost [s] into ``meta["scan_costs_s"]`` (benchmarks)
 
     Raises
     ------
@@ -86,6 +88,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
                     clock=lambda: clock["now_s"], wall=lambda: start_utc_s + clock["now_s"], bridge=bridge,
                     publish_every=max(1, int(round(60.0 / period_s))))
     state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s)
+    stored_start_j = stored_energy_j(state, params)
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample
     cols: dict[str, list] = {}
@@ -138,5 +141,8 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         "scan_cost_p99_s": float(np.percentile(costs, 99)) if costs.size else None,
         "scan_cost_max_s": float(costs.max()) if costs.size else None,
         "weather": boundary.weather_meta,
+        "stored_energy_start_j": stored_start_j, "stored_energy_end_j": stored_energy_j(state, params),
     }
+    if keep_costs:
+        meta["scan_costs_s"] = costs
     return SimResult({k: np.asarray(v, dtype=float) for k, v in cols.items()}, meta)

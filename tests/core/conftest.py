@@ -9,23 +9,11 @@ import pytest
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.fakes import RecordingMiner, StaticInverter, StaticMeters
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
-from thermiq.config.load import load_config
 from thermiq.cycle.image import InverterSnapshot, MinerSnapshot
 from thermiq.cycle.runner import Runner
-from thermiq.iomap.io_list import load_io_list
 
 REPO = Path(__file__).resolve().parents[2]
 RSC = REPO / "Schaltschrank" / "config.rsc"
-
-
-@pytest.fixture(scope="session")
-def cfg():
-    return load_config(REPO / "thermiq" / "sites" / "asp1.toml")
-
-
-@pytest.fixture(scope="session")
-def io_list():
-    return load_io_list(REPO / "Schaltschrank" / "io_list.csv")
 
 
 def healthy_inputs(io_list) -> dict:
