@@ -63,11 +63,12 @@ def miner_power_substep(p: MinerParams, unit: MinerUnitState, closed: bool, run:
     """
     if not closed:
         return 0.0, 0.0, 0.0, False, False
-    on_s = unit.on_s + dt_s if unit.energised else dt_s
+    prev_on_s = unit.on_s if unit.energised else 0.0
+    on_s = prev_on_s + dt_s
     board_max = max(unit.board_temps_c)
     overheat = board_max >= p.shutdown_board_temp_c or (
         unit.overheat and board_max > p.shutdown_board_temp_c - OVERHEAT_CLEAR_K)
-    if on_s < p.boot_time_s or not run or overheat:
+    if prev_on_s < p.boot_time_s or not run or overheat:
         return p.idle_power_w, p.idle_power_w, on_s, False, overheat
     start = max(unit.power_w if unit.energised else 0.0, p.idle_power_w)
     goal = min(p.power_max_w, max(p.power_min_w, target_w))
