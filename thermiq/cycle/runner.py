@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 import structlog
@@ -19,10 +19,13 @@ import structlog
 from thermiq.adapters.protocols import InverterSource, MeterSource, MinerLink
 from thermiq.config.schema import ThermiqConfig
 from thermiq.control.arbitrate import safe_outputs
+from thermiq.control.setpoints import default_setpoints
+from thermiq.cycle.commands import safety_acks, setpoints_in_force, split_commands
 from thermiq.cycle.freeze import freeze
 from thermiq.cycle.image import Signal
 from thermiq.cycle.latches import LatchStore
 from thermiq.cycle.scan import Core, SafetyCommand, ScanResult, initial_state
+from thermiq.cycle.watchdog import Notifier
 from thermiq.cycle.status import build_status
 from thermiq.interlocks.trip_table import TRIP_TABLE
 from thermiq.iomap.io_list import IoList
@@ -70,7 +73,7 @@ class Runner:
     def __init__(self, cfg: ThermiqConfig, io_list: IoList, image, inverter: InverterSource,
                  meters: MeterSource, miners: Mapping[str, MinerLink], clock: Callable[[], float] = time.monotonic,
                  wall: Callable[[], float] = time.time, bridge=None, latch_store: LatchStore | None = None,
-                 publish_every: int = 1):
+                 publish_every: int = 1, notifier: Notifier | None = None):
         self.cfg, self.io_list, self.image = cfg, io_list, image
         self.inverter, self.meters, self.miners = inverter, meters, dict(miners)
         self.clock, self.wall, self.bridge, self.latches = clock, wall, bridge, latch_store
@@ -85,6 +88,12 @@ class Runner:
             elif locks.latched:
                 log.warning("latches_restored", trips=list(locks.latched))
         self.state = initial_state(cfg, locks)
+        self.defaults = default_setpoints(cfg)
+        self.store = None
+        if bridge is not None:
+            from thermiq.commands import SetpointStore, setpoint_specs
+            self.store = SetpointStore.from_specs(setpoint_specs(cfg))
+        self.notifier = notifier
         self.last: ScanResult | None = None
         self._timing_ok = True
         self._pending_safety: list[SafetyCommand] = []
@@ -102,9 +111,17 @@ class Runner:
         signals["scan_timing_ok"] = Signal(self._timing_ok)
         img = freeze(now_s, wall_s, signals, self.inverter.snapshot(), self.meters.snapshots(),
                      {n: m.snapshot() for n, m in self.miners.items()}, self.cfg.scan)
-        commands = self._drain_commands()
+        safety, topics, acks = self._pending_safety, {}, []
+        self._pending_safety = []
+        if self.bridge is not None:
+            self.store, acks, remote = split_commands(self.store, self.bridge.drain_commands(), now_s)
+            safety = safety + [c for c, _ in remote]
+            topics = {c.request_id: t for c, t in remote}
+        sp = setpoints_in_force(self.defaults, self.store, now_s)
+        if sp != self.state.setpoints:
+            self.state = replace(self.state, setpoints=sp)
         # interlocks -> controllers -> arbitrate
-        res = self.core.scan(img, self.state, tuple(commands))
+        res = self.core.scan(img, self.state, tuple(safety))
         # write
         self.image.write(res.outputs.digital)
         for name, cmd in res.outputs.miners.items():
@@ -116,21 +133,21 @@ class Runner:
         if self.latches is not None:
             self.latches.save(res.state.interlocks)
         if self.bridge is not None:
-            for outcome in res.outcomes:
-                self.bridge.ack(outcome)
+            for result in acks + safety_acks(res.outcomes, topics):
+                self.bridge.ack(result)
             if self.stats.scans % self.publish_every == 0:
                 requested = {n: c.power_target_w for n, c in res.outputs.miners.items()}
                 self.bridge.publish_status(build_status(img, res.outputs, res.state, self.cfg, self.io_list,
                                                         requested, self.stats.as_status()))
         cost = time.perf_counter() - t0
+        if self.notifier is not None:           # watchdog phase: only after a completed scan
+            if self.stats.scans == 0:
+                self.notifier.ready()
+            self.notifier.watchdog()
         self.stats.scans += 1
         self.stats.last_cost_s = cost
         self.stats.costs_s.append(cost)
         return res
-
-    def _drain_commands(self) -> list[SafetyCommand]:
-        cmds, self._pending_safety = self._pending_safety, []
-        return cmds
 
     def write_safe_outputs(self) -> None:
         """Fail-safe output image: everything de-energised, miners paused (stop, exception)."""
