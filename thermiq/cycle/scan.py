@@ -7,7 +7,7 @@ same config -> same outputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -18,24 +18,39 @@ from thermiq.control.miners import MinerCtl, dispatch, soc_above_priority, surpl
 from thermiq.control.setpoints import Setpoints, default_setpoints
 from thermiq.control.timers import PumpGuard
 from thermiq.cycle.image import OutputImage, ProcessImage
+from thermiq.interlocks.derive import DeriveState, derive
 from thermiq.interlocks.evaluate import (CompiledTrip, InterlockState, Permits, TripEvent,
                                          apply_safety_command, compile_table, evaluate)
+from thermiq.interlocks.quality import QualityState, assess
 
 
 @dataclass(frozen=True, slots=True)
 class SafetyCommand:
-    """An operator acknowledge/reset that passed authentication and replay checks."""
+    """An operator acknowledge/reset that passed authentication and replay checks.
+
+    ``Core.scan`` also takes ``thermiq.commands.SafetyCommand`` (validated from MQTT by
+    ``thermiq.commands.validate``): anything with ``action``, ``target`` and ``request_id``.
+    """
 
     action: str          #: "ack" | "reset"
     target: str          #: trip id or "all"
     request_id: str = ""
+    topic: str = "cmd/safety/local"
 
 
 @dataclass(frozen=True, slots=True)
 class CommandOutcome:
+    """The scan's answer to one safety command (refusal reasons per trip joined by "; ")."""
+
     request_id: str
     accepted: bool
     reason: str | None
+    topic: str = "cmd/safety/local"
+
+    def result(self):
+        """As a ``thermiq.commands.CommandResult`` for the ack topic and the audit log."""
+        from thermiq.commands.envelope import CommandResult
+        return CommandResult(self.topic, self.request_id, self.accepted, self.reason, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +67,9 @@ class ControllerState:
     last_now_s: float | None = None
     sg_state: SgState = SgState.NORMAL
     flow_setpoint_c: float | None = None
+    quality: QualityState = QualityState()
+    derive: DeriveState = DeriveState()
+    outputs: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def initial_state(cfg: ThermiqConfig, interlocks: InterlockState | None = None) -> ControllerState:
@@ -78,18 +96,28 @@ class Core:
 
     @classmethod
     def build(cls, cfg: ThermiqConfig) -> "Core":
-        return cls(cfg, compile_table(cfg.limits))
+        return cls(cfg, compile_table(cfg))
+
+    def checked_image(self, image: ProcessImage, st: ControllerState) -> tuple[ProcessImage, QualityState, DeriveState]:
+        """The image the core works on: quality-checked signals (I8) plus the pseudo-signals of the trip table."""
+        signals, quality = assess(image.signals, st.quality, self.cfg.limits, image.now_s)
+        pseudo, der = derive(image, signals, st.outputs, st.derive, self.cfg)
+        signals.update(pseudo)
+        return replace(image, signals=MappingProxyType(signals)), quality, der
 
     def scan(self, image: ProcessImage, st: ControllerState,
              safety_commands: tuple[SafetyCommand, ...] = ()) -> ScanResult:
         """Run the interlock, controller and arbitration phases over one frozen image."""
         cfg, now_s = self.cfg, image.now_s
+        # --- signal quality (I8) and the derived signals of the trip table
+        image, quality, der = self.checked_image(image, st)
         # --- interlocks: operator commands first (on last scan's states), then grant permits, latch trips
         locks, outcomes = st.interlocks, []
         for cmd in safety_commands:
             locks, results = apply_safety_command(locks, cmd.action, cmd.target)
             refused = [f"{tid}: {why}" for tid, why in results if why]
-            outcomes.append(CommandOutcome(cmd.request_id, not refused, "; ".join(refused) or None))
+            outcomes.append(CommandOutcome(cmd.request_id, not refused, "; ".join(refused) or None,
+                                           getattr(cmd, "topic", "cmd/safety/local")))
         locks, permits, events = evaluate(image, locks, self.table, cfg.scan.good_scans_before_start)
 
         # --- controllers: requests
@@ -110,5 +138,6 @@ class Core:
         latched = bool(locks.latched)
         arb = arbitrate(miner_req, heat_req, permits, st.pumps, not st.heartbeat, latched, cfg, now_s)
         new = ControllerState(locks, MappingProxyType(miner_states), heat, MappingProxyType(dict(arb.pumps)),
-                              sp, soc_ok, not st.heartbeat, now_s, arb.sg_state, heat_req.flow_setpoint_c)
+                              sp, soc_ok, not st.heartbeat, now_s, arb.sg_state, heat_req.flow_setpoint_c,
+                              quality, der, MappingProxyType(dict(arb.outputs.digital)))
         return ScanResult(new, arb.outputs, permits, events, tuple(outcomes))

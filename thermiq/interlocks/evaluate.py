@@ -13,25 +13,69 @@ from typing import Mapping
 from thermiq.config.schema import LimitsConfig
 from thermiq.cycle.image import ProcessImage
 from thermiq.interlocks.alarm import NORMAL, AlarmState, TripState, acknowledge, advance, reset
-from thermiq.interlocks.trip_table import TRIP_TABLE, Compare, Effect, Reset, TripSpec
+from thermiq.interlocks.trip_table import TRIP_TABLE, TRIPS_BY_ID, Compare, Effect, Reset, TripSpec
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledTrip:
-    """A trip row with its limit resolved from the site configuration [°C]."""
+    """A trip row with its numbers resolved from the site configuration.
+
+    limit : trip limit in the unit of the signals (°C, K, W), a tuple for ``ALL_HIGH``, or None
+    clear_below : a HIGH/DELTA_HIGH/ALL_HIGH cause clears this far below the limit (temperature
+        limits: ``limits.clear_hysteresis_k``; other units: no hysteresis)
+    delay_s : on-delay [s]
+    """
 
     spec: TripSpec
-    limit: float | None
-    clear_below: float | None
+    limit: float | tuple[float, ...] | None
+    clear_below: float | tuple[float, ...] | None
+    delay_s: float = 0.0
 
 
-def compile_table(limits: LimitsConfig, table: tuple[TripSpec, ...] = TRIP_TABLE) -> tuple[CompiledTrip, ...]:
-    """Resolve every row's limit once at start (raises AttributeError for an unknown limit name)."""
+def _lookup(cfg, limits: LimitsConfig, name: str) -> float:
+    """A number of the site configuration: a LimitsConfig field or a dotted path ("routing.valve_travel_s")."""
+    if "." not in name:
+        return float(getattr(limits, name))
+    parts = name.split(".")
+    if cfg is None:
+        # Only the limits were given (a validation-only call): take the schema default of the
+        # section, so a misspelt name still fails. Core.build always passes the whole config.
+        from thermiq.config.schema import ThermiqConfig
+        field_info = ThermiqConfig.model_fields.get(parts[0])
+        if field_info is None:
+            raise AttributeError(f"no configuration section {parts[0]!r}")
+        obj = field_info.default
+        parts = parts[1:]
+    else:
+        obj = cfg
+    for part in parts:
+        obj = getattr(obj, part)
+    return float(obj)
+
+
+def compile_table(cfg, table: tuple[TripSpec, ...] = TRIP_TABLE) -> tuple[CompiledTrip, ...]:
+    """Resolve every row's limit and delay once at start.
+
+    ``cfg`` is the ThermiqConfig (or only its LimitsConfig when no row needs another section).
+    Raises AttributeError naming an unknown limit or delay field.
+    """
+    limits = cfg if isinstance(cfg, LimitsConfig) else cfg.limits
+    whole = None if isinstance(cfg, LimitsConfig) else cfg
     rows = []
     for spec in table:
-        limit = None if spec.limit is None else float(getattr(limits, spec.limit))
-        clear = None if limit is None else limit - limits.clear_hysteresis_k
-        rows.append(CompiledTrip(spec, limit, clear))
+        try:
+            delay = spec.delay_s if spec.delay is None else _lookup(whole, limits, spec.delay)
+            if spec.limit is None:
+                limit = clear = None
+            else:
+                names = spec.limit if isinstance(spec.limit, tuple) else (spec.limit,)
+                vals = tuple(_lookup(whole, limits, n) for n in names)
+                hyst = tuple(limits.clear_hysteresis_k if n.endswith(("_c", "_k")) else 0.0 for n in names)
+                lows = tuple(v - h for v, h in zip(vals, hyst))
+                limit, clear = (vals, lows) if isinstance(spec.limit, tuple) else (vals[0], lows[0])
+        except AttributeError as err:
+            raise AttributeError(f"trip {spec.id}: unknown configuration value ({err})") from None
+        rows.append(CompiledTrip(spec, limit, clear, delay))
     return tuple(rows)
 
 
@@ -74,18 +118,53 @@ class TripEvent:
     now_s: float
 
 
+def _guard_holds(row: CompiledTrip, signals) -> bool:
+    """True when the row has no guard or at least one guard signal is valid and True."""
+    if not row.spec.guard:
+        return True
+    return any((g := signals.get(n)) is not None and g.value is not None and bool(g.value) for n in row.spec.guard)
+
+
 def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None]:
-    """(active, cleared, value) of one row over the frozen signals."""
-    values = [signals.get(name) for name in row.spec.signals]
-    bad = any(s is None or s.value is None for s in values)
-    if row.spec.compare is Compare.HIGH:
-        good = [s.value for s in values if s is not None and s.value is not None]
+    """(active, cleared, value) of one row over the frozen signals.
+
+    A bad cause signal counts as active (and never as cleared) unless the row says otherwise
+    (``bad_trips=False``: then bad signals are left out). A guard that does not hold means the
+    cause does not apply: inactive and cleared.
+    """
+    spec = row.spec
+    if not _guard_holds(row, signals):
+        return False, True, None
+    values = [signals.get(name) for name in spec.signals]
+    bad_mask = [s is None or s.value is None for s in values]
+    bad = any(bad_mask)
+    trip_bad = bad and spec.bad_trips
+    cmp = spec.compare
+    if cmp is Compare.HIGH:
+        good = [float(s.value) for s, b in zip(values, bad_mask) if not b]
         top = max(good) if good else None
-        active = bad or (top is not None and top >= row.limit)
-        cleared = not bad and top is not None and top < row.clear_below
+        active = trip_bad or (top is not None and top >= row.limit)
+        cleared = not trip_bad and (top is None or top < row.clear_below)
         return active, cleared, top
+    if cmp in (Compare.DELTA_HIGH, Compare.DELTA_LOW):
+        if bad:
+            return trip_bad, not trip_bad, None
+        delta = float(values[0].value) - float(values[1].value)
+        if cmp is Compare.DELTA_HIGH:
+            return delta >= row.limit, delta < row.clear_below, delta
+        return delta < row.limit, delta >= row.limit, delta
+    if cmp is Compare.ALL_HIGH:
+        full = [b or float(s.value) >= lim for s, b, lim in zip(values, bad_mask, row.limit)]
+        room = [not b and float(s.value) < low for s, b, low in zip(values, bad_mask, row.clear_below)]
+        good = [float(s.value) for s, b in zip(values, bad_mask) if not b]
+        return all(full), any(room), (min(good) if good else None)
+    if cmp is Compare.FLAG:
+        active = trip_bad or any(not b and bool(s.value) for s, b in zip(values, bad_mask))
+        return active, not active, None
+    if cmp is Compare.BAD:
+        return bad, not bad, None
     # CONTACT_OPEN
-    open_ = bad or any(not s.value for s in values)
+    open_ = trip_bad or any(not b and not s.value for s, b in zip(values, bad_mask))
     return open_, not open_, None
 
 
@@ -103,8 +182,10 @@ def evaluate(image: ProcessImage, st: InterlockState, table: tuple[CompiledTrip,
         tid = row.spec.id
         old = st.trips.get(tid, NORMAL)
         active, cleared, value = _cause(row, image.signals)
-        all_good = all_good and not active
-        new = advance(old, active, cleared, now_s, row.spec.delay_s, value)
+        # I15: a cause with an on-delay is tolerated while it is pending (e.g. a miner's telemetry
+        # while Braiins OS boots); an immediate cause breaks the run of good scans.
+        all_good = all_good and not (active and row.delay_s == 0.0)
+        new = advance(old, active, cleared, now_s, row.delay_s, value)
         if row.spec.reset is Reset.HARDWARE and new.alarm is AlarmState.CLEARED_ACK:
             new = NORMAL          # a hardware trip's mirror clears with the hardware (after ack)
         if not old.latched and new.latched and not first_out_given:
@@ -134,11 +215,12 @@ def apply_safety_command(st: InterlockState, action: str, target: str) -> tuple[
     Unknown ids are refused. Nothing changes for refused trips.
     """
     if action not in ("ack", "reset"):
-        return st, [(target, f"unknown action {action!r}")]
+        return st, [(str(target), f"unknown action {action!r}")]
+    if not isinstance(target, str) or not target:
+        return st, [(str(target), "target must be a trip id or 'all'")]
     ids = [k for k, t in st.trips.items() if t.latched] if target == "all" else [target]
     if not ids:
         return st, [(target, "no latched trip")]
-    from thermiq.interlocks.trip_table import TRIPS_BY_ID
     trips = dict(st.trips)
     results = []
     for tid in ids:

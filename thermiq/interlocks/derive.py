@@ -1,0 +1,96 @@
+"""Pseudo-signals the trip table reads besides the I/O list: miner telemetry, command feedback, valve positions.
+
+Pure: ``derive(image, signals, outputs_prev, state, cfg) -> (pseudo-signals, state)``. The
+commanded states come from the previous scan's output image (what the field has been told to
+do); the feedback from this scan's frozen inputs.
+
+Pseudo-signals (``<i>`` = 1-based position of the miner in the site configuration):
+
+* ``miner<i>_power_w`` [W]: measured power from Braiins OS; invalid (fault ``comm``) when the
+  miner is unreachable, ``stale`` when its snapshot is older than ``scan.miner_max_age_s``.
+* ``miner<i>_drawing_power`` (bool): power > ``limits.miner_running_power_w``; invalid with power.
+* ``miner<i>_commanded_off`` (bool): the contactor output was off in the previous scan.
+* ``miner<i>_contactor_mismatch`` (bool): the auxiliary contact disagrees with the coil command.
+  The "commanded off but closed" direction is armed once the contact has been seen open since
+  start (a contact never seen open is unproven; a welded contactor then shows up as
+  ``I11_miner<i>_still_powered`` because the miner draws power).
+* ``rv<j>_discrepancy`` (bool): RV<j> is not at the end position of its last command
+  (``rv<j>_to_dhw``: 1 = at_dhw, 0 = at_buffer); invalid when an end switch is invalid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from thermiq.config.schema import ThermiqConfig
+from thermiq.cycle.image import MinerSnapshot, ProcessImage, Signal
+
+VALVES = ("rv1", "rv2")
+
+
+@dataclass(frozen=True, slots=True)
+class DeriveState:
+    """Feedback contacts seen open since start (arms the off-direction of the mismatch check)."""
+
+    feedback_proven: frozenset[str] = frozenset()
+
+
+def miner_power_signal(snap: MinerSnapshot | None, now_s: float, max_age_s: float) -> Signal:
+    """The measured power of one miner as a Signal [W] (invalid when unreachable or stale)."""
+    if snap is None or snap.stamp_s is None:
+        return Signal(None, float("inf"), "comm")
+    age = max(0.0, now_s - snap.stamp_s)
+    if age > max_age_s:
+        return Signal(None, age, "stale")
+    if not snap.reachable or snap.power_w is None:
+        return Signal(None, age, "comm")
+    return Signal(float(snap.power_w), age)
+
+
+def _valid_bool(sig: Signal | None) -> bool | None:
+    return None if sig is None or sig.value is None else bool(sig.value)
+
+
+def derive(image: ProcessImage, signals: Mapping[str, Signal], outputs_prev: Mapping[str, bool],
+           st: DeriveState, cfg: ThermiqConfig) -> tuple[dict[str, Signal], DeriveState]:
+    """Compute the pseudo-signals of one scan.
+
+    Parameters
+    ----------
+    image : the frozen process image (miner snapshots, ``now_s``)
+    signals : quality-checked I/O signals of this scan
+    outputs_prev : digital outputs written by the previous scan (empty at start = all off)
+    st : DeriveState of the previous scan
+    cfg : site configuration (miners, limits, scan)
+
+    Returns
+    -------
+    (pseudo-signals by name, new state)
+    """
+    now_s, lim = image.now_s, cfg.limits
+    out: dict[str, Signal] = {}
+    proven = set(st.feedback_proven)
+    for i, m in enumerate(cfg.miners, start=1):
+        power = miner_power_signal(image.miners.get(m.name), now_s, cfg.scan.miner_max_age_s)
+        out[f"miner{i}_power_w"] = power
+        out[f"miner{i}_drawing_power"] = (Signal(None, power.age_s, power.fault) if power.value is None
+                                          else Signal(power.value > lim.miner_running_power_w, power.age_s))
+        cmd_on = bool(outputs_prev.get(m.contactor_output, False))
+        out[f"miner{i}_commanded_off"] = Signal(not cmd_on)
+        fb = _valid_bool(signals.get(m.contactor_feedback))
+        if fb is None:
+            out[f"miner{i}_contactor_mismatch"] = Signal(None, 0.0, "derived")
+            continue
+        if not fb:
+            proven.add(m.contactor_feedback)
+        mismatch = (cmd_on and not fb) or (not cmd_on and fb and m.contactor_feedback in proven)
+        out[f"miner{i}_contactor_mismatch"] = Signal(mismatch)
+    for v in VALVES:
+        cmd_dhw = bool(outputs_prev.get(f"{v}_to_dhw", False))
+        at_dhw, at_buf = _valid_bool(signals.get(f"{v}_at_dhw")), _valid_bool(signals.get(f"{v}_at_buffer"))
+        if at_dhw is None or at_buf is None:
+            out[f"{v}_discrepancy"] = Signal(None, 0.0, "derived")
+        else:
+            out[f"{v}_discrepancy"] = Signal(not (at_dhw == cmd_dhw and at_buf == (not cmd_dhw)))
+    return out, DeriveState(frozenset(proven))

@@ -1,0 +1,141 @@
+"""Signal quality (I8): stale, range, rate of change and stuck value, on top of the AIO's own status.
+
+Pure: ``assess(signals, state, limits, now_s) -> (signals, state)``. A signal that fails a check
+comes out invalid (``value=None``) with its ``fault`` naming the check; every trip row treats an
+invalid cause signal as active, so a bad sensor has the effect of the interlock it feeds
+(reference/safety.md §3.3 rule 2, §4.1, §4.2). The AIO status byte, open/short and NAMUR NE 43
+are decoded earlier, in ``thermiq.iomap.codec`` (faults ``open``, ``short``, ``status``, ``range``).
+
+Checks, in order (the first that fails names the fault):
+
+* ``stale``: ``age_s > limits.signal_max_age_s`` (OPC UA DataValue practice, safety.md §4.1).
+* ``range``: a temperature outside ``temp_valid_min_c .. temp_valid_max_c``.
+* ``rate``: ``|v - v_prev| / dt > temp_max_rate_k_per_s`` against the previous valid value;
+  flags the one scan of the jump (a wiring spike), "excess rate fault" of US 4337516 (§4.2).
+* ``stuck``: over ``stuck_window_s`` the sensor moved less than ``stuck_min_change_k`` while its
+  reference sensor (``STUCK_REFERENCE``) moved more than ``stuck_ref_change_k``: the "stuck/null
+  fault" of US 4337516 ("does not show a significant change ... whenever a related sensor
+  indicates activity"). The fault holds until the sensor moves again by ``stuck_min_change_k``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from thermiq.config.schema import LimitsConfig
+from thermiq.cycle.image import Signal
+
+#: sensor -> the related sensor whose movement proves activity (both sit in the same water path)
+STUCK_REFERENCE: Mapping[str, str] = MappingProxyType({
+    "miner1_outlet_temp_c": "miner_loop_supply_temp_c",
+    "miner2_outlet_temp_c": "miner_loop_supply_temp_c",
+    "miner_loop_supply_temp_c": "miner_loop_return_temp_c",
+    "miner_loop_return_temp_c": "miner_loop_supply_temp_c",
+    "buffer_top_temp_c": "buffer_mid_temp_c",
+    "heating_flow_temp_c": "heating_return_temp_c",
+})
+
+
+def is_temperature(name: str) -> bool:
+    """True for the signals the range, rate and stuck checks apply to (unit suffix ``_temp_c``)."""
+    return name.endswith("_temp_c")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Extremes of one sensor and its reference since ``start_s`` [s, °C]."""
+
+    start_s: float
+    lo: float
+    hi: float
+    ref_lo: float
+    ref_hi: float
+
+
+@dataclass(frozen=True, slots=True)
+class QualityState:
+    """Per-signal memory: last valid (value, time), stuck windows, values found stuck."""
+
+    last: Mapping[str, tuple[float, float]] = field(default_factory=lambda: MappingProxyType({}))
+    windows: Mapping[str, Window] = field(default_factory=lambda: MappingProxyType({}))
+    stuck: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def _bad(sig: Signal, fault: str) -> Signal:
+    return Signal(None, sig.age_s, fault)
+
+
+def _stuck_step(name: str, v: float, ref: Signal | None, st: QualityState, lim: LimitsConfig, now_s: float,
+                windows: dict, stuck: dict) -> bool:
+    """Advance the stuck window of ``name``; True when the sensor is (still) stuck."""
+    if name in stuck:
+        if abs(v - stuck[name]) < lim.stuck_min_change_k:
+            return True
+        del stuck[name]
+    if ref is None or ref.value is None or isinstance(ref.value, bool):
+        windows.pop(name, None)
+        return False
+    r = float(ref.value)
+    w = st.windows.get(name)
+    if w is None:
+        windows[name] = Window(now_s, v, v, r, r)
+        return False
+    w = Window(w.start_s, min(w.lo, v), max(w.hi, v), min(w.ref_lo, r), max(w.ref_hi, r))
+    if now_s - w.start_s < lim.stuck_window_s:
+        windows[name] = w
+        return False
+    windows[name] = Window(now_s, v, v, r, r)
+    if w.hi - w.lo < lim.stuck_min_change_k and w.ref_hi - w.ref_lo > lim.stuck_ref_change_k:
+        stuck[name] = v
+        return True
+    return False
+
+
+def assess(signals: Mapping[str, Signal], st: QualityState, lim: LimitsConfig,
+           now_s: float) -> tuple[dict[str, Signal], QualityState]:
+    """Apply the quality checks to every signal of one scan.
+
+    Parameters
+    ----------
+    signals : name -> Signal as read (the AIO's open/short/status faults already decoded)
+    st : QualityState of the previous scan
+    lim : LimitsConfig (signal_max_age_s, temp_valid_*, temp_max_rate_k_per_s, stuck_*)
+    now_s : monotonic scan time [s]
+
+    Returns
+    -------
+    (signals, state): a new mapping with failed signals invalid (fault = check name), new state.
+    """
+    out: dict[str, Signal] = {}
+    last = dict(st.last)
+    windows = dict(st.windows)
+    stuck = dict(st.stuck)
+    for name, sig in signals.items():
+        if sig.value is None:
+            out[name] = sig
+            windows.pop(name, None)
+            continue
+        if sig.age_s > lim.signal_max_age_s:
+            out[name] = _bad(sig, "stale")
+            continue
+        if not is_temperature(name) or isinstance(sig.value, bool):
+            out[name] = sig
+            continue
+        v = float(sig.value)
+        if not lim.temp_valid_min_c <= v <= lim.temp_valid_max_c:
+            out[name] = _bad(sig, "range")
+            continue
+        prev = st.last.get(name)
+        last[name] = (v, now_s)
+        if prev is not None and now_s > prev[1] and abs(v - prev[0]) / (now_s - prev[1]) > lim.temp_max_rate_k_per_s:
+            out[name] = _bad(sig, "rate")
+            continue
+        ref_name = STUCK_REFERENCE.get(name)
+        if ref_name is not None and _stuck_step(name, v, signals.get(ref_name), st, lim, now_s, windows, stuck):
+            out[name] = _bad(sig, "stuck")
+            continue
+        out[name] = sig
+    new = QualityState(MappingProxyType(last), MappingProxyType(windows), MappingProxyType(stuck))
+    return out, new
