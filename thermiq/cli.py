@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, IoListError) as err:
+    except (ConfigError, IoListError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except LookupError as err:  # IoBindingError
