@@ -31,7 +31,7 @@ LOGGING = frozenset({"logging", "structlog"})
 CORE_EXTRA = frozenset({"time", "os", "pathlib", "io", "shutil", "tempfile", "threading", "signal", "sys",
                         "importlib", "ctypes", "sqlite3", "pickle", "json", "tomllib"})
 CORE_THERMIQ_ALLOWED = ("thermiq.config.schema", "thermiq.cycle.image", "thermiq.control", "thermiq.interlocks",
-                        "thermiq.units", "thermiq.events")
+                        "thermiq.units", "thermiq.events", "thermiq.commands")  # thermiq.commands is pure too
 CORE_MODULES = ("thermiq/control", "thermiq/interlocks", "thermiq/cycle/scan.py", "thermiq/cycle/image.py",
                 "thermiq/iomap/codec.py")
 CORE_FORBIDDEN_CALLS = frozenset({"open", "print", "input", "__import__", "exec", "eval", "breakpoint"})
