@@ -33,6 +33,7 @@ DEFAULT_OUT = REPO / "docs" / "config_reference.md"
 UNIT_SUFFIXES = (
     ("_w_per_s", "W/s"), ("_k_per_s", "K/s"), ("_kwh", "kWh"), ("_pct", "%"), ("_frac", "1 (0..1)"),
     ("_deg", "°"), ("_ms", "ms"), ("_ths", "TH/s"), ("_c", "°C"), ("_k", "K"), ("_s", "s"), ("_w", "W"),
+    ("_v", "V"),
 )
 
 
