@@ -1,0 +1,103 @@
+"""Fixtures for the safety layer: the real scan over the file-backed image with a plant whose
+contactor auxiliary contacts, valve end switches and miner power follow the outputs.
+
+The plant side reuses ``tests.core.conftest.Loop`` (revpimodio2 simulator mode on one 4096-byte
+file); faults are injected by overriding what the plant reports.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.core.conftest import Loop
+from thermiq.cycle.image import InverterSnapshot, MinerSnapshot
+from thermiq.cycle.scan import SafetyCommand
+from thermiq.interlocks.trip_table import Effect
+
+
+class PlantLoop(Loop):
+    """A Loop whose plant answers its outputs: K1/K2 feedback = coil, RV end switches = command.
+
+    ``overrides``: input values forced regardless of the outputs (stuck end switch, welded contact).
+    ``power``: miner name -> reported power [W] regardless of the command.
+    ``unreachable``: miner names that report nothing (gRPC down).
+    """
+
+    def __init__(self, cfg, io_list, tmp_path):
+        super().__init__(cfg, io_list, tmp_path)
+        self.cfg = cfg
+        self.overrides: dict[str, object] = {}
+        self.power: dict[str, float] = {}
+        self.unreachable: set[str] = set()
+        self.outs: dict[str, bool] = {}
+
+    def sunny(self):
+        self.inverter.set(InverterSnapshot(self.t, 11000.0, 95.0, -2000.0, -7000.0, 2000.0))
+        for name, m in self.miners.items():
+            last = m.commands[-1] if m.commands else None
+            power = last.power_target_w if last and last.run else 0.0
+            power = self.power.get(name, power)
+            m.snap = MinerSnapshot() if name in self.unreachable else MinerSnapshot(self.t, True, power_w=power)
+
+    def _follow(self):
+        for m in self.cfg.miners:
+            self.values[m.contactor_feedback] = bool(self.outs.get(m.contactor_output, False))
+        for v in ("rv1", "rv2"):
+            to_dhw = bool(self.outs.get(f"{v}_to_dhw", False))
+            self.values[f"{v}_at_dhw"], self.values[f"{v}_at_buffer"] = to_dhw, not to_dhw
+        self.values.update(self.overrides)
+
+    def step(self, dt_s=1.0, sunny=True, commands=()):
+        self.t += dt_s
+        if sunny:
+            self.sunny()
+        self._follow()
+        self.plant.write_inputs(self.values, self.faults)
+        for c in commands:
+            self.runner.submit_safety_command(c)
+        res = self.runner.scan_once()
+        self.outs = self.plant.read_outputs()
+        return res, self.outs
+
+    def set_temp(self, name: str, value: float, step_k: float = 10.0):
+        """Move a temperature to ``value`` in steps of ``step_k`` per scan (below the rate limit)."""
+        cur = self.values[name]
+        while abs(value - cur) > step_k:
+            cur += step_k if value > cur else -step_k
+            self.values[name] = cur
+            self.step()
+        self.values[name] = value
+
+    def run_until_miners_on(self, max_s=2000):
+        for _ in range(max_s):
+            res, outs = self.step()
+            if all(outs[m.contactor_output] for m in self.cfg.miners):
+                return res, outs
+        raise AssertionError("miners never started on a sunny day with a full battery")
+
+    def command(self, action: str, target: str, rid: str):
+        res, outs = self.step(commands=(SafetyCommand(action, target, rid),))
+        return res.outcomes[0], res, outs
+
+
+@pytest.fixture
+def plant(cfg, io_list, tmp_path):
+    lp = PlantLoop(cfg, io_list, tmp_path)
+    yield lp
+    lp.close()
+
+
+def check_effects(effects, res, outs, cfg) -> None:
+    """Assert that the output image carries every effect in ``effects``."""
+    if Effect.MINERS_OFF in effects:
+        assert not any(outs[m.contactor_output] for m in cfg.miners), "contactors must be open"
+        assert all(not c.run for c in res.outputs.miners.values()), "miners must be paused over gRPC (SA-006)"
+    if Effect.MINER_PUMP_RUN in effects:
+        assert outs["p3_miner_loop_run"], "P3 must keep running"
+    if Effect.HEAT_PUMP_BLOCK in effects:
+        assert outs["hp_sg_in1"] and not outs["hp_sg_in4"], "heat pump must be blocked (SG-Ready 1)"
+    if Effect.HEATING_PUMP_OFF in effects:
+        assert not outs["p5_heating_run"], "P5 must be off"
+    if Effect.DHW_CHARGE_OFF in effects:
+        assert not outs["rv1_to_dhw"] and not outs["rv2_to_dhw"], "valves must go to the buffer"
+    assert outs["alarm_lamp"], "the alarm lamp shows a latched trip"
