@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from thermiq.adapters.mqtt import compat
 from thermiq.adapters.mqtt.registry import REPO, registry_for_site
 from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto
 from thermiq.config.load import load_config
+
+from mqtt_helpers import Probe, envelope  # noqa: F401  (re-exported for tests)
 
 SITE_TOML = REPO / "thermiq/sites/asp1.toml"
 
@@ -39,80 +35,6 @@ def broker():
     b.close()
 
 
-@dataclass
-class Received:
-    topic: str
-    payload: bytes
-    qos: int
-    retain: bool
-
-    @property
-    def json(self):
-        return json.loads(self.payload)
-
-
-class Probe:
-    """A test MQTT client that records everything it receives on its subscriptions."""
-
-    def __init__(self, port: int, username: str | None = None, password: str | None = None):
-        self.client = compat.make_client(f"probe-{uuid.uuid4().hex[:8]}")
-        if username:
-            self.client.username_pw_set(username, password)
-        self.messages: list[Received] = []
-        self.cond = threading.Condition()
-        self.rc: int | None = None
-        compat.bind(self.client, self._conn, lambda rc: None, self._msg)
-        self.client.connect("127.0.0.1", port, keepalive=10)
-        self.client.loop_start()
-        with self.cond:
-            self.cond.wait_for(lambda: self.rc is not None, 5)
-
-    def _conn(self, rc):
-        with self.cond:
-            self.rc = rc
-            self.cond.notify_all()
-
-    def _msg(self, msg):
-        with self.cond:
-            self.messages.append(Received(msg.topic, bytes(msg.payload), msg.qos, bool(msg.retain)))
-            self.cond.notify_all()
-
-    def subscribe(self, topic: str, qos: int = 1) -> None:
-        info = self.client.subscribe(topic, qos)
-        time.sleep(0.05)  # SUBACK round trip on loopback; retained delivery follows
-
-    def publish(self, topic: str, payload, qos: int = 1, retain: bool = False) -> None:
-        if not isinstance(payload, (bytes, bytearray)):
-            payload = json.dumps(payload).encode()
-        info = self.client.publish(topic, payload, qos=qos, retain=retain)
-        assert compat.wait_published(info, 5), f"publish to {topic} not completed"
-
-    def wait_for(self, topic: str, pred=lambda m: True, timeout_s: float = 5.0) -> Received:
-        deadline = time.monotonic() + timeout_s
-        with self.cond:
-            while True:
-                for m in self.messages:
-                    if m.topic == topic and pred(m):
-                        return m
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    seen = sorted({m.topic for m in self.messages})
-                    raise AssertionError(f"no message on {topic} within {timeout_s} s; seen: {seen[:20]}")
-                self.cond.wait(left)
-
-    def on(self, topic: str) -> list[Received]:
-        with self.cond:
-            return [m for m in self.messages if m.topic == topic]
-
-    def clear(self) -> None:
-        with self.cond:
-            self.messages.clear()
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
 @pytest.fixture
 def probe_factory():
     made = []
@@ -125,17 +47,6 @@ def probe_factory():
     yield make
     for p in made:
         p.close()
-
-
-def envelope(value=None, *, target=None, rid=None, issued_at=None, **extra) -> dict:
-    """A command payload; ``target`` for safety commands, else ``value``."""
-    body = {"request_id": rid or uuid.uuid4().hex, "issued_at": time.time() if issued_at is None else issued_at}
-    if target is not None:
-        body["target"] = target
-    else:
-        body["value"] = value
-    body.update(extra)
-    return body
 
 
 @pytest.fixture

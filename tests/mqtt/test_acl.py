@@ -14,7 +14,7 @@ from thermiq.adapters.mqtt.registry import REPO
 from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto
 from thermiq.commands import SetpointStore
 
-from conftest import envelope
+from mqtt_helpers import envelope
 
 BASE = "thermiq/asp1"
 DEPLOY = REPO / "deploy/mosquitto"
