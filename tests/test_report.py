@@ -1,0 +1,100 @@
+"""Report writer on a small synthetic series whose KPIs are known in closed form."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from hardware_sim.report import REQUIRED_COLUMNS, ReportError, compute_kpis, daily_energy_kwh, write_report
+
+T0 = 1231545600.0  # 2009-01-10 00:00 UTC
+N = 1440  # one day at 60 s
+
+
+def synthetic() -> tuple[dict[str, np.ndarray], dict]:
+    const = {"pv_power_w": 1000.0, "grid_import_w": 500.0, "grid_export_w": 250.0, "battery_charge_w": 100.0,
+             "battery_discharge_w": 200.0, "load_power_w": 400.0, "miner_power_w": 600.0,
+             "miner_heat_w": 600.0, "hp_power_w": 200.0, "hp_heat_w": 700.0, "pump_power_w": 50.0,
+             "house_heat_w": 900.0, "dhw_draw_heat_w": 250.0}
+    s = {name: np.full(N, v) for name, v in const.items()}
+    s["t_utc_s"] = T0 + 60.0 * np.arange(1, N + 1)
+    s["miner1_power_w"] = np.full(N, 600.0)
+    s["miner2_power_w"] = np.zeros(N)
+    for name in ("buffer_top_temp_c", "buffer_mid_temp_c", "buffer_bottom_temp_c", "dhw_temp_c",
+                 "miner_loop_supply_temp_c"):
+        s[name] = np.linspace(40.0, 50.0, N)
+    s["outdoor_temp_c"] = -5.0 + 5.0 * np.sin(np.linspace(0.0, 2 * np.pi, N))
+    s["room_temp_c"] = np.where(np.arange(N) < N // 2, 19.5, 21.0)  # 12 h below 20 °C
+    s["battery_soc_pct"] = np.linspace(20.0, 80.0, N)
+    s["scan_cost_s"] = np.full(N, 0.001)
+    s["scan_cost_s"][100] = 0.05
+    s["trips_latched"] = np.where((np.arange(N) >= 600) & (np.arange(N) < 660), 1, 0)
+    meta = {"site": "asp1", "weather_file": "synthetic", "scan_period_s": 10.0, "room_setpoint_c": 21.0,
+            "trip_events": ["2009-01-10 10:00 miner_loop_supply_temp_c > 65 °C", "2009-01-10 10:30 reset"],
+            "cycle_stats": {"p3_switchings": 4, "miner_starts": 2}, "utc_offset_h": 0.0}
+    return s, meta
+
+
+def test_kpis_from_known_inputs():
+    s, meta = synthetic()
+    k = compute_kpis(s, meta)
+    assert k["pv_power_kwh"] == pytest.approx(24.0)
+    assert k["grid_import_kwh"] == pytest.approx(12.0)
+    assert k["grid_export_kwh"] == pytest.approx(6.0)
+    assert k["miner_power_kwh"] == pytest.approx(14.4)
+    assert k["hp_heat_kwh"] == pytest.approx(16.8)
+    assert k["seasonal_cop"] == pytest.approx(3.5)
+    assert k["consumption_kwh"] == pytest.approx(9.6 + 14.4 + 4.8 + 1.2)
+    assert k["self_consumption"] == pytest.approx(0.75)
+    assert k["self_sufficiency"] == pytest.approx(1.0 - 12.0 / 30.0)
+    assert k["hours_room_below"] == pytest.approx(12.0)
+    assert k["hours_trip_latched"] == pytest.approx(1.0)
+    assert k["trips"] == 2.0
+    assert k["scan_cost_median_ms"] == pytest.approx(1.0)
+    assert k["scan_cost_max_ms"] == pytest.approx(50.0)
+    assert k["room_min_c"] == 19.5 and k["room_max_c"] == 21.0
+    assert k["duration_h"] == pytest.approx(24.0)
+
+
+def test_write_report_creates_files(tmp_path):
+    s, meta = synthetic()
+    summary = write_report(tmp_path / "out", s, meta)
+    out = summary.parent
+    assert summary.name == "summary.md"
+    text = summary.read_text()
+    assert "| PV generation | 24.0 | kWh |" in text
+    assert "| Self-consumption | 75.0 | % | (PV - export) / PV |" in text
+    assert "| Heat pump seasonal COP | 3.50 |" in text
+    assert "miner_loop_supply_temp_c > 65 °C" in text and "| p3_switchings | 4 |" in text
+    for png in ("temperatures.png", "power_flows.png", "daily_energy.png"):
+        data = (out / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    with (out / "timeseries.csv").open() as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][0] == "t_utc_s" and set(REQUIRED_COLUMNS) <= set(rows[0])
+    assert len(rows) == N + 1
+    assert float(rows[1][rows[0].index("pv_power_w")]) == 1000.0
+
+
+def test_daily_energy_splits_days():
+    s, _ = synthetic()
+    days, e = daily_energy_kwh(s, ("pv_power_w",), 0.0)
+    assert [d.isoformat() for d in days] == ["2009-01-10"]
+    assert e["pv_power_w"][0] == pytest.approx(24.0)
+
+
+def test_bad_series_is_rejected_and_nothing_written(tmp_path):
+    s, meta = synthetic()
+    broken = dict(s)
+    del broken["hp_heat_w"]
+    with pytest.raises(ReportError, match="lacks columns: hp_heat_w"):
+        write_report(tmp_path / "a", broken, meta)
+    assert not (tmp_path / "a").exists()
+    short = dict(s, room_temp_c=s["room_temp_c"][:-1])
+    with pytest.raises(ReportError, match="room_temp_c differ in length"):
+        write_report(tmp_path / "b", short, meta)
+    unsorted = dict(s, t_utc_s=s["t_utc_s"][::-1].copy())
+    with pytest.raises(ReportError, match="strictly increasing"):
+        write_report(tmp_path / "c", unsorted, meta)
