@@ -10,7 +10,9 @@ from __future__ import annotations
 import pytest
 
 from tests.core.conftest import Loop
-from thermiq.cycle.image import InverterSnapshot, MinerSnapshot
+from types import MappingProxyType
+
+from thermiq.cycle.image import InverterSnapshot, MinerSnapshot, ProcessImage, Signal
 from thermiq.cycle.scan import SafetyCommand
 from thermiq.interlocks.trip_table import Effect
 
@@ -29,11 +31,14 @@ class PlantLoop(Loop):
         self.overrides: dict[str, object] = {}
         self.power: dict[str, float] = {}
         self.unreachable: set[str] = set()
+        self.stale: set[str] = set()
         self.outs: dict[str, bool] = {}
 
     def sunny(self):
         self.inverter.set(InverterSnapshot(self.t, 11000.0, 95.0, -2000.0, -7000.0, 2000.0))
         for name, m in self.miners.items():
+            if name in self.stale:
+                continue            # the link stopped delivering: the last snapshot ages
             last = m.commands[-1] if m.commands else None
             power = last.power_target_w if last and last.run else 0.0
             power = self.power.get(name, power)
@@ -78,6 +83,14 @@ class PlantLoop(Loop):
     def command(self, action: str, target: str, rid: str):
         res, outs = self.step(commands=(SafetyCommand(action, target, rid),))
         return res.outcomes[0], res, outs
+
+
+def frozen_image(values: dict, now_s: float, ages: dict | None = None) -> ProcessImage:
+    """A ProcessImage straight from engineering values (for driving Core.scan without the file)."""
+    ages = ages or {}
+    sigs = {k: Signal(v, ages.get(k, 0.0)) for k, v in values.items()}
+    sigs["scan_timing_ok"] = Signal(True)
+    return ProcessImage(now_s, 1.7e9 + now_s, MappingProxyType(sigs))
 
 
 @pytest.fixture

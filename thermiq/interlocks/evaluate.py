@@ -129,17 +129,22 @@ def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None]:
     """(active, cleared, value) of one row over the frozen signals.
 
     A bad cause signal counts as active (and never as cleared) unless the row says otherwise
-    (``bad_trips=False``: then bad signals are left out). A guard that does not hold means the
-    cause does not apply: inactive and cleared.
+    (``bad_trips=False``: then bad signals are left out), whether or not the guard holds. A guard
+    that does not hold means the comparison does not apply; a ``BAD`` row (badness is its cause)
+    is then inactive too.
     """
     spec = row.spec
-    if not _guard_holds(row, signals):
-        return False, True, None
     values = [signals.get(name) for name in spec.signals]
     bad_mask = [s is None or s.value is None for s in values]
     bad = any(bad_mask)
     trip_bad = bad and spec.bad_trips
     cmp = spec.compare
+    if not _guard_holds(row, signals):
+        # the comparison does not apply; a bad cause signal still trips (a miner must not start
+        # on a sensor it needs), except where badness itself is the cause (BAD rows)
+        if trip_bad and cmp is not Compare.BAD:
+            return True, False, None
+        return False, True, None
     if cmp is Compare.HIGH:
         good = [float(s.value) for s, b in zip(values, bad_mask) if not b]
         top = max(good) if good else None
