@@ -44,9 +44,9 @@ class _Builder:
         self.nodes.append(node)
         return node
 
-    def mqtt_in(self, topic: str, name: str) -> dict:
+    def mqtt_in(self, topic: str, name: str, datatype: str = "json") -> dict:
         return self.add({"id": nid("in", topic), "type": "mqtt in", "name": name, "topic": topic, "qos": "1",
-                         "datatype": "json", "broker": self.broker, "nl": False, "rap": True, "rh": 0,
+                         "datatype": datatype, "broker": self.broker, "nl": False, "rap": True, "rh": 0,
                          "inputs": 0, "wires": [[]]}, 0)
 
     def mqtt_out(self, topic: str, name: str) -> dict:
@@ -186,8 +186,8 @@ def build_flows(reg: Registry) -> list[dict]:
             else:
                 routes.append((full(k), b.text(gid, k, label), "text", t.unit))
         router = b.router(title, routes)
-        for f in filters:
-            b.mqtt_in(full(f), title)["wires"] = [[router["id"]]]
+        for f in filters:  # availability is a plain string ("online"/"offline"), everything else JSON
+            b.mqtt_in(full(f), title, "utf8" if f == "status" else "json")["wires"] = [[router["id"]]]
         return gid
 
     state = [t.path for t in reg.of_kind("state")]
