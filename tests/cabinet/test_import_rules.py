@@ -35,6 +35,10 @@ CORE_THERMIQ_ALLOWED = ("thermiq.config.schema", "thermiq.cycle.image", "thermiq
 CORE_MODULES = ("thermiq/control", "thermiq/interlocks", "thermiq/cycle/scan.py", "thermiq/cycle/image.py",
                 "thermiq/iomap/codec.py")
 CORE_FORBIDDEN_CALLS = frozenset({"open", "print", "input", "__import__", "exec", "eval", "breakpoint"})
+#: documentation generators that live beside the core: exempt from rule 1 (they read files and the
+#: site config), but no core module may import them and they import no I/O library (rule 2 applies).
+#: Better moved out of the core packages (e.g. thermiq/docs/); listed here until then.
+CORE_TOOLING = {"thermiq/interlocks/docs.py"}
 #: the one allowed thermiq -> hardware_sim import: lazily inside a function of the CLI
 SIM_IMPORT_ALLOWED_IN = {"thermiq/cli.py"}
 
@@ -137,9 +141,18 @@ def _check(files: list[Path], rule) -> dict[str, list[str]]:
 
 
 def test_core_imports_no_io_no_logging_no_clock():
-    files = _files(*CORE_MODULES)
+    files = [f for f in _files(*CORE_MODULES) if f.relative_to(REPO).as_posix() not in CORE_TOOLING]
     assert len(files) >= 8, "the core modules moved: update CORE_MODULES and docs/ARCHITECTURE.md"
     assert _check(files, lambda s, m, r, p: core_violations(s, m, p)) == {}
+
+
+def test_core_tooling_is_not_imported_by_the_core_and_does_no_io():
+    tooling = {module_name(REPO / t, REPO) for t in CORE_TOOLING if (REPO / t).exists()}
+    core = [f for f in _files(*CORE_MODULES) if f.relative_to(REPO).as_posix() not in CORE_TOOLING]
+    assert _check(core, lambda s, m, r, p: [f"line {i.line}: imports {i.module}" for i in imports_of(s, m, p)
+                                            if matches(i.module, tooling)]) == {}
+    assert _check([REPO / t for t in CORE_TOOLING if (REPO / t).exists()],
+                  lambda s, m, r, p: plant_violations(s, m, p)) == {}
 
 
 def test_plant_physics_imports_no_io_library():
