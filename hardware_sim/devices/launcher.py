@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import threading
@@ -145,6 +146,7 @@ def _emit(obj: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (2 for bad arguments)."""
     args = build_parser().parse_args(argv)
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # a silenced unit is the point, not an error
     try:
         devices = Devices(args)
     except (OSError, RuntimeError, ValueError) as err:

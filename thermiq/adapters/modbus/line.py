@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -68,6 +69,9 @@ def build_line(cfg: FieldbusConfig, clock: Callable[[], float] = time.monotonic,
     thermiq.adapters.modbus.regmap.RegisterMapError
         If a meter's map cannot be loaded.
     """
+    # pymodbus logs every timeout at ERROR on its own; the bus master already logs a device
+    # once when it turns invalid, with its name: keep pymodbus to real failures of itself
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     devices: list = []
     inv_cfg = cfg.inverter
     if inv_cfg is not None:
