@@ -1,7 +1,7 @@
 """Boundary conditions of the plant (weather, PV, household load, DHW draws) at any UTC time.
 
 :class:`BoundarySeries` precomputes everything when it is built, so :meth:`BoundarySeries.at`
-is a few index operations (a few microseconds; see ``bench/bench_plant.py``).
+is a few index operations (about 1 us; ``python -m hardware_sim.plant.bench``).
 """
 
 from __future__ import annotations

@@ -180,8 +180,9 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         # --- miner temperatures, STBs ---
         for i in range(2):
             u = units[i]
-            units[i] = replace(u, outlet_temp_c=outlet[i],
-                               board_temps_c=miners.board_temps(p.miners, outlet[i], u.power_w))
+            units[i] = miners.MinerUnitState(u.power_w, u.target_w, u.energised, u.on_s, outlet[i],
+                                             miners.board_temps(p.miners, outlet[i], u.power_w),
+                                             u.mining, u.overheat)
         if miners.loop_supply_temp_c(outlet) >= lp.stb_trip_c:
             stb_loop = False
         if buf[0] >= bp.stb_trip_c:

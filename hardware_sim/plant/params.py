@@ -197,6 +197,8 @@ class PlantParams(_Section):
                 f"simulation.max_substep_s={self.simulation.max_substep_s} exceeds 0.4 x the fastest "
                 f"time constant ({tau_min_s:.1f} s) of the miner loop: explicit steps would be unstable"
             )
+        if self.buffer.layers < 4:
+            raise ValueError("buffer.layers must be >= 4 (stratification needs at least 4 segments)")
         if self.dhw.sensor_layer >= self.dhw.layers:
             raise ValueError("dhw.sensor_layer must be below dhw.layers")
         return self

@@ -89,6 +89,8 @@ def mix_inversions(temps_c: list[float]) -> tuple[float, ...]:
     >>> mix_inversions([50.0, 50.0, 50.0, 70.0])
     (55.0, 55.0, 55.0, 55.0)
     """
+    if all(temps_c[i] >= temps_c[i + 1] for i in range(len(temps_c) - 1)):
+        return tuple(temps_c)  # already stable (the common case)
     blocks: list[list[float]] = []  # [sum_temp, count]
     for temp in temps_c:
         blocks.append([temp, 1.0])

@@ -105,3 +105,21 @@ def test_balance_closes_for_other_step_lengths(params, boundary, dt_s):
     assert abs(residual) < 1e-6 * sums["throughput"]
     assert worst < 1e-6
     assert all(math.isfinite(x) for x in state.buffer_c + state.dhw_c)
+
+
+def test_results_agree_from_0_1_s_to_10_s_steps(params):
+    """The same hour with dt = 0.1 s and dt = 10 s ends within a fraction of a kelvin."""
+    from hardware_sim.plant.boundary import Boundary
+
+    bnd = Boundary(-5.0, 2000.0, 600.0, 0.0)
+    act = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 2500.0),
+                    p3=True, p4=True, p5=True)
+    ends = {}
+    for dt_s in (0.1, 10.0):
+        state = model.initial_state(params, -5.0)
+        for _ in range(int(round(3600.0 / dt_s))):
+            state, _ = model.step(state, act, bnd, params, dt_s)
+        ends[dt_s] = model.sensors(state, params)
+    for name in ("buffer_top_temp_c", "buffer_bottom_temp_c", "dhw_temp_c", "room_temp_c",
+                 "miner_loop_supply_temp_c", "miner1_outlet_temp_c"):
+        assert ends[0.1][name] == pytest.approx(ends[10.0][name], abs=0.3), name
