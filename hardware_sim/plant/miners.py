@@ -31,8 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hardware_sim.plant.params import WATER_CP_J_KG_K as CP
-from hardware_sim.plant.params import WATER_DENSITY_KG_L
-from hardware_sim.plant.params import MinerLoopParams, MinerParams
+from hardware_sim.plant.params import WATER_DENSITY_KG_L, MinerLoopParams, MinerParams
 
 OVERHEAT_CLEAR_K = 10.0
 

@@ -221,8 +221,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         rv1_pos=rv1, rv2_pos=rv2, hp=HeatPumpState(hp_run, hp_in_state, mode), room_c=room, outdoor_c=t_out,
         heating_flow_c=hflow, heating_return_c=hret, battery_energy_j=batt, stb_loop_ok=stb_loop,
         stb_buffer_ok=stb_buf, p3_on=act.p3, p5_on=act.p5, local_day=day,
-        today_j=tuple(a + b for a, b in zip(today, step_j)),
-        total_j=tuple(a + b for a, b in zip(state.total_j, step_j)),
+        today_j=tuple(a + b for a, b in zip(today, step_j, strict=True)),
+        total_j=tuple(a + b for a, b in zip(state.total_j, step_j, strict=True)),
     )
     return new_state, flows
 

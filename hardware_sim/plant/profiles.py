@@ -172,7 +172,7 @@ def tapping_cycle(cold_water_temp_c: float, tap_temp_c: float,
         mass_kg = energy_kwh * 3.6e6 / (WATER_CP_J_KG_K * (tap_temp_c - cold_water_temp_c))
         kg_s = flow_l_min / 60.0  # 1 l of tap water ~ 1 kg
         out.append(DhwTapping(hour * 3600.0 + minute * 60.0, mass_kg / kg_s, kg_s))
-    for a, b in zip(out, out[1:]):
+    for a, b in zip(out, out[1:], strict=False):
         if a.start_s + a.duration_s > b.start_s:
             raise ValueError(f"tapping at {a.start_s / 3600:.2f} h overlaps the next one")
     return tuple(out)

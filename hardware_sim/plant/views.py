@@ -36,7 +36,7 @@ def inverter_view(state: PlantState, flows: Flows, params: PlantParams) -> dict[
         "battery_voltage_v": volt,
         "battery_current_a": batt_w / volt,
     }
-    for name, today, total in zip(COUNTERS, state.today_j, state.total_j):
+    for name, today, total in zip(COUNTERS, state.today_j, state.total_j, strict=True):
         view[f"{name}_energy_today_kwh"] = today / J_PER_KWH
         view[f"{name}_energy_total_kwh"] = total / J_PER_KWH
     return view

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from hardware_sim.plant import model
+from hardware_sim.plant.boundary import DEFAULT_WEATHER_PATH
 from hardware_sim.plant.model import Actuators
 from hardware_sim.plant.profiles import (
     TAPPING_CYCLE_M,
@@ -17,7 +18,6 @@ from hardware_sim.plant.profiles import (
     tapping_cycle,
 )
 from hardware_sim.plant.weather import load_weather
-from hardware_sim.plant.boundary import DEFAULT_WEATHER_PATH
 from tests.plant.conftest import JAN_START_S
 
 

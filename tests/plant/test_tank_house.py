@@ -35,7 +35,7 @@ def test_mix_inversions_conserves_energy_and_removes_inversions():
     temps = [40.0, 45.0, 30.0, 60.0, 20.0]
     mixed = tank.mix_inversions(temps)
     assert sum(mixed) == pytest.approx(sum(temps), abs=1e-12)
-    assert all(a >= b - 1e-12 for a, b in zip(mixed, mixed[1:]))
+    assert all(a >= b - 1e-12 for a, b in zip(mixed, mixed[1:], strict=False))
     assert mixed == pytest.approx((43.75, 43.75, 43.75, 43.75, 20.0))
 
 

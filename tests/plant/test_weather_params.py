@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 
 import pytest
+from pydantic import ValidationError
 
 from hardware_sim.plant.boundary import DEFAULT_WEATHER_PATH
 from hardware_sim.plant.params import (
@@ -107,5 +108,5 @@ def test_bad_param_files_name_file_and_key(tmp_path, text, fragment):
 
 def test_params_are_frozen():
     p = PlantParams()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         p.house.h_w_k = 1.0  # type: ignore[misc]
