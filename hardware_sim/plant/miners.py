@@ -38,7 +38,7 @@ OVERHEAT_CLEAR_K = 10.0
 
 @dataclass(frozen=True, slots=True)
 class MinerUnitState:
-    """One miner: electrical power at the end of the last step [W], last clamped target [W],
+    """One miner: electrical power at the end of the last step [W], target as commanded [W],
     contactor closed, seconds since it closed, outlet temperature [°C], hashboard temps [°C],
     hashing, over-temperature stop."""
 

@@ -59,7 +59,10 @@ def _check(act: Actuators, bnd: Boundary, dt_s: float) -> None:
 
 
 def _move(pos: float, to_one: bool, rate: float) -> float:
-    return min(1.0, pos + rate) if to_one else max(0.0, pos - rate)
+    """Valve position after one substep; snaps to the end stop within rounding of a full travel."""
+    if to_one:
+        return 1.0 if pos + rate >= 1.0 - 1e-9 else pos + rate
+    return 0.0 if pos - rate <= 1e-9 else pos - rate
 
 
 def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,

@@ -143,3 +143,14 @@ def test_sensor_keys_are_the_io_list_inputs(params):
     rows = list(csv.DictReader(io_list.open()))
     inputs = {r["signal"] for r in rows if r["signal_type"].startswith(("RTD", "AI", "DI"))}
     assert set(model.sensors(model.initial_state(params, 0.0), params)) == inputs
+
+
+@pytest.mark.parametrize("dt_s", [5.0, 2.5, 0.1])
+def test_valve_reaches_end_exactly_after_travel_time(params, dt_s):
+    state = model.initial_state(params, 0.0)
+    act = Actuators(rv1_to_dhw=True, **BLOCK_HP)
+    steps = int(round(params.valves.travel_s / dt_s))
+    state, _ = run(state, act, params, (steps - 1) * dt_s, dt_s=dt_s)
+    assert not model.sensors(state, params)["rv1_at_dhw"]
+    state, _ = model.step(state, act, BND, params, dt_s)
+    assert model.sensors(state, params)["rv1_at_dhw"]
