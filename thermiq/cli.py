@@ -73,8 +73,9 @@ def cmd_run(args) -> int:
     if args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
         bridge = build_bridge(cfg, args.mqtt)
+    from thermiq.cycle.watchdog import Notifier
     runner = Runner(cfg, io_list, image, inverter, meters, miners, bridge=bridge,
-                    latch_store=LatchStore(args.latches) if args.latches else None)
+                    latch_store=LatchStore(args.latches) if args.latches else None, notifier=Notifier())
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -72,7 +72,7 @@ def test_two_runs_give_identical_time_series(cfg, plant):
 
 @pytest.mark.parametrize("mangle, expected", [
     (lambda lines: [l for l in lines if not l.startswith("time,")], "column"),
-    (lambda lines: [l.replace(",", ",x", 1) if l.startswith("2009011") else l for l in lines], "line"),
+    (lambda lines: [l.replace(",", ",x", 1) if l.startswith("2009011") else l for l in lines], "column p: value 'x0.0' is not a number"),
 ])
 def test_malformed_weather_is_refused_and_nothing_runs(tmp_path, mangle, expected):
     src = next((REPO / "data").glob("Timeseries_*.csv"))

@@ -186,4 +186,6 @@ class Runner:
                     self._timing_ok = True
                 stop.wait(max(0.0, next_s - time.monotonic()))
         finally:
+            if self.notifier is not None:
+                self.notifier.stopping("writing safe outputs")
             self.write_safe_outputs()
