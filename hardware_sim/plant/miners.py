@@ -53,8 +53,11 @@ class MinerUnitState:
 
 
 def miner_power_substep(p: MinerParams, unit: MinerUnitState, closed: bool, run: bool,
-                        target_w: float, dt_s: float) -> tuple[float, float, float, bool, bool]:
+                        target_w: float, dt_s: float,
+                        override_w: float | None = None) -> tuple[float, float, float, bool, bool]:
     """Electrical power of one miner over one substep.
+
+    ``override_w`` (not None) replaces the boot/ramp model while the contactor is closed.
 
     Returns
     -------
@@ -64,6 +67,8 @@ def miner_power_substep(p: MinerParams, unit: MinerUnitState, closed: bool, run:
         return 0.0, 0.0, 0.0, False, False
     prev_on_s = unit.on_s if unit.energised else 0.0
     on_s = prev_on_s + dt_s
+    if override_w is not None:
+        return override_w, override_w, on_s, override_w > p.idle_power_w, False
     board_max = max(unit.board_temps_c)
     overheat = board_max >= p.shutdown_board_temp_c or (
         unit.overheat and board_max > p.shutdown_board_temp_c - OVERHEAT_CLEAR_K)

@@ -50,6 +50,9 @@ def _check(act: Actuators, bnd: Boundary, dt_s: float) -> None:
     for i, w in enumerate(act.miner_target_w):
         if not math.isfinite(w):
             raise ValueError(f"miner_target_w[{i}]={w} is not finite")
+    for i, w in enumerate(act.miner_power_override_w):
+        if w is not None and not (math.isfinite(w) and 0.0 <= w <= 20000.0):
+            raise ValueError(f"miner_power_override_w[{i}]={w} must be None or in [0, 20000] W")
     for name in ("outdoor_temp_c", "pv_power_w", "household_load_w", "dhw_draw_kg_s"):
         v = getattr(bnd, name)
         if not math.isfinite(v):
@@ -118,7 +121,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
             u = units[i]
             closed = act.contactor[i] and chain
             avg, end, on_s, mining, over = miners.miner_power_substep(
-                p.miners, u, closed, act.miner_run[i], act.miner_target_w[i], h)
+                p.miners, u, closed, act.miner_run[i], act.miner_target_w[i], h,
+                act.miner_power_override_w[i])
             heat[i] = avg
             units[i] = miners.MinerUnitState(end, act.miner_target_w[i], closed, on_s, u.outlet_temp_c,
                                              u.board_temps_c, mining, over)

@@ -23,6 +23,10 @@ class Actuators:
     p3, p4, p5 : pump relays
     rv1_to_dhw, rv2_to_dhw : valve commands (False = spring return to the buffer)
     sg_in1, sg_in4 : heat pump SG-Ready contacts
+    miner_power_override_w : optional per-miner electrical power [W] that replaces the plant's
+        own boot/ramp model while the contactor is closed (e.g. the measured power of the
+        simulated Braiins server in hardware_sim/devices); ``None`` = use the model. An open
+        contactor still means 0 W.
     """
 
     contactor: tuple[bool, bool] = (False, False)
@@ -35,6 +39,7 @@ class Actuators:
     rv2_to_dhw: bool = False
     sg_in1: bool = False
     sg_in4: bool = False
+    miner_power_override_w: tuple[float | None, float | None] = (None, None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,3 +154,15 @@ def test_valve_reaches_end_exactly_after_travel_time(params, dt_s):
     assert not model.sensors(state, params)["rv1_at_dhw"]
     state, _ = model.step(state, act, BND, params, dt_s)
     assert model.sensors(state, params)["rv1_at_dhw"]
+
+
+def test_power_override_replaces_the_ramp_but_not_the_contactor(params):
+    state = model.initial_state(params, 0.0)
+    act = Actuators(contactor=(True, False), miner_run=(True, True), miner_target_w=(3250.0, 3250.0),
+                    p3=True, miner_power_override_w=(2345.0, 3000.0), **BLOCK_HP)
+    state, f = model.step(state, act, BND, params, 10.0)
+    assert f.miner_power_w == (2345.0, 0.0)  # miner 2's contactor is open: 0 W despite the override
+    assert f.miner_heat_w == 2345.0
+    assert model.miner_view(state, 0)["mining"] is True
+    with pytest.raises(ValueError, match="miner_power_override_w"):
+        model.step(state, Actuators(miner_power_override_w=(-1.0, None)), BND, params, 1.0)
