@@ -52,7 +52,7 @@ class Mosquitto:
         self.host = "127.0.0.1"
         self.dir = Path(tempfile.mkdtemp(prefix="thermiq-mosq-"))
         self.log = self.dir / "mosquitto.log"
-        lines = [f"listener {self.port} 127.0.0.1", "persistence false", f"log_dest file {self.log}",
+        lines = [f"listener {self.port} 127.0.0.1", "set_tcp_nodelay true", "persistence false", f"log_dest file {self.log}",
                  "log_type error", "log_type warning", "log_type notice", "user root" if _is_root() else ""]
         if passwd_file:
             lines += ["allow_anonymous false", f"password_file {passwd_file}"]
