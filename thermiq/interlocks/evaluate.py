@@ -125,8 +125,8 @@ def _guard_holds(row: CompiledTrip, signals) -> bool:
     return any((g := signals.get(n)) is not None and g.value is not None and bool(g.value) for n in row.spec.guard)
 
 
-def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None]:
-    """(active, cleared, value) of one row over the frozen signals.
+def _compare(row: CompiledTrip, signals) -> tuple[bool, bool, float | None]:
+    """(active, cleared, value) of one row over the frozen signals (see ``_cause``).
 
     A bad cause signal counts as active (and never as cleared) unless the row says otherwise
     (``bad_trips=False``: then bad signals are left out), whether or not the guard holds. A guard
@@ -142,7 +142,7 @@ def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None]:
     if not _guard_holds(row, signals):
         # the comparison does not apply; a bad cause signal still trips (a miner must not start
         # on a sensor it needs), except where badness itself is the cause (BAD rows)
-        if trip_bad and cmp is not Compare.BAD:
+        if trip_bad and cmp is not Compare.BAD and (cmp is not Compare.ALL_HIGH or all(bad_mask)):
             return True, False, None
         return False, True, None
     if cmp is Compare.HIGH:
@@ -173,6 +173,21 @@ def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None]:
     return open_, not open_, None
 
 
+def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None, bool]:
+    """(active, cleared, value, immediate) of one row.
+
+    ``immediate``: the cause is a bad input signal, which trips without the row's on-delay (the
+    delay is for the process condition, e.g. a valve's travel; an invalid input is never
+    tolerated). ``BAD`` rows keep their delay: there badness is the process condition.
+    """
+    active, cleared, value = _compare(row, signals)
+    spec = row.spec
+    bad = [(s := signals.get(n)) is None or s.value is None for n in spec.signals]
+    immediate = (active and spec.bad_trips and spec.compare is not Compare.BAD
+                 and (all(bad) if spec.compare is Compare.ALL_HIGH else any(bad)))
+    return active, cleared, value, immediate
+
+
 def evaluate(image: ProcessImage, st: InterlockState, table: tuple[CompiledTrip, ...],
              good_scans_needed: int) -> tuple[InterlockState, Permits, tuple[TripEvent, ...]]:
     """Run every trip row over ``image``; latch, clear, record first-out; derive the permits."""
@@ -186,11 +201,12 @@ def evaluate(image: ProcessImage, st: InterlockState, table: tuple[CompiledTrip,
     for row in table:
         tid = row.spec.id
         old = st.trips.get(tid, NORMAL)
-        active, cleared, value = _cause(row, image.signals)
+        active, cleared, value, immediate = _cause(row, image.signals)
+        delay_s = 0.0 if immediate else row.delay_s
         # I15: a cause with an on-delay is tolerated while it is pending (e.g. a miner's telemetry
         # while Braiins OS boots); an immediate cause breaks the run of good scans.
-        all_good = all_good and not (active and row.delay_s == 0.0)
-        new = advance(old, active, cleared, now_s, row.delay_s, value)
+        all_good = all_good and not (active and delay_s == 0.0)
+        new = advance(old, active, cleared, now_s, delay_s, value)
         if row.spec.reset is Reset.HARDWARE and new.alarm is AlarmState.CLEARED_ACK:
             new = NORMAL          # a hardware trip's mirror clears with the hardware (after ack)
         if not old.latched and new.latched and not first_out_given:
