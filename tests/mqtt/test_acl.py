@@ -11,7 +11,7 @@ import pytest
 from thermiq.adapters.mqtt.bridge import MqttBridge
 from thermiq.adapters.mqtt.miniscan import MiniScan
 from thermiq.adapters.mqtt.registry import REPO
-from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto
+from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, make_passwd, make_test_ca
 from thermiq.commands import SetpointStore
 
 from mqtt_helpers import envelope
@@ -112,3 +112,34 @@ def test_operator_may_reset_over_vpn(secure_broker, plant, probe_factory):
 def test_unknown_or_anonymous_clients_are_refused(secure_broker, probe_factory, user, pw):
     p = probe_factory(secure_broker.port, user, pw)
     assert p.rc not in (None, 0)
+
+
+def test_tls_listener_with_authentication(tmp_path, registry):
+    """The optional TLS listener: the bridge connects with the CA; a plain-TCP client cannot."""
+
+    try:
+        tls = make_test_ca(tmp_path)
+    except BrokerError as err:
+        pytest.skip(str(err))
+    passwd = tmp_path / "passwd"
+    make_passwd(passwd, {"thermiq": PW["thermiq"]})
+    try:
+        broker = Mosquitto(acl_file=DEPLOY / "acl", passwd_file=passwd, tls=tls).start()
+    except BrokerError as err:
+        pytest.skip(str(err))
+    try:
+        bridge = MqttBridge("asp1", "127.0.0.1", broker.port, "thermiq", PW["thermiq"], registry,
+                            tls_ca=str(tls[0]))
+        bridge.start()
+        try:
+            assert bridge.wait_connected(10)
+        finally:
+            bridge.stop()
+        plain = MqttBridge("asp1", "127.0.0.1", broker.port, "thermiq", PW["thermiq"], registry)
+        plain.start()
+        try:
+            assert not plain.wait_connected(1.5)
+        finally:
+            plain.stop()
+    finally:
+        broker.close()

@@ -278,6 +278,21 @@ def test_status_calls_do_not_block(broker, bridge):
     assert per_call_s < 0.001, per_call_s  # a copy under a lock, no network I/O on the caller's thread
 
 
+def test_ack_for_unknown_command_topic_is_not_published(broker, bridge, probe_factory, audit_path):
+    from thermiq.commands import CommandResult
+
+    p = probe_factory(broker.port)
+    p.subscribe(f"{BASE}/cmd/#")
+    b = bridge()
+    b.ack(CommandResult("cmd/safety", "r-x", True, None, None))       # would land on cmd/safety/ack
+    b.ack(CommandResult("cmd/safety/ack", "r-y", True, None, None))   # the real ack topic
+    p.wait_for(f"{BASE}/cmd/safety/ack/ack", lambda m: m.json["request_id"] == "r-y")
+    assert p.on(f"{BASE}/cmd/safety/ack") == []
+    b.stop()
+    ids = [AuditRecord.from_json(x).request_id for x in audit_path.read_text().splitlines()]
+    assert ids == ["r-x", "r-y"]                                      # both audited
+
+
 def test_bad_constructor_arguments(registry):
     with pytest.raises(ValueError, match="does not match"):
         MqttBridge("other", "127.0.0.1", 1883, None, None, registry)

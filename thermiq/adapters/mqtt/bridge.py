@@ -205,10 +205,19 @@ class MqttBridge:
 
     # ---------------------------------------------------------------- worker thread
     def _queue_ack(self, result: CommandResult, rec: AuditRecord) -> None:
-        payload = json.dumps(result.payload(), separators=(",", ":"), allow_nan=False).encode()
+        ack = self.registry.get(result.topic + "/ack")
+        try:
+            payload = json.dumps(result.payload(), separators=(",", ":"), allow_nan=False).encode()
+        except (TypeError, ValueError) as err:
+            ack, why = None, f"ack payload not JSON-able: {err}"
+        else:
+            why = f"no ack topic for command topic {result.topic!r}"
         with self._lock:
-            self._outbox.append((self.registry.full(result.topic + "/ack"), payload, 1, False))
             self._audit.append(rec)
+            if ack is not None and ack.kind == "ack":
+                self._outbox.append((self.registry.full(ack.path), payload, ack.qos, ack.retained))
+        if ack is None or ack.kind != "ack":  # never publish onto a command topic by accident
+            log.error("ack of request %r not published: %s", result.request_id, why)
         self._wake.set()
 
     def _run(self) -> None:

@@ -26,6 +26,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def make_test_ca(d: Path, host: str = "127.0.0.1") -> tuple[Path, Path, Path]:
+    """Self-signed CA plus a server certificate for ``host`` (IP SAN) with the ``openssl`` CLI.
+
+    Returns (ca.crt, server.crt, server.key). Raises BrokerError if openssl fails or is missing.
+    """
+    if shutil.which("openssl") is None:
+        raise BrokerError("openssl not installed")
+    ca_key, ca, key, csr, crt = (d / n for n in ("ca.key", "ca.crt", "server.key", "server.csr", "server.crt"))
+    ext = d / "san.ext"
+    ext.write_text(f"subjectAltName=IP:{host}\nbasicConstraints=CA:FALSE\n")
+    cmds = [["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
+             "-subj", "/CN=thermiq-test-ca"],
+            ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", f"/CN={host}"],
+            ["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+             "-days", "2", "-extfile", ext]]
+    for cmd in cmds:
+        r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BrokerError(f"openssl failed: {r.stderr[-300:]}")
+    return ca, crt, key
+
+
 def make_passwd(path: Path, users: dict[str, str]) -> None:
     """Write a Mosquitto password file with ``users`` (name -> password) via ``mosquitto_passwd -b``."""
     path.write_text("")
@@ -40,10 +62,11 @@ class Mosquitto:
     ----------
     acl_file, passwd_file : path | None   enable authentication and the ACL (anonymous refused)
     port : int | None    fixed port, else a free one
+    tls : (cafile, certfile, keyfile) | None   the listener speaks TLS only
     """
 
     def __init__(self, acl_file: str | Path | None = None, passwd_file: str | Path | None = None,
-                 port: int | None = None):
+                 port: int | None = None, tls: tuple[Path, Path, Path] | None = None):
         exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
         if exe is None:
             raise BrokerError("mosquitto not installed (scripts/install-system-deps.sh)")
@@ -60,6 +83,9 @@ class Mosquitto:
             lines += ["allow_anonymous true"]
         if acl_file:
             lines.append(f"acl_file {acl_file}")
+        if tls:
+            ca, cert, key = tls
+            lines += [f"cafile {ca}", f"certfile {cert}", f"keyfile {key}", "tls_version tlsv1.2"]
         self.conf = self.dir / "mosquitto.conf"
         self.conf.write_text("\n".join(lines) + "\n")
         self.proc: subprocess.Popen | None = None
