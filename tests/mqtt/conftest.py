@@ -10,7 +10,7 @@ from thermiq.adapters.mqtt.registry import REPO, registry_for_site
 from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto
 from thermiq.config.load import load_config
 
-from mqtt_helpers import Probe, envelope  # noqa: F401  (re-exported for tests)
+from tests.mqtt.mqtt_helpers import Probe, envelope  # noqa: F401  (re-exported for tests)
 
 SITE_TOML = REPO / "thermiq/sites/asp1.toml"
 

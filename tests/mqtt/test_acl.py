@@ -14,7 +14,7 @@ from thermiq.adapters.mqtt.registry import REPO
 from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, make_passwd, make_test_ca
 from thermiq.commands import SetpointStore
 
-from mqtt_helpers import envelope
+from tests.mqtt.mqtt_helpers import envelope
 
 BASE = "thermiq/asp1"
 DEPLOY = REPO / "deploy/mosquitto"

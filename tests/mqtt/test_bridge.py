@@ -12,7 +12,7 @@ from thermiq.adapters.mqtt.bridge import MqttBridge
 from thermiq.adapters.mqtt.miniscan import MiniScan
 from thermiq.commands import AuditRecord, SetpointStore
 
-from mqtt_helpers import envelope
+from tests.mqtt.mqtt_helpers import envelope
 
 BASE = "thermiq/asp1"
 STATE = {"state/temperature/dhw_temp_c": 48.2, "state/contact/hp_ok": True, "state/output/p3_miner_loop_run": False,

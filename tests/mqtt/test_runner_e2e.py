@@ -16,7 +16,7 @@ import pytest
 
 from thermiq.adapters.mqtt.registry import REPO
 
-from mqtt_helpers import Probe, envelope
+from tests.mqtt.mqtt_helpers import Probe, envelope
 
 BASE = "thermiq/asp1"
 

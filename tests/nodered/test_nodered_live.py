@@ -13,10 +13,8 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -27,8 +25,7 @@ from thermiq.adapters.mqtt.registry import REPO, registry_for_site
 from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, free_port, make_passwd
 from thermiq.commands import SafetyCommand, SetpointCommand, SetpointStore, validate
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "mqtt"))
-from mqtt_helpers import Probe  # noqa: E402
+from tests.mqtt.mqtt_helpers import Probe
 
 NR = REPO / "nodered"
 RED_JS = NR / "node_modules/node-red/red.js"
