@@ -50,16 +50,18 @@ def run_sim(args) -> int:
         params = load_plant_params(args.plant) if args.plant else load_plant_params()
         boundary = (BoundarySeries.from_files(params, args.weather) if args.weather
                     else BoundarySeries.from_files(params))
-        start = _start_utc_s(args.start)
+        year = dt.datetime.fromtimestamp(boundary.start_s + 86400, dt.timezone.utc).year
+        start = _start_utc_s(args.start or f"{year}-01-10")
         if args.days <= 0:
             raise ValueError("--days must be positive")
     except (WeatherError, PlantParamsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if start < boundary.start_s:        # the bundled file is one year: map the date into it
-        year = dt.datetime.fromtimestamp(boundary.start_s + 86400, dt.timezone.utc).year
-        day = dt.date.fromisoformat(args.start)
-        start = _start_utc_s(day.replace(year=year).isoformat())
+    if not boundary.start_s <= start <= boundary.end_s - args.days * 86400.0:
+        # a date outside the weather file's year: take the same calendar day of that year
+        day = dt.date.fromisoformat(args.start).replace(year=year)
+        print(f"note: {args.start} is outside the weather file; simulating {day.isoformat()} instead", file=sys.stderr)
+        start = _start_utc_s(day.isoformat())
     bridge = None
     if args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge

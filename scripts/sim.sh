@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/thermiq sim --start 2015-01-10 --days 7 --out report "$@"
+.venv/bin/thermiq sim --days 7 --out report "$@"

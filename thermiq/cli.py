@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=str(DEFAULT_CONFIG))
     p.add_argument("--plant", help="plant parameters TOML (default: hardware_sim/asp1_plant.toml)")
     p.add_argument("--weather", help="PVGIS seriescalc CSV (default: the bundled year)")
-    p.add_argument("--start", default="2015-01-10", help="first day (UTC, YYYY-MM-DD)")
+    p.add_argument("--start", help="first day (UTC, YYYY-MM-DD; default: 10 January of the weather year)")
     p.add_argument("--days", type=float, default=7.0)
     p.add_argument("--period", type=float, default=10.0, help="scan period [s]")
     p.add_argument("--out", default="report", help="report folder")

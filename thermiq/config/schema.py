@@ -146,6 +146,8 @@ class HeatPumpConfig(_Section):
 class RouteConfig(_Section):
     valve_travel_s: float = Field(90.0, gt=0, description="Belimo CQ actuator running time 75 s/90 deg plus margin")
     min_dwell_s: float = Field(300.0, ge=0, description="minimum time between valve moves")
+    dhw_priority_max_s: float = Field(3600.0, gt=0, description="longest the heat pump serves hot water in one go; "
+                                      "then the demand drops until the tank falls below its switch-on point")
 
 
 class ThermiqConfig(_Section):

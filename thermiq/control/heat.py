@@ -88,6 +88,10 @@ def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Se
     outdoor_c, room_c = sig("outdoor_temp_c"), sig("room_temp_c")
     buffer_c, dhw_c = sig("buffer_top_temp_c"), sig("dhw_temp_c")
     dhw_demand = hysteresis(st.dhw_demand, dhw_c, sp.dhw_setpoint_c - cfg.dhw.hysteresis_k, sp.dhw_setpoint_c)
+    # The heat pump stops at its own hot-water temperature, which ThermIQ cannot read: a DHW
+    # charge that lasts longer than the priority time ends, so the buffer is never starved.
+    if dhw_demand and st.rv2.value and now_s - st.rv2.since_s > cfg.routing.dhw_priority_max_s:
+        dhw_demand = False
     sink_ok = miner_sink_ok(st.miner_sink_ok, buffer_c, dhw_c, cfg)
     h = cfg.heating
     season = True if outdoor_c is None else hysteresis(
