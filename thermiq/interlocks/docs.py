@@ -11,7 +11,7 @@ from pathlib import Path
 
 from thermiq.config.schema import ThermiqConfig
 from thermiq.interlocks.evaluate import compile_table
-from thermiq.interlocks.quality import STUCK_REFERENCE
+from thermiq.interlocks.quality import RATE_CHECKED, STUCK_REFERENCE
 from thermiq.interlocks.trip_table import NOTES, TRIP_TABLE, Compare, Effect, Reset
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,7 +132,8 @@ def render(cfg: ThermiqConfig) -> str:
         f"- **stale**: process-image value older than {_num(lim.signal_max_age_s)} s; miner telemetry older than "
         f"{_num(cfg.scan.miner_max_age_s)} s, inverter {_num(cfg.scan.inverter_max_age_s)} s, meters {_num(cfg.scan.meter_max_age_s)} s;",
         f"- **range**: a temperature outside {_num(lim.temp_valid_min_c)} .. {_num(lim.temp_valid_max_c)} °C;",
-        f"- **rate**: a temperature changing faster than {_num(lim.temp_max_rate_k_per_s)} K/s (one-scan wiring spike);",
+        f"- **rate**: a tank or air temperature changing faster than {_num(lim.temp_max_rate_k_per_s)} K/s (one-scan wiring spike): "
+        + ", ".join(f"`{n}`" for n in sorted(RATE_CHECKED)) + " (pipe sensors step when a pump starts; I3/I4 and the stuck check cover them);",
         f"- **stuck**: a sensor moving less than {_num(lim.stuck_min_change_k)} K within {_num(lim.stuck_window_s)} s while",
         f"  its reference moved more than {_num(lim.stuck_ref_change_k)} K: "
         + ", ".join(f"`{a}` (ref. `{b}`)" for a, b in STUCK_REFERENCE.items()) + ".",

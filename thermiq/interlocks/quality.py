@@ -10,8 +10,9 @@ Checks, in order (the first that fails names the fault):
 
 * ``stale``: ``age_s > limits.signal_max_age_s`` (OPC UA DataValue practice, safety.md §4.1).
 * ``range``: a temperature outside ``temp_valid_min_c .. temp_valid_max_c``.
-* ``rate``: ``|v - v_prev| / dt > temp_max_rate_k_per_s`` against the previous valid value;
-  flags the one scan of the jump (a wiring spike), "excess rate fault" of US 4337516 (§4.2).
+* ``rate``: ``|v - v_prev| / dt > temp_max_rate_k_per_s`` against the previous valid value, for
+  the sensors in ``RATE_CHECKED`` (tanks, air); flags the one scan of the jump (a wiring spike),
+  "excess rate fault" of US 4337516 (§4.2).
 * ``stuck``: over ``stuck_window_s`` the sensor moved less than ``stuck_min_change_k`` while its
   reference sensor (``STUCK_REFERENCE``) moved more than ``stuck_ref_change_k``: the "stuck/null
   fault" of US 4337516 ("does not show a significant change ... whenever a related sensor
@@ -35,6 +36,14 @@ STUCK_REFERENCE: Mapping[str, str] = MappingProxyType({
     "miner_loop_return_temp_c": "miner_loop_supply_temp_c",
     "buffer_top_temp_c": "buffer_mid_temp_c",
     "heating_flow_temp_c": "heating_return_temp_c",
+})
+
+
+#: sensors in large thermal masses (tanks, air) whose true rate of change is bounded; a pipe sensor
+#: may step legitimately when a pump starts (a hot front arrives), so it gets no rate check: its
+#: plausibility is the delta-T rows (I3/I4) and the stuck check.
+RATE_CHECKED: frozenset[str] = frozenset({
+    "buffer_top_temp_c", "buffer_mid_temp_c", "buffer_bottom_temp_c", "dhw_temp_c", "outdoor_temp_c", "room_temp_c",
 })
 
 
@@ -129,7 +138,7 @@ def assess(signals: Mapping[str, Signal], st: QualityState, lim: LimitsConfig,
             continue
         prev = st.last.get(name)
         last[name] = (v, now_s)
-        if prev is not None and now_s > prev[1] and abs(v - prev[0]) / (now_s - prev[1]) > lim.temp_max_rate_k_per_s:
+        if name in RATE_CHECKED and prev is not None and now_s > prev[1] and abs(v - prev[0]) / (now_s - prev[1]) > lim.temp_max_rate_k_per_s:
             out[name] = _bad(sig, "rate")
             continue
         ref_name = STUCK_REFERENCE.get(name)
