@@ -186,6 +186,30 @@ def test_fuzz_random_bytes_never_crash(specs, topic, raw, retained):
         assert out is recent and res.reason
 
 
+near_envelopes = st.fixed_dictionaries(
+    {"request_id": st.from_regex(r"[A-Za-z0-9_.:-]{1,64}", fullmatch=True) | st.text(max_size=70),
+     "issued_at": st.floats(NOW - 40, NOW + 10) | st.integers(int(NOW) - 40, int(NOW) + 10),
+     "value": st.floats(15, 75) | st.floats(1500, 3700) | st.just(0) | st.booleans()
+     | st.sampled_from(["auto", "manual", "x"]) | st.none() | st.floats()},
+    optional={"lease_s": st.floats(0.5, 86400) | st.floats(-10, 1e6) | st.integers(-1, 100000)})
+
+
+@settings(max_examples=600, deadline=None)
+@given(topic=topics, body=near_envelopes, retained=st.booleans())
+def test_fuzz_near_valid_envelopes_obey_every_rule(specs, topic, body, retained):
+    recent = RecentIds()
+    res, out = validate(topic, json.dumps(body).encode(), retained, NOW, specs, recent)
+    if isinstance(res, Refusal):
+        assert out is recent and res.reason
+        return
+    assert not retained and NOW - 30 <= res.issued_at_s <= NOW + 5
+    assert 1 <= len(res.request_id) <= 64 and out.contains(res.request_id)
+    # every generated body has "value", so a safety command (schema: target, no value) is never accepted
+    assert isinstance(res, SetpointCommand)
+    assert specs[res.name].check(res.value) is None and 0 < res.lease_s <= 86400
+    assert "target" not in body and res.value == body["value"]
+
+
 @settings(max_examples=400, deadline=None)
 @given(topic=topics, body=st.dictionaries(st.sampled_from(["request_id", "issued_at", "value", "target", "lease_s",
                                                            "extra"]), json_values, max_size=5),
