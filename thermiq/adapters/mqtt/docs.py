@@ -150,6 +150,13 @@ def render(reg: Registry) -> str:
     for u in units:
         w(f"| {u} | {names.get(u, '')} |")
     w("")
+    w("## Controller connection and audit log\n")
+    w("`thermiq run --mqtt HOST:PORT` connects as the broker user from `THERMIQ_MQTT_USER` / "
+      "`THERMIQ_MQTT_PASSWORD`; `THERMIQ_MQTT_CA` switches to TLS (port 8883 in "
+      "`deploy/mosquitto/mosquitto.conf`); `THERMIQ_AUDIT_LOG` names the audit file. The audit log is "
+      "append-only JSON lines, one per event: `{\"wall_s\", \"topic\", \"outcome\", \"request_id\", "
+      "\"reason\", \"value\"}` with outcome `refused` (by validation), `received` (handed to the scan), "
+      "`accepted` or `rejected` (the scan's result).\n")
     w("## Home Assistant\n")
     w(f"Device discovery on `homeassistant/device/thermiq_{reg.site}/config` (not retained), sent on every "
       "connect and 0.1-0.5 s after Home Assistant publishes `online` on `homeassistant/status`. Availability: "
