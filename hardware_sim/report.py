@@ -236,12 +236,29 @@ def daily_energy_kwh(series: dict[str, np.ndarray], names: tuple[str, ...],
     return [dt.date(1970, 1, 1) + dt.timedelta(days=int(d)) for d in days], out
 
 
+def group_days(days: list[dt.date], energy: dict[str, np.ndarray]):
+    """Keep days for runs up to 31 days, else sum into ISO weeks (<= 26 weeks) or months.
+
+    Returns (period start dates, energy per period [kWh], unit name).
+    """
+    if len(days) <= 31:
+        return days, energy, "day"
+    if len(days) <= 26 * 7:
+        unit, keys = "week", [d - dt.timedelta(days=d.weekday()) for d in days]
+    else:
+        unit, keys = "month", [d.replace(day=1) for d in days]
+    starts = sorted(set(keys))
+    idx = np.array([starts.index(k) for k in keys])
+    return starts, {n: np.bincount(idx, weights=v, minlength=len(starts)) for n, v in energy.items()}, unit
+
+
 def _plot_daily(path: Path, series: dict[str, np.ndarray], utc_offset_h: float) -> None:
     bars = (("pv_power_w", "PV", "#f6c200"), ("grid_import_w", "import", "#8c8c8c"),
             ("grid_export_w", "export", "#bababa"), ("load_power_w", "household", "#4575b4"),
             ("miner_power_w", "miners", "#d73027"), ("hp_power_w", "heat pump el.", "#984ea3"),
             ("hp_heat_w", "heat pump heat", "#cab2d6"))
     days, e = daily_energy_kwh(series, tuple(b[0] for b in bars), utc_offset_h)
+    days, e, unit = group_days(days, e)
     fig, ax = plt.subplots(figsize=(12, 5))
     x = np.arange(len(days))
     width = 0.8 / len(bars)
@@ -249,9 +266,10 @@ def _plot_daily(path: Path, series: dict[str, np.ndarray], utc_offset_h: float) 
         ax.bar(x + (j - len(bars) / 2 + 0.5) * width, e[name], width, label=label, color=color)
     step = max(1, len(days) // 20)
     ax.set_xticks(x[::step])
-    ax.set_xticklabels([d.strftime("%m-%d") for d in days][::step], rotation=0)
-    ax.set_ylabel("kWh per day")
-    ax.set_title("Daily energy")
+    fmt = "%Y-%m" if unit == "month" else "%m-%d"
+    ax.set_xticklabels([d.strftime(fmt) for d in days][::step], rotation=0)
+    ax.set_ylabel(f"kWh per {unit}")
+    ax.set_title(f"Energy per {unit}" + ("" if unit == "day" else f" (starting {days[0].isoformat()})"))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(True, axis="y", alpha=0.3)
     fig.tight_layout()
@@ -262,7 +280,8 @@ def _plot_daily(path: Path, series: dict[str, np.ndarray], utc_offset_h: float) 
 def _write_csv(path: Path, series: dict[str, np.ndarray]) -> None:
     names = ["t_utc_s"] + [n for n in series if n != "t_utc_s"]
     data = np.column_stack([np.asarray(series[n], dtype=float) for n in names])
-    np.savetxt(path, data, delimiter=",", header=",".join(names), comments="", fmt="%.6g")
+    fmts = ["%.3f"] + ["%.7g"] * (len(names) - 1)  # times to the millisecond, values to 7 digits
+    np.savetxt(path, data, delimiter=",", header=",".join(names), comments="", fmt=fmts)
 
 
 def write_report(out_dir: str | Path, series: dict[str, np.ndarray], meta: dict) -> Path:

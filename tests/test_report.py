@@ -76,6 +76,8 @@ def test_write_report_creates_files(tmp_path):
     assert rows[0][0] == "t_utc_s" and set(REQUIRED_COLUMNS) <= set(rows[0])
     assert len(rows) == N + 1
     assert float(rows[1][rows[0].index("pv_power_w")]) == 1000.0
+    times = [float(r[0]) for r in rows[1:]]
+    assert times == list(s["t_utc_s"])  # UNIX seconds survive the CSV exactly
 
 
 def test_daily_energy_splits_days():
@@ -98,3 +100,17 @@ def test_bad_series_is_rejected_and_nothing_written(tmp_path):
     unsorted = dict(s, t_utc_s=s["t_utc_s"][::-1].copy())
     with pytest.raises(ReportError, match="strictly increasing"):
         write_report(tmp_path / "c", unsorted, meta)
+
+
+def test_long_runs_are_grouped_by_week_and_month():
+    import datetime as dt
+
+    from hardware_sim.report import group_days
+    days = [dt.date(2009, 1, 1) + dt.timedelta(days=i) for i in range(60)]
+    energy = {"pv_power_w": np.ones(60)}
+    starts, e, unit = group_days(days, energy)
+    assert unit == "week" and starts[0] == dt.date(2008, 12, 29)  # ISO week of 1 Jan 2009
+    assert e["pv_power_w"].sum() == 60.0 and e["pv_power_w"][1] == 7.0
+    days = [dt.date(2009, 1, 1) + dt.timedelta(days=i) for i in range(365)]
+    starts, e, unit = group_days(days, {"pv_power_w": np.ones(365)})
+    assert unit == "month" and len(starts) == 12 and e["pv_power_w"][1] == 28.0

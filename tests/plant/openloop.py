@@ -24,14 +24,15 @@ def rules(prev: Actuators, sen: dict, inv: dict, bnd) -> Actuators:
     """One decision: miners on PV surplus (or when the buffer is cold), HP in normal mode."""
     surplus_w = bnd.pv_power_w - bnd.household_load_w
     cold_buffer = sen["buffer_top_temp_c"] < 38.0
-    miners_on = (inv["battery_soc_pct"] > 80.0 and surplus_w > 1500.0) or cold_buffer
+    room_for_heat = sen["buffer_top_temp_c"] < 60.0 and sen["miner_loop_supply_temp_c"] < 65.0
+    miners_on = ((inv["battery_soc_pct"] > 80.0 and surplus_w > 1500.0) or cold_buffer) and room_for_heat
     target = 3250.0 if cold_buffer else min(3600.0, max(1700.0, surplus_w / 2.0))
     p5 = sen["room_temp_c"] < (21.2 if prev.p5 else 20.8)
     dhw_low = sen["dhw_temp_c"] < (55.0 if prev.rv1_to_dhw else 45.0)
     return Actuators(contactor=(miners_on, miners_on), miner_run=(miners_on, miners_on),
                      miner_target_w=(target, target), p3=miners_on or sen["miner_loop_supply_temp_c"] > 45.0,
                      p4=True, p5=p5, rv1_to_dhw=miners_on and dhw_low,
-                     rv2_to_dhw=sen["dhw_temp_c"] < (50.0 if prev.rv2_to_dhw else 44.0))
+                     rv2_to_dhw=sen["dhw_temp_c"] < (49.0 if prev.rv2_to_dhw else 44.0))
 
 
 def run(params, boundary, start_s: float, days: float, dt_s: float = 10.0, sample_s: float = 60.0):
