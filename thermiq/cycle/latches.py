@@ -49,5 +49,11 @@ class LatchStore:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+        # the rename itself must survive a power cut: fsync the directory entry too (POSIX rename)
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
         self._last = latched
         return True
