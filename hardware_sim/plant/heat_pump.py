@@ -19,6 +19,10 @@ in hardware.md §1.2; the A-10 value equals Keymark Pdh(TOL) 5.86 kW), derated l
 at 55 °C vs 35 °C). Part-load COPs are used at full load, so COP is slightly optimistic
 at low outdoor temperature. Defrost is not modelled.
 
+The heating curve and the heating limit use a damped outdoor temperature (first order,
+``outdoor_damping_tau_s``, assumed 4 h; Buderus delays the summer/winter switch by 3-5 h,
+hardware.md §1.7), kept in ``HeatPumpState.outdoor_damped_c``.
+
 SG-Ready (hardware.md §1.5): (in1, in4) = (1, 0) EVU block: off; (0, 0) normal;
 (0, 1) boost: target + ``boost_k``; (1, 1) forced: run until target + ``forced_extra_k``.
 """

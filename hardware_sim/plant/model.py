@@ -101,6 +101,9 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     mode = heat_pump.sg_mode(act.sg_in1, act.sg_in4)
     t_out = bnd.outdoor_temp_c
     gains = house.gains_w(hp_, bnd.pv_power_w)
+    # the HP controller works on a damped outdoor temperature (first order, exact for held input)
+    t_damped = state.hp.outdoor_damped_c + (t_out - state.hp.outdoor_damped_c) * -math.expm1(
+        -dt_s / hpp.outdoor_damping_tau_s)
     pump_w = p.electrical.pump_power_w * (act.p3 + act.p4 + act.p5)
 
     buf, dhw, loop_c, room = state.buffer_c, state.dhw_c, state.loop_c, state.room_c
@@ -128,7 +131,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
                                              u.board_temps_c, mining, over)
         # --- heat pump ---
         to_dhw = rv2 >= 0.5
-        target = heat_pump.tank_target_c(hpp, to_dhw, mode, t_out)
+        target = heat_pump.tank_target_c(hpp, to_dhw, mode, t_damped)
         sensor_c = dhw[dp.sensor_layer] if to_dhw else buf[len(buf) // 2]
         flow_frac = rv2 + (1.0 - rv2) * (1.0 if act.p4 else 0.0)
         flow_ok = flow_frac >= 0.5 and t_out >= hpp.min_outdoor_temp_c
@@ -225,7 +228,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     today = state.today_j if day == state.local_day else tuple(0.0 for _ in COUNTERS)
     new_state = PlantState(
         t_utc_s=t_new, buffer_c=buf, dhw_c=dhw, loop_c=loop_c, miners=(units[0], units[1]),
-        rv1_pos=rv1, rv2_pos=rv2, hp=HeatPumpState(hp_run, hp_in_state, mode), room_c=room, outdoor_c=t_out,
+        rv1_pos=rv1, rv2_pos=rv2, hp=HeatPumpState(hp_run, hp_in_state, mode, t_damped), room_c=room, outdoor_c=t_out,
         heating_flow_c=hflow, heating_return_c=hret, battery_energy_j=batt, stb_loop_ok=stb_loop,
         stb_buffer_ok=stb_buf, p3_on=act.p3, p5_on=act.p5, local_day=day,
         today_j=tuple(a + b for a, b in zip(today, step_j, strict=True)),

@@ -127,6 +127,7 @@ class HeatPumpParams(_Section):
     curve_exponent: float = Field(1.1, ge=1.0, le=2.0)
     heating_limit_c: float = Field(16.0, ge=5.0, le=25.0)
     min_flow_c: float = Field(25.0, ge=15.0, le=40.0)
+    outdoor_damping_tau_s: float = Field(14400.0, gt=0.0, le=7 * 86400.0)
 
     @model_validator(mode="after")
     def _checks(self) -> "HeatPumpParams":

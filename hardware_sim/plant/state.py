@@ -44,11 +44,13 @@ class Actuators:
 
 @dataclass(frozen=True, slots=True)
 class HeatPumpState:
-    """Compressor running, seconds in the current on/off state, last SG mode."""
+    """Compressor running, seconds in the current on/off state, last SG mode, and the damped
+    outdoor temperature [°C] the HP controller uses for its heating curve and heating limit."""
 
     running: bool
     in_state_s: float
     mode: str
+    outdoor_damped_c: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,7 @@ def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0
     zero = tuple(0.0 for _ in COUNTERS)
     return PlantState(
         t_utc_s=float(t_utc_s), buffer_c=buffer_c, dhw_c=dhw_c, loop_c=35.0, miners=(miner, miner),
-        rv1_pos=0.0, rv2_pos=0.0, hp=HeatPumpState(False, 1e9, "normal"), room_c=20.5,
+        rv1_pos=0.0, rv2_pos=0.0, hp=HeatPumpState(False, 1e9, "normal", float(outdoor_temp_c)), room_c=20.5,
         outdoor_c=float(outdoor_temp_c),
         heating_flow_c=room, heating_return_c=room,
         battery_energy_j=0.5 * battery_capacity_j(params.electrical), stb_loop_ok=True,

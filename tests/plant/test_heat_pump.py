@@ -105,3 +105,17 @@ def test_hp_routes_to_dhw_and_stops_at_target(params):
     assert target <= peak_c < target + 1.0  # stops at the target (one substep of overshoot)
     assert not state.hp.running  # and stays off inside the hysteresis band
     assert target - params.heat_pump.hysteresis_k < model.sensors(state, params)["dhw_temp_c"] < target
+
+
+def test_hp_uses_a_damped_outdoor_temperature(params):
+    """After one time constant of a 0 -> 10 °C step the damped value is 10 (1 - 1/e)."""
+    import math
+    tau = params.heat_pump.outdoor_damping_tau_s
+    state = model.initial_state(params, 0.0)
+    for _ in range(int(tau / 60.0)):
+        state, _ = model.step(state, Actuators(sg_in1=True), Boundary(10.0, 0.0, 0.0, 0.0), params, 60.0)
+    assert state.hp.outdoor_damped_c == pytest.approx(10.0 * (1.0 - math.exp(-1.0)), abs=1e-9)
+    # a warm afternoon above the heating limit does not switch the HP to summer mode at once
+    warm = replace(model.initial_state(params, 5.0), buffer_c=(25.0,) * params.buffer.layers)
+    _, f = model.step(warm, Actuators(p4=True), Boundary(18.0, 0.0, 0.0, 0.0), params, 10.0)
+    assert f.hp_heat_buffer_w > 0.0
