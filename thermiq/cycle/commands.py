@@ -28,9 +28,12 @@ def split_commands(store: SetpointStore, commands: list, now_s: float) -> tuple[
 
 
 def safety_acks(outcomes: tuple[CommandOutcome, ...], topics: dict[str, str]) -> list[CommandResult]:
-    """Acks of the safety commands the interlock phase applied (by request id)."""
-    return [CommandResult(topics.get(o.request_id, "cmd/safety"), o.request_id, o.accepted, o.reason, None)
-            for o in outcomes]
+    """Acks of the remote safety commands the interlock phase applied (by request id).
+
+    Commands that did not come over MQTT (local CLI) have no command topic and get no MQTT ack.
+    """
+    return [CommandResult(topics[o.request_id], o.request_id, o.accepted, o.reason, None)
+            for o in outcomes if o.request_id in topics]
 
 
 def setpoints_in_force(defaults: Setpoints, store: SetpointStore | None, now_s: float) -> Setpoints:
