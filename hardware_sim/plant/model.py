@@ -148,7 +148,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
             q = heat_pump.capacity_w(hpp, t_out, t_ret + 5.0)
             q = max(0.0, min(q, m_hp * CP * (hpp.max_flow_temp_c - t_ret)))
             t_flow = t_ret + q / (m_hp * CP)
-            hp_el = q / heat_pump.cop(hpp, t_out, t_flow)
+            hp_el = q / heat_pump.cop(hpp, t_out, t_flow) if q > 0.0 else hpp.standby_power_w
             q_hp_dhw = q * w_dhw
             q_hp_buf = q - q_hp_dhw
             m_buf = m_hp * (1.0 - w_dhw)
@@ -228,7 +228,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     today = state.today_j if day == state.local_day else tuple(0.0 for _ in COUNTERS)
     new_state = PlantState(
         t_utc_s=t_new, buffer_c=buf, dhw_c=dhw, loop_c=loop_c, miners=(units[0], units[1]),
-        rv1_pos=rv1, rv2_pos=rv2, hp=HeatPumpState(hp_run, hp_in_state, mode, t_damped), room_c=room, outdoor_c=t_out,
+        rv1_pos=rv1, rv2_pos=rv2, hp=HeatPumpState(hp_run, hp_in_state, mode, t_damped), room_c=room,
+        outdoor_c=t_out,
         heating_flow_c=hflow, heating_return_c=hret, battery_energy_j=batt, stb_loop_ok=stb_loop,
         stb_buffer_ok=stb_buf, p3_on=act.p3, p5_on=act.p5, local_day=day,
         today_j=tuple(a + b for a, b in zip(today, step_j, strict=True)),
