@@ -65,3 +65,18 @@ def test_unknown_meter_model_is_refused_before_anything_starts():
 def test_fieldbus_config_refuses_bad_input(bad, msg):
     with pytest.raises(ValueError, match=msg):
         FieldbusConfig.model_validate(bad)
+
+
+def test_fieldbus_file_from_environment(tmp_path, monkeypatch):
+    from thermiq.adapters.field import fieldbus_from_file
+    f = tmp_path / "fieldbus.toml"
+    f.write_text('[fieldbus.rs485]\nport = "tcp://127.0.0.1:1502"\n[[fieldbus.meters]]\n'
+                 'name = "house"\nmodel = "eastron_sdm72d_m"\nunit_id = 7\n')
+    fb = fieldbus_from_file(f)
+    assert fb.rs485.port == "tcp://127.0.0.1:1502" and fb.meters[0].unit_id == 7
+    f.write_text('[fieldbus.rs485]\nport = "COM1"\n')
+    with pytest.raises(ValueError, match="fieldbus.toml: invalid fieldbus configuration"):
+        fieldbus_from_file(f)
+    monkeypatch.setenv("THERMIQ_FIELDBUS", str(tmp_path / "missing.toml"))
+    with pytest.raises(ValueError, match="cannot read"):
+        build_field_devices(load_config(DEFAULT_CONFIG), start=False)

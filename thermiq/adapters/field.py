@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import time
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import structlog
+from pydantic import ValidationError
 
 from thermiq.adapters.braiins.client import BraiinsClient
 from thermiq.adapters.braiins.link import BraiinsMinerLink, LinkTiming
@@ -24,6 +27,27 @@ from thermiq.config.schema import ThermiqConfig
 
 #: Braiins OS password when the configured environment variable is unset (pyasic's default)
 DEFAULT_MINER_PASSWORD = "root"
+#: until ThermiqConfig has a ``fieldbus`` section: a TOML file holding ``[fieldbus]`` (or its body)
+FIELDBUS_ENV = "THERMIQ_FIELDBUS"
+
+
+def fieldbus_from_file(path: str | Path) -> FieldbusConfig:
+    """Read a ``[fieldbus]`` section (or a file that is just its body) from TOML.
+
+    Raises
+    ------
+    ValueError
+        Naming the file when it cannot be read or breaks the schema.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ValueError(f"{path}: cannot read the fieldbus configuration: {err}") from None
+    try:
+        return FieldbusConfig.model_validate(data.get("fieldbus", data))
+    except ValidationError as err:
+        raise ValueError(f"{path}: invalid fieldbus configuration: {err}") from None
 
 
 @dataclass
@@ -54,15 +78,20 @@ def build_field_devices(cfg: ThermiqConfig, clock: Callable[[], float] = time.mo
         ``password_env``), the deadband from ``cfg.energy.power_deadband_w``.
     clock : monotonic clock [s] for every stamp.
     fieldbus : the ``[fieldbus]`` section; default ``cfg.fieldbus`` when the schema has it,
-        else :class:`FieldbusConfig` defaults.
+        else the file named by ``$THERMIQ_FIELDBUS``, else :class:`FieldbusConfig` defaults.
     start : start the worker threads.
 
     Raises
     ------
     thermiq.adapters.modbus.regmap.RegisterMapError
         If a configured meter map cannot be loaded (nothing is started then).
+    ValueError
+        If ``$THERMIQ_FIELDBUS`` names an unreadable or invalid file.
     """
-    fb = fieldbus or getattr(cfg, "fieldbus", None) or FieldbusConfig()
+    fb = fieldbus or getattr(cfg, "fieldbus", None)
+    if fb is None:
+        env = os.environ.get(FIELDBUS_ENV)
+        fb = fieldbus_from_file(env) if env else FieldbusConfig()
     log = structlog.get_logger("thermiq.field")
     line = build_line(fb, clock, start=start)
     ml = fb.miner_link
