@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from thermiq.config.load import validation_lines
+
 WATER_CP_J_KG_K = 4186.0
 """Specific heat capacity of water [J/(kg K)] (value at ~20-60 °C, rounded)."""
 WATER_DENSITY_KG_L = 0.99
@@ -214,10 +216,6 @@ class PlantParams(_Section):
         return max(1, math.ceil(dt_s / self.simulation.max_substep_s - 1e-9))
 
 
-def _where(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
-
-
 def parse_plant_params(data: dict, source: str = "<dict>") -> PlantParams:
     """Validate an already parsed TOML table into :class:`PlantParams`.
 
@@ -229,8 +227,7 @@ def parse_plant_params(data: dict, source: str = "<dict>") -> PlantParams:
     try:
         return PlantParams.model_validate(data)
     except ValidationError as err:
-        lines = [f"{source}: {_where(e['loc'])}: {e['msg']}" for e in err.errors()]
-        raise PlantParamsError("invalid plant parameters\n  " + "\n  ".join(lines)) from None
+        raise PlantParamsError("invalid plant parameters" + validation_lines(err, source)) from None
 
 
 def load_plant_params(path: str | Path = DEFAULT_PARAMS_PATH) -> PlantParams:

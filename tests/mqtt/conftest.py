@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import unavailable
+
 from thermiq.adapters.mqtt.registry import REPO, registry_for_site
 from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto
 from thermiq.config.load import load_config
@@ -30,7 +32,7 @@ def broker():
     try:
         b = Mosquitto().start()
     except BrokerError as err:
-        pytest.skip(str(err))
+        unavailable(str(err))
     yield b
     b.close()
 

@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from tests.support import unavailable
+
 from thermiq.adapters.mqtt.bridge import MqttBridge
 from thermiq.adapters.mqtt.miniscan import MiniScan
 from thermiq.adapters.mqtt.registry import REPO
@@ -33,7 +35,7 @@ def secure_broker(tmp_path):
     try:
         b = Mosquitto(acl_file=DEPLOY / "acl", passwd_file=passwd).start()
     except BrokerError as err:
-        pytest.skip(str(err))
+        unavailable(str(err))
     yield b
     b.close()
 
@@ -120,13 +122,13 @@ def test_tls_listener_with_authentication(tmp_path, registry):
     try:
         tls = make_test_ca(tmp_path)
     except BrokerError as err:
-        pytest.skip(str(err))
+        unavailable(str(err))
     passwd = tmp_path / "passwd"
     make_passwd(passwd, {"thermiq": PW["thermiq"]})
     try:
         broker = Mosquitto(acl_file=DEPLOY / "acl", passwd_file=passwd, tls=tls).start()
     except BrokerError as err:
-        pytest.skip(str(err))
+        unavailable(str(err))
     try:
         bridge = MqttBridge("asp1", "127.0.0.1", broker.port, "thermiq", PW["thermiq"], registry,
                             tls_ca=str(tls[0]))

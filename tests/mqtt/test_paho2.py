@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import unavailable
+
 HERE = Path(__file__).parent
 
 
@@ -22,7 +24,7 @@ def paho2_dir(tmp_path_factory):
     r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
                         "paho-mqtt>=2.1,<3"], capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
-        pytest.skip(f"cannot install paho-mqtt 2.x: {r.stderr[-300:]}")
+        unavailable(f"cannot install paho-mqtt 2.x: {r.stderr[-300:]}")
     return target
 
 

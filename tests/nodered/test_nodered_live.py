@@ -18,6 +18,8 @@ import urllib.request
 
 import pytest
 
+from tests.support import unavailable
+
 from thermiq.adapters.mqtt.bridge import MqttBridge
 from thermiq.adapters.mqtt.miniscan import MiniScan
 from thermiq.adapters.mqtt.nodered_flows import nid
@@ -70,18 +72,18 @@ def _poll(fn, timeout_s: float = 10.0):
 @pytest.fixture(scope="module")
 def plant(tmp_path_factory):
     if shutil.which("node") is None:
-        pytest.skip("node not installed")
+        unavailable("node not installed")
     if not RED_JS.exists():
         r = subprocess.run(["sh", str(REPO / "scripts/install-node-red.sh")], capture_output=True, text=True,
                            timeout=240)
         if r.returncode != 0:
-            pytest.skip(f"cannot install Node-RED: {r.stderr[-300:]}")
+            unavailable(f"cannot install Node-RED: {r.stderr[-300:]}")
     d = tmp_path_factory.mktemp("nodered")
     make_passwd(d / "passwd", PW)
     try:
         broker = Mosquitto(acl_file=REPO / "deploy/mosquitto/acl", passwd_file=d / "passwd").start()
     except BrokerError as err:
-        pytest.skip(str(err))
+        unavailable(str(err))
     reg = registry_for_site(REPO / "thermiq/sites/asp1.toml")
     bridge = MqttBridge("asp1", broker.host, broker.port, "thermiq", PW["thermiq"], reg, None, d / "audit.jsonl")
     bridge.start()

@@ -14,8 +14,10 @@ class ConfigError(ValueError):
     """A configuration file that cannot be used; the message names the file and the keys."""
 
 
-def _where(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
+def validation_lines(err: ValidationError, source: str) -> str:
+    """One ``source: key.path: message`` line per pydantic error, indented for a multi-line message."""
+    lines = [f"{source}: {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in err.errors()]
+    return "\n  " + "\n  ".join(lines)
 
 
 def parse_config(data: dict, source: str = "<dict>") -> ThermiqConfig:
@@ -29,8 +31,7 @@ def parse_config(data: dict, source: str = "<dict>") -> ThermiqConfig:
     try:
         return ThermiqConfig.model_validate(data)
     except ValidationError as err:
-        lines = [f"{source}: {_where(e['loc'])}: {e['msg']}" for e in err.errors()]
-        raise ConfigError("invalid configuration\n  " + "\n  ".join(lines)) from None
+        raise ConfigError("invalid configuration" + validation_lines(err, source)) from None
 
 
 def load_config(path: str | Path) -> ThermiqConfig:
