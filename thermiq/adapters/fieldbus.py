@@ -193,11 +193,18 @@ class BusMaster:
     # -- worker ---------------------------------------------------------------------------
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
+        loop.set_exception_handler(self._orphan_error)
         self._loop = loop
         try:
             loop.run_until_complete(self._main())
         finally:
             loop.close()
+
+    def _orphan_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        # a request cancelled by its timeout may leave a task whose error nobody awaits
+        # (sunsynk wraps each read in its own wait_for); the poll has already counted it
+        self._log.debug("orphaned_request_error", message=context.get("message"),
+                        error=repr(context.get("exception")))
 
     async def _main(self) -> None:
         t = self.timing
