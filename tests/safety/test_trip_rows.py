@@ -67,7 +67,7 @@ CASES = {
     "I4_miner1_flow_not_proven": (True, _temp("miner1_outlet_temp_c", 35.2), _temp("miner1_outlet_temp_c", 45.0), 5.0, 200),
     "I4_miner2_flow_not_proven": (True, _temp("miner2_outlet_temp_c", 35.2), _temp("miner2_outlet_temp_c", 45.0), 5.0, 200),
     "I5_buffer_top_hh": (True, _temp("buffer_top_temp_c", 86.0), _temp("buffer_top_temp_c", 60.0), 1.0, 3),
-    "I6_heating_flow_hh": (True, _temp("heating_flow_temp_c", 56.0), _temp("heating_flow_temp_c", 40.0), 1.0, 3),
+    "I6_heating_flow_hh": (True, _temp("heating_flow_temp_c", 76.0), _temp("heating_flow_temp_c", 40.0), 1.0, 3),
     "I7_dhw_hh": (True, _temp("dhw_temp_c", 76.0), _temp("dhw_temp_c", 50.0), 1.0, 3),
     "I9_rv1_discrepancy": (True, _override("rv1_at_buffer", False), _drop_override("rv1_at_buffer"), 5.0, 120),
     "I9_rv2_discrepancy": (True, _override("rv2_at_buffer", False), _drop_override("rv2_at_buffer"), 5.0, 120),

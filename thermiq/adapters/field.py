@@ -77,8 +77,8 @@ def build_field_devices(cfg: ThermiqConfig, clock: Callable[[], float] = time.mo
     cfg : the site configuration; miners come from ``cfg.miners`` (host, port, username,
         ``password_env``), the deadband from ``cfg.energy.power_deadband_w``.
     clock : monotonic clock [s] for every stamp.
-    fieldbus : the ``[fieldbus]`` section; default ``cfg.fieldbus`` when the schema has it,
-        else the file named by ``$THERMIQ_FIELDBUS``, else :class:`FieldbusConfig` defaults.
+    fieldbus : the ``[fieldbus]`` section; default: the file named by ``$THERMIQ_FIELDBUS``
+        (an override for hardware-in-the-loop runs), else ``cfg.fieldbus``.
     start : start the worker threads.
 
     Raises
@@ -88,10 +88,8 @@ def build_field_devices(cfg: ThermiqConfig, clock: Callable[[], float] = time.mo
     ValueError
         If ``$THERMIQ_FIELDBUS`` names an unreadable or invalid file.
     """
-    fb = fieldbus or getattr(cfg, "fieldbus", None)
-    if fb is None:
-        env = os.environ.get(FIELDBUS_ENV)
-        fb = fieldbus_from_file(env) if env else FieldbusConfig()
+    env = os.environ.get(FIELDBUS_ENV)
+    fb = fieldbus or (fieldbus_from_file(env) if env else cfg.fieldbus)
     log = structlog.get_logger("thermiq.field")
     line = build_line(fb, clock, start=start)
     ml = fb.miner_link

@@ -1,8 +1,7 @@
 """Proposed ``[fieldbus]`` section: the RS485 line, its meters and inverter, and the miner links.
 
 Frozen pydantic models with unknown keys rejected, like :mod:`thermiq.config.schema`.
-The integrator adds ``fieldbus: FieldbusConfig = FieldbusConfig()`` to ``ThermiqConfig``;
-until then :func:`thermiq.adapters.field.build_field_devices` takes it as an argument.
+``ThermiqConfig.fieldbus`` holds it (``[fieldbus]`` in the site TOML).
 Times are seconds on the monotonic clock.
 """
 
@@ -12,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from thermiq.config.schema import _Section
+from thermiq.config.base import Section as _Section
 
 
 class Rs485Config(_Section):

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from thermiq.config.base import Section as _Section
+from thermiq.config.fieldbus import FieldbusConfig
 
 
 class SiteConfig(_Section):
@@ -165,6 +164,7 @@ class ThermiqConfig(_Section):
     buffer: TankConfig
     heat_pump: HeatPumpConfig = HeatPumpConfig()
     routing: RouteConfig = RouteConfig()
+    fieldbus: FieldbusConfig = FieldbusConfig()
     mode: Literal["auto", "manual"] = "auto"
 
     @model_validator(mode="after")
