@@ -27,44 +27,18 @@ SIM_S = 660.0         # plant seconds (11 min)
 TRIP_AT_S = 480.0     # plant second from which the buffer top reads 90 °C
 
 
-def site_config(text: str, ports: list[int]) -> str:
-    """asp1.toml with the miners on 127.0.0.1 and the energy timers shortened for the test."""
+def site_config(text: str, ports: list[int], rs485_port: str) -> str:
+    """asp1.toml with the miners on 127.0.0.1, the RS485 line on the socat pty, the energy
+    timers shortened for the test, and faster polling of the field devices."""
     hosts = iter(ports)
+    text = text.replace('port = "/dev/ttyRS485"', f'port = "{rs485_port}"')
+    text = re.sub(r"^\[fieldbus.miner_link\]$", "[fieldbus.miner_link]\nmin_change_interval_s = 2.0", text, flags=re.M)
     text = re.sub(r'^host = "[^"]+".*$', lambda m: f'host = "127.0.0.1"\nport = {next(hosts)}', text, flags=re.M)
     for key, value in {"start_delay_s": 3.0, "stop_delay_s": 3.0, "min_on_s": 20.0, "min_off_s": 20.0,
-                       "power_ramp_w_per_s": 200.0, "period_s": 0.2}.items():
+                       "power_ramp_w_per_s": 200.0, "period_s": 0.2, "poll_period_s": 0.5,
+                       "call_deadline_s": 1.0, "timeout_s": 0.3}.items():
         text = re.sub(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
     return text
-
-
-FIELDBUS = """[fieldbus.rs485]
-port = "{port}"
-period_s = 0.5
-timeout_s = 0.3
-
-[[fieldbus.meters]]
-name = "miners"
-model = "eastron_sdm630"
-unit_id = 2
-
-[[fieldbus.meters]]
-name = "heat_pump"
-model = "eastron_sdm72d_m"
-unit_id = 3
-
-[[fieldbus.meters]]
-name = "house"
-model = "carlo_gavazzi_em24"
-unit_id = 4
-
-[fieldbus.inverter]
-kind = "single-phase"
-
-[fieldbus.miner_link]
-poll_period_s = 0.5
-call_deadline_s = 1.0
-min_change_interval_s = 2.0
-"""
 
 
 def _free_port() -> int:
@@ -112,10 +86,9 @@ def test_controller_devices_and_plant_in_separate_processes(tmp_path):
                              stdout=subprocess.PIPE, text=True, cwd=REPO)
     ready = json.loads(plant.stdout.readline())
     cfg = tmp_path / "site.toml"
-    cfg.write_text(site_config((REPO / "thermiq/sites/asp1.toml").read_text(), ready["grpc_ports"]))
-    fb = tmp_path / "fieldbus.toml"
-    fb.write_text(FIELDBUS.format(port=ready["rtu_master_port"]))
-    env = {**os.environ, "THERMIQ_FIELDBUS": str(fb), "THERMIQ_MINER_PASSWORD": "root"}
+    cfg.write_text(site_config((REPO / "thermiq/sites/asp1.toml").read_text(), ready["grpc_ports"],
+                               ready["rtu_master_port"]))
+    env = {k: v for k, v in os.environ.items() if k != "THERMIQ_FIELDBUS"} | {"THERMIQ_MINER_PASSWORD": "root"}
     log_path = tmp_path / "controller.log"
     rows = []
     with open(log_path, "w") as log_file:
