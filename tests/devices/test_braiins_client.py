@@ -160,3 +160,20 @@ def test_server_down_is_unavailable_not_a_hang(sim, client):
     with pytest.raises(BraiinsError) as err:
         client.details()
     assert err.value.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+def test_slow_miner_inside_the_deadline_answers_outside_it_times_out(sim, client):
+    client.login()
+    sim.set_fault("slow", delay_s=0.1)
+    assert client.details().status == pb.MINER_STATUS_NORMAL   # 0.1 s < 0.5 s deadline
+    sim.set_fault("slow", delay_s=1.0)
+    with pytest.raises(BraiinsError) as err:
+        client.details()
+    assert err.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    sim.set_fault(None)
+
+
+def test_unknown_fault_is_refused(sim):
+    with pytest.raises(ValueError, match="unknown fault 'melt'"):
+        sim.set_fault("melt")
+    assert sim.miner_state()["fault"] is None

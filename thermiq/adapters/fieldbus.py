@@ -16,6 +16,7 @@ The scan thread calls :meth:`BusMaster.reading`, which never blocks.
 from __future__ import annotations
 
 import asyncio
+import collections
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -123,7 +124,7 @@ class BusStats:
     overruns: int = 0
     requests: int = 0
     failures: int = 0
-    cycle_starts_s: list[float] = field(default_factory=list)
+    cycle_starts_s: collections.deque = field(default_factory=lambda: collections.deque(maxlen=1024))
 
 
 class BusMaster:
