@@ -93,7 +93,8 @@ class DeyeRegisters:
                 for s in self.pv_strings:
                     regs.update(encode_sensor(s, share))
                 continue
-            sensor = self._defs[PLANT_TO_SENSOR[name]]
+            sid = PLANT_TO_SENSOR[name]
+            sensor = self._defs.get(sid) or self._defs[sid.replace("battery_", "battery_1_", 1)]  # HV naming
             regs.update(encode_sensor(sensor, float(value)))
             if name == "grid_power_w":
                 ct = -float(value) if self.invert_ct else float(value)

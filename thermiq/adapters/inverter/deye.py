@@ -27,6 +27,10 @@ SENSOR_IDS = (
     "battery_voltage", "battery_temperature", "grid_frequency", "total_grid_import",
     "total_grid_export", "pv1_power", "pv2_power", "pv3_power", "pv4_power",
 )
+#: the HV three-phase definitions name the (first) battery ``battery_1_*``; a second HV
+#: battery (``battery_2_*``) is not read
+ALIASES = {"battery_power": "battery_1_power", "battery_soc": "battery_1_soc",
+           "battery_voltage": "battery_1_voltage", "battery_temperature": "battery_1_temperature"}
 
 
 class DeyeInverter:
@@ -45,8 +49,10 @@ class DeyeInverter:
         if not 1 <= unit_id <= 247:
             raise ValueError(f"inverter unit_id {unit_id} must be 1..247")
         self.name = name
-        defs = import_defs(kind)
-        self.sensors = tuple(defs.all[s] for s in SENSOR_IDS if s in defs.all)
+        defs = import_defs(kind).all
+        ids = {s: (s if s in defs else ALIASES.get(s)) for s in SENSOR_IDS}
+        self._ids = {defs[sid].id: name for name, sid in ids.items() if sid in defs}  # sunsynk id -> ours
+        self.sensors = tuple(defs[sid] for sid in ids.values() if sid in defs)
         self._ss = PySunsynk(port="shared-line", server_id=unit_id, timeout=max(1, math.ceil(timeout_s)))
         self._ss.state.track(*self.sensors)
 
@@ -57,7 +63,7 @@ class DeyeInverter:
         out: dict[str, float | None] = {}
         for s in self.sensors:
             v = self._ss.state[s]
-            out[s.id] = float(v) if isinstance(v, (int, float)) else None
+            out[self._ids[s.id]] = float(v) if isinstance(v, (int, float)) else None
         return out
 
 
