@@ -25,6 +25,7 @@ from thermiq.cycle.freeze import freeze
 from thermiq.cycle.image import Signal
 from thermiq.cycle.latches import LatchStore
 from thermiq.cycle.scan import Core, SafetyCommand, ScanResult, initial_state
+from thermiq.interlocks.evaluate import Permits
 from thermiq.cycle.watchdog import Notifier
 from thermiq.cycle.status import build_status
 from thermiq.interlocks.trip_table import TRIP_TABLE
@@ -108,6 +109,8 @@ class Runner:
         now_s, wall_s = self.clock(), self.wall()
         # read + freeze
         signals = self.image.read()
+        if not getattr(self.image, "io_running", True):
+            return self._hold_safe(now_s)
         signals["scan_timing_ok"] = Signal(self._timing_ok)
         img = freeze(now_s, wall_s, signals, self.inverter.snapshot(), self.meters.snapshots(),
                      {n: m.snapshot() for n, m in self.miners.items()}, self.cfg.scan)
@@ -147,6 +150,20 @@ class Runner:
         self.stats.scans += 1
         self.stats.last_cost_s = cost
         self.stats.costs_s.append(cost)
+        return res
+
+    def _hold_safe(self, now_s: float) -> ScanResult:
+        """piControl is not running (blank image, I/O system starting or stopped): its inputs mean
+        nothing, so the interlocks are not evaluated (nothing latches on them) and the safe output
+        image is held; the start inhibit (I15) counts good scans again from zero."""
+        if self.stats.scans == 0 or self.state.interlocks.good_scans:
+            log.warning("io_not_running", detail="piControl not running: holding the safe output image")
+        locks = replace(self.state.interlocks, good_scans=0)
+        self.state = replace(self.state, interlocks=locks, last_now_s=now_s)
+        self.write_safe_outputs()
+        self.stats.scans += 1
+        res = ScanResult(self.state, safe_outputs(self.cfg), Permits(), ())
+        self.last = res
         return res
 
     def write_safe_outputs(self) -> None:

@@ -100,6 +100,7 @@ class RevPiProcessImage:
         self._outputs = {p.signal: io[p.signal] for p in io_list.outputs}
         self._status = io["RevPiStatus"] if "RevPiStatus" in io else None
         self.on_hardware = bool(getattr(self.rpi, "_run_on_pi", False))
+        self.io_running = False     #: RevPiStatus bit0 (piControl running) at the last read
         if self.on_hardware and output_watchdog_ms > 0:
             fcntl.ioctl(self.rpi._myfh, KB_SET_OUTPUT_WATCHDOG, struct.pack("L", output_watchdog_ms))
 
@@ -110,7 +111,8 @@ class RevPiProcessImage:
     def read(self) -> dict[str, Signal]:
         """Read the image and decode every input of the I/O list (invalid is None with a fault)."""
         self.rpi.readprocimg()
-        if self._status is not None and not (self._status.value & 0x01):
+        self.io_running = self._status is None or bool(self._status.value & 0x01)
+        if not self.io_running:
             return {name: _NOT_RUNNING for name, *_ in self._analog} | {name: _NOT_RUNNING for name, _ in self._digital}
         out: dict[str, Signal] = {}
         for name, value_io, status_io, decode, lo, hi in self._analog:
