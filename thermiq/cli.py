@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from thermiq.config.load import ConfigError, load_config
@@ -65,7 +66,7 @@ def cmd_run(args) -> int:
     image = RevPiProcessImage(io_list, procimg, configrsc, cfg.process_image.output_watchdog_ms)
     if args.field == "protocol":
         from thermiq.adapters.field import build_field_devices
-        field = build_field_devices(cfg, __import__("time").monotonic)
+        field = build_field_devices(cfg, time.monotonic)
         inverter, meters, miners = field.inverter, field.meters, field.miners
     else:
         inverter, meters, miners = StaticInverter(), StaticMeters(), {m.name: RecordingMiner() for m in cfg.miners}
@@ -145,7 +146,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", type=float, default=10.0, help="scan period [s]")
     p.add_argument("--out", default="report", help="report folder")
     p.add_argument("--mqtt", metavar="HOST:PORT", help="also publish the state as retained topics")
-    p.add_argument("--devices", choices=("inproc", "protocol"), default="inproc")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_sim)
     return ap
