@@ -34,7 +34,7 @@ def _load(args) -> tuple:
 def cmd_check_config(args) -> int:
     cfg, io_list = _load(args)
     from thermiq.interlocks.evaluate import compile_table
-    compile_table(cfg.limits)
+    compile_table(cfg)
     missing = [name for m in cfg.miners for name in (m.contactor_output, m.contactor_feedback, m.outlet_temp_signal)
                if name not in io_list]
     if missing:

@@ -24,7 +24,7 @@ from thermiq.cycle.commands import safety_acks, setpoints_in_force, split_comman
 from thermiq.cycle.freeze import freeze
 from thermiq.cycle.image import Signal
 from thermiq.cycle.latches import LatchStore
-from thermiq.cycle.scan import Core, SafetyCommand, ScanResult, initial_state
+from thermiq.cycle.scan import CommandOutcome, Core, SafetyCommand, ScanResult, initial_state
 from thermiq.interlocks.evaluate import Permits
 from thermiq.cycle.watchdog import Notifier
 from thermiq.cycle.status import build_status
@@ -109,8 +109,7 @@ class Runner:
         now_s, wall_s = self.clock(), self.wall()
         # read + freeze
         signals = self.image.read()
-        if not getattr(self.image, "io_running", True):
-            return self._hold_safe(now_s)
+        io_running = getattr(self.image, "io_running", True)
         signals["scan_timing_ok"] = Signal(self._timing_ok)
         img = freeze(now_s, wall_s, signals, self.inverter.snapshot(), self.meters.snapshots(),
                      {n: m.snapshot() for n, m in self.miners.items()}, self.cfg.scan)
@@ -123,8 +122,8 @@ class Runner:
         sp = setpoints_in_force(self.defaults, self.store, now_s)
         if sp != self.state.setpoints:
             self.state = replace(self.state, setpoints=sp)
-        # interlocks -> controllers -> arbitrate
-        res = self.core.scan(img, self.state, tuple(safety))
+        # interlocks -> controllers -> arbitrate (or hold the safe image while the I/O is down)
+        res = self.core.scan(img, self.state, tuple(safety)) if io_running else self._hold_safe(now_s, safety)
         # write
         self.image.write(res.outputs.digital)
         for name, cmd in res.outputs.miners.items():
@@ -152,19 +151,17 @@ class Runner:
         self.stats.costs_s.append(cost)
         return res
 
-    def _hold_safe(self, now_s: float) -> ScanResult:
+    def _hold_safe(self, now_s: float, safety: list) -> ScanResult:
         """piControl is not running (blank image, I/O system starting or stopped): its inputs mean
         nothing, so the interlocks are not evaluated (nothing latches on them) and the safe output
         image is held; the start inhibit (I15) counts good scans again from zero."""
         if self.stats.scans == 0 or self.state.interlocks.good_scans:
             log.warning("io_not_running", detail="piControl not running: holding the safe output image")
         locks = replace(self.state.interlocks, good_scans=0)
-        self.state = replace(self.state, interlocks=locks, last_now_s=now_s)
-        self.write_safe_outputs()
-        self.stats.scans += 1
-        res = ScanResult(self.state, safe_outputs(self.cfg), Permits(), ())
-        self.last = res
-        return res
+        state = replace(self.state, interlocks=locks, last_now_s=now_s)
+        refused = tuple(CommandOutcome(c.request_id, False, "I/O not running (piControl): command not applied",
+                                       getattr(c, "topic", None) or "cmd/safety/local") for c in safety)
+        return ScanResult(state, safe_outputs(self.cfg), Permits(), (), refused)
 
     def write_safe_outputs(self) -> None:
         """Fail-safe output image: everything de-energised, miners paused (stop, exception)."""
