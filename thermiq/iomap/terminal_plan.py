@@ -20,6 +20,7 @@ from pathlib import Path
 
 from thermiq.iomap.codec import NE43_LOW_UA, RTD_OPEN_RAW
 from thermiq.iomap.io_list import IoList, IoPoint, load_io_list
+from thermiq.generated import write_or_check
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_IO_LIST = REPO / "Schaltschrank" / "io_list.csv"
@@ -131,16 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:  # IoListError is a ValueError
         sys.stderr.write(f"error: {err}\n")
         return 2
-    out = Path(args.out)
-    if args.check:
-        current = out.read_text(encoding="utf-8") if out.exists() else ""
-        if current != text:
-            sys.stderr.write(f"{out} is out of date; run python -m thermiq.iomap.terminal_plan\n")
-            return 1
-        return 0
-    out.write_text(text, encoding="utf-8")
-    sys.stderr.write(f"wrote {out}\n")
-    return 0
+    return write_or_check(args.out, text, args.check, "python -m thermiq.iomap.terminal_plan")
 
 
 if __name__ == "__main__":

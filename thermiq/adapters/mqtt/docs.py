@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from thermiq.adapters.mqtt.publish_filter import DEFAULT_REFRESH_S
 from thermiq.adapters.mqtt.registry import CONTROLLER, HA, NODERED, OPERATOR, REPO, Registry, registry_for_site
 from thermiq.commands.envelope import (DEFAULT_LEASE_S, DEFAULT_MAX_AGE_S, DEFAULT_MAX_FUTURE_S, MAX_LEASE_S,
                                        AckPayload, SafetyPayload, SetpointPayload)
 from thermiq.adapters.mqtt.payloads import TripItem
+from thermiq.generated import write_or_check
 
 DEFAULT_SITE = REPO / "thermiq/sites/asp1.toml"
 DEFAULT_OUT = REPO / "docs/COMMUNICATION.md"
@@ -175,16 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as err:
         sys.stderr.write(f"error: {err}\n")
         return 2
-    out = Path(a.output)
-    if a.check:
-        current = out.read_text(encoding="utf-8") if out.exists() else ""
-        if current != text:
-            sys.stderr.write(f"{out} is out of date; run python -m thermiq.adapters.mqtt.docs\n")
-            return 1
-        return 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(a.output, text, a.check, "python -m thermiq.adapters.mqtt.docs")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ import argparse
 import hashlib
 import json
 import sys
-from pathlib import Path
 
 from thermiq.adapters.mqtt.registry import REPO, Registry, registry_for_site
+from thermiq.generated import write_or_check
 
 FLOWS = REPO / "nodered/flows.json"
 TAB = "ThermIQ dashboard"
@@ -278,11 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as err:
         sys.stderr.write(f"error: {err}\n")
         return 2
-    out = Path(a.output)
-    if a.check:
-        return 0 if out.exists() and out.read_text(encoding="utf-8") == text else 1
-    out.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(a.output, text, a.check, "python -m thermiq.adapters.mqtt.nodered_flows")
 
 
 if __name__ == "__main__":
