@@ -8,12 +8,11 @@ checked at load time; :class:`PlantParamsError` names the file and the offending
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from thermiq.config.load import validation_lines
+from thermiq.config.load import read_toml, validation_lines
 
 WATER_CP_J_KG_K = 4186.0
 """Specific heat capacity of water [J/(kg K)] (value at ~20-60 °C, rounded)."""
@@ -243,12 +242,5 @@ def load_plant_params(path: str | Path = DEFAULT_PARAMS_PATH) -> PlantParams:
     PlantParamsError
         The file is missing, is not TOML, has unknown keys or a value out of bounds.
     """
-    path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise PlantParamsError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as err:
-        raise PlantParamsError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path, PlantParamsError, "plant parameters")
     return parse_plant_params(data, str(path))

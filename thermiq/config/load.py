@@ -20,6 +20,19 @@ def validation_lines(err: ValidationError, source: str) -> str:
     return "\n  " + "\n  ".join(lines)
 
 
+def read_toml(path: str | Path, error: type[Exception], what: str) -> dict:
+    """Parse the TOML file at ``path``; raises ``error`` naming the file when it is unreadable or not TOML."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise error(f"{path}: cannot read {what}: {err.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise error(f"{path}: not valid TOML: {err}") from None
+
+
 def parse_config(data: dict, source: str = "<dict>") -> ThermiqConfig:
     """Validate an already parsed TOML table.
 
@@ -42,13 +55,5 @@ def load_config(path: str | Path) -> ThermiqConfig:
     ConfigError
         If the file is missing, is not valid TOML, or breaks the schema.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read configuration: {err.strerror}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path, ConfigError, "configuration")
     return parse_config(data, str(path))

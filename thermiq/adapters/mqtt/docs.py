@@ -10,7 +10,6 @@ Exit codes: 0 ok, 1 out of date (``--check``), 2 bad arguments or configuration.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
@@ -19,7 +18,7 @@ from thermiq.adapters.mqtt.registry import CONTROLLER, HA, NODERED, OPERATOR, RE
 from thermiq.commands.envelope import (DEFAULT_LEASE_S, DEFAULT_MAX_AGE_S, DEFAULT_MAX_FUTURE_S, MAX_LEASE_S,
                                        AckPayload, SafetyPayload, SetpointPayload)
 from thermiq.adapters.mqtt.payloads import TripItem
-from thermiq.generated import write_or_check
+from thermiq.generated import site_generator_main
 
 DEFAULT_SITE = REPO / "thermiq/sites/asp1.toml"
 DEFAULT_OUT = REPO / "docs/COMMUNICATION.md"
@@ -165,18 +164,8 @@ def render(reg: Registry) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m thermiq.adapters.mqtt.docs", description=__doc__.splitlines()[0])
-    ap.add_argument("--site", default=str(DEFAULT_SITE), help="site configuration TOML")
-    ap.add_argument("-o", "--output", default=str(DEFAULT_OUT))
-    ap.add_argument("--check", action="store_true", help="only compare; exit 1 when the file differs")
-    a = ap.parse_args(argv)
-    try:
-        text = render(registry_for_site(a.site))
-    except (OSError, ValueError) as err:
-        sys.stderr.write(f"error: {err}\n")
-        return 2
-    return write_or_check(a.output, text, a.check, "python -m thermiq.adapters.mqtt.docs")
-
+    return site_generator_main("thermiq.adapters.mqtt.docs", __doc__.splitlines()[0], DEFAULT_SITE, DEFAULT_OUT,
+                               lambda site: render(registry_for_site(site)), argv)
 
 if __name__ == "__main__":
     sys.exit(main())

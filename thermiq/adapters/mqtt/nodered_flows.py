@@ -10,13 +10,12 @@ Usage: ``python -m thermiq.adapters.mqtt.nodered_flows [--check]`` (writes noder
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
 
 from thermiq.adapters.mqtt.registry import REPO, Registry, registry_for_site
-from thermiq.generated import write_or_check
+from thermiq.generated import site_generator_main
 
 FLOWS = REPO / "nodered/flows.json"
 TAB = "ThermIQ dashboard"
@@ -268,18 +267,8 @@ def render(reg: Registry) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m thermiq.adapters.mqtt.nodered_flows")
-    ap.add_argument("--site", default=str(REPO / "thermiq/sites/asp1.toml"))
-    ap.add_argument("-o", "--output", default=str(FLOWS))
-    ap.add_argument("--check", action="store_true", help="exit 1 if the file differs")
-    a = ap.parse_args(argv)
-    try:
-        text = render(registry_for_site(a.site))
-    except (OSError, ValueError) as err:
-        sys.stderr.write(f"error: {err}\n")
-        return 2
-    return write_or_check(a.output, text, a.check, "python -m thermiq.adapters.mqtt.nodered_flows")
-
+    return site_generator_main("thermiq.adapters.mqtt.nodered_flows", __doc__.splitlines()[0], REPO / "thermiq/sites/asp1.toml", FLOWS,
+                               lambda site: render(registry_for_site(site)), argv)
 
 if __name__ == "__main__":
     sys.exit(main())
