@@ -80,9 +80,12 @@ def test_runs_as_thermiq_with_picontrol_group(unit):
 def test_execstart_is_a_valid_thermiq_run_command(unit):
     argv = shlex.split(one(unit, "Service", "ExecStart"))
     assert Path(argv[0]).name == "thermiq"
-    assert argv[1:] == ["run", "--config", "/etc/thermiq/site.toml", "--latches", "/var/lib/thermiq/latches.json"]
+    assert argv[1:] == ["run", "--config", "/etc/thermiq/site.toml"]  # the site file is the whole configuration
     args = build_parser().parse_args(argv[1:])  # the real CLI accepts exactly these options
-    assert (args.command, args.config, args.latches) == ("run", "/etc/thermiq/site.toml", "/var/lib/thermiq/latches.json")
+    assert (args.command, args.config, args.field, args.mqtt) == ("run", "/etc/thermiq/site.toml", "protocol", None)
+    stop = shlex.split(one(unit, "Service", "ExecStopPost"))
+    assert stop[1:] == ["safe-outputs", "--config", "/etc/thermiq/site.toml"]
+    assert build_parser().parse_args(stop[1:]).command == "safe-outputs"
     # the latch file lives in the state directory the unit creates, the config in its config directory
     assert one(unit, "Service", "StateDirectory") == "thermiq"
     assert one(unit, "Service", "ConfigurationDirectory") == "thermiq"
@@ -102,6 +105,9 @@ def test_hardening_keeps_picontrol_reachable(unit):
 def test_no_network_listening(unit):
     svc = unit["Service"]
     assert one(unit, "Service", "SocketBindDeny") == "any"
+    # the only bind allowed is the loopback metrics port of the shipped site file
+    port = load_config(Path(__file__).resolve().parents[2] / "thermiq/sites/asp1.toml").service.metrics.port
+    assert svc["SocketBindAllow"] == [f"tcp:{port}"]
     assert set(one(unit, "Service", "RestrictAddressFamilies").split()) == {"AF_UNIX", "AF_INET", "AF_INET6"}
     listening = {"ListenStream", "ListenDatagram", "Sockets"}
     assert not listening & set(svc) and not listening & set(unit.get("Socket", {}))
@@ -125,7 +131,7 @@ def test_systemd_analyze_verify_is_clean(tmp_path):
     """
     text = UNIT.read_text(encoding="utf-8")
     candidate = tmp_path / "thermiq.service"
-    candidate.write_text(re.sub(r"^ExecStart=\S+", f"ExecStart={shutil.which('python3')}", text, flags=re.M))
+    candidate.write_text(re.sub(r"^(ExecStart|ExecStopPost)=\S+", rf"\1={shutil.which('python3')}", text, flags=re.M))
     res = _verify(candidate)
     assert res.returncode == 0 and res.stdout + res.stderr == "", res.stdout + res.stderr
     # the check is meaningful: a typo in a key is reported

@@ -25,9 +25,9 @@ BASE = "thermiq/asp1"
 def controller(broker, tmp_path):
     audit = tmp_path / "audit.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "thermiq.cli", "run", "--procimg", str(tmp_path / "img"),
+                             "--field", "fake", "--run-dir", str(tmp_path),
                              "--mqtt", f"127.0.0.1:{broker.port}", "--max-scans", "400"],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**__import__("os").environ, "THERMIQ_AUDIT_LOG": str(audit)})
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     p = Probe(broker.port)
     p.subscribe(f"{BASE}/#")
     try:

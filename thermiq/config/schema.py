@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from thermiq.config.base import Section as _Section
 from thermiq.config.fieldbus import FieldbusConfig
+from thermiq.config.service import ServiceConfig
 
 
 class SiteConfig(_Section):
@@ -165,6 +166,7 @@ class ThermiqConfig(_Section):
     heat_pump: HeatPumpConfig = HeatPumpConfig()
     routing: RouteConfig = RouteConfig()
     fieldbus: FieldbusConfig = FieldbusConfig()
+    service: ServiceConfig = ServiceConfig()
     mode: Literal["auto", "manual"] = "auto"
 
     @model_validator(mode="after")

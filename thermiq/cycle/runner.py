@@ -69,12 +69,20 @@ class Runner:
     wall : wall time source [UNIX s] (schedules only)
     bridge : optional MQTT bridge (``publish_status``, ``drain_commands``, ``ack``)
     latch_store : optional LatchStore; latches are restored at start and saved on change
+    notifier : optional sd_notify :class:`Notifier`: READY once after the first completed scan with
+        the I/O running (piControl running, image read), WATCHDOG after every completed scan
+    observers : callables ``(runner, image, result, cost_s)`` run in the publish phase of every
+        scan (metrics, status file, command spool); they must not block
+
+    After each scan ``last_results`` holds the command results of that scan (setpoint acks and
+    safety outcomes, as ``thermiq.commands.CommandResult``) and ``last_users`` the issuing user
+    by request id (``None`` where a command carries none).
     """
 
     def __init__(self, cfg: ThermiqConfig, io_list: IoList, image, inverter: InverterSource,
                  meters: MeterSource, miners: Mapping[str, MinerLink], clock: Callable[[], float] = time.monotonic,
                  wall: Callable[[], float] = time.time, bridge=None, latch_store: LatchStore | None = None,
-                 publish_every: int = 1, notifier: Notifier | None = None):
+                 publish_every: int = 1, notifier: Notifier | None = None, observers=()):
         self.cfg, self.io_list, self.image = cfg, io_list, image
         self.inverter, self.meters, self.miners = inverter, meters, dict(miners)
         self.clock, self.wall, self.bridge, self.latches = clock, wall, bridge, latch_store
@@ -95,6 +103,10 @@ class Runner:
             from thermiq.commands import SetpointStore, setpoint_specs
             self.store = SetpointStore.from_specs(setpoint_specs(cfg))
         self.notifier = notifier
+        self.observers = list(observers)
+        self.ready_sent = False
+        self.last_results: list = []
+        self.last_users: dict[str, str | None] = {}
         self.last: ScanResult | None = None
         self._timing_ok = True
         self._pending_safety: list[SafetyCommand] = []
@@ -115,12 +127,17 @@ class Runner:
                      {n: m.snapshot() for n, m in self.miners.items()}, self.cfg.scan)
         safety, topics, acks = self._pending_safety, {}, []
         self._pending_safety = []
+        users = {c.request_id: getattr(c, "user", None) for c in safety}
         if self.bridge is not None:
-            self.store, acks, remote = split_commands(self.store, self.bridge.drain_commands(), now_s)
+            drained = self.bridge.drain_commands()
+            users.update({c.request_id: getattr(c, "user", None) for c in drained})
+            self.store, acks, remote = split_commands(self.store, drained, now_s)
             safety = safety + [c for c, _ in remote]
             topics = {c.request_id: t for c, t in remote}
         sp = setpoints_in_force(self.defaults, self.store, now_s)
         if sp != self.state.setpoints:
+            old, new = self.state.setpoints.as_dict(), sp.as_dict()
+            log.info("setpoints_changed", changes={k: [old.get(k), v] for k, v in new.items() if old.get(k) != v})
             self.state = replace(self.state, setpoints=sp)
         # interlocks -> controllers -> arbitrate (or hold the safe image while the I/O is down)
         res = self.core.scan(img, self.state, tuple(safety)) if io_running else self._hold_safe(now_s, safety)
@@ -141,10 +158,15 @@ class Runner:
                 requested = {n: c.power_target_w for n, c in res.outputs.miners.items()}
                 self.bridge.publish_status(build_status(img, res.outputs, res.state, self.cfg, self.io_list,
                                                         requested, self.stats.as_status()))
+        self.last_results = acks + [o.result() for o in res.outcomes]
+        self.last_users = users
         cost = time.perf_counter() - t0
+        for observe in self.observers:
+            observe(self, img, res, cost)
         if self.notifier is not None:           # watchdog phase: only after a completed scan
-            if self.stats.scans == 0:
-                self.notifier.ready()
+            if not self.ready_sent and io_running:
+                self.ready_sent = True
+                self.notifier.ready(f"scanning every {self.cfg.scan.period_s:g} s")
             self.notifier.watchdog()
         self.stats.scans += 1
         self.stats.last_cost_s = cost

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import socket
 import time
 from typing import Callable
@@ -34,7 +36,9 @@ def make_client(client_id: str, clean_session: bool = True) -> mqtt.Client:
     kw = dict(client_id=client_id, clean_session=clean_session, protocol=mqtt.MQTTv311)
     if PAHO_V2:
         kw["callback_api_version"] = CallbackAPIVersion.VERSION2
-    return mqtt.Client(**kw)
+    client = mqtt.Client(**kw)
+    client.enable_logger(logging.getLogger("paho"))  # paho's log through the journal's JSON chain
+    return client
 
 
 def rc_value(rc) -> int:
