@@ -25,6 +25,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from hardware_sim.devices.inverter_feed import inverter_signals
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.electrical import battery_capacity_j
 from hardware_sim.plant.model import sensors, step
@@ -129,10 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 values[f"{name}.power_w"] = p
                 values[f"{name}.import_energy_kwh"] = energy_j[name] / J_PER_KWH
             view = inverter_view(state, flows, params)
-            values.update({f"inverter.{k}": view[k] for k in ("pv_power_w", "battery_soc_pct", "battery_power_w",
-                                                              "grid_power_w", "load_power_w", "battery_voltage_v")})
-            values["inverter.grid_import_energy_kwh"] = view["grid_import_energy_total_kwh"]
-            values["inverter.grid_export_energy_kwh"] = view["grid_export_energy_total_kwh"]
+            values.update({f"inverter.{k}": v for k, v in inverter_signals(view).items()})
             devices.ask({"update": values})
             sys.stdout.write(json.dumps({
                 "t_sim_s": t_sim, "pv_w": flows.pv_power_w, "grid_w": view["grid_power_w"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from thermiq.adapters.mqtt.registry import CONTROLLER, HA, NODERED, OPERATOR
 from thermiq.iomap.io_list import load_io_list
 from thermiq.adapters.mqtt.registry import REPO
+from thermiq.signals import INVERTER_SIGNALS
 
 
 def test_status_keys_match_the_contract(registry, cfg):
@@ -39,7 +40,7 @@ def test_status_keys_match_the_contract(registry, cfg):
     meters = {k for k in keys if k.startswith("state/meter/")}
     scan = {k for k in keys if k.startswith("state/scan/")}
     setpoints = {f"setpoints/{n}" for n in registry.specs}
-    assert (len(inverter), len(meters), len(scan)) == (10, 9, 5)
+    assert (len(inverter), len(meters), len(scan)) == (len(INVERTER_SIGNALS), 9, 5)
     assert keys == temps | contacts | outputs | miners | fixed | inverter | meters | scan | setpoints
 
 

@@ -6,10 +6,10 @@ from thermiq.config.schema import ThermiqConfig
 from thermiq.cycle.image import OutputImage, ProcessImage
 from thermiq.cycle.scan import ControllerState
 from thermiq.iomap.io_list import IoList
+from thermiq.signals import INVERTER_CORE, INVERTER_EXTRA_NAMES
 
-INVERTER_FIELDS = ("pv_power_w", "battery_soc_pct", "battery_power_w", "grid_power_w", "load_power_w")
-INVERTER_EXTRA = ("battery_voltage_v", "pv_energy_today_kwh", "grid_import_energy_today_kwh",
-                  "grid_export_energy_today_kwh", "inverter_temp_c")
+INVERTER_FIELDS = tuple(s.name for s in INVERTER_CORE)
+INVERTER_EXTRA = INVERTER_EXTRA_NAMES
 METER_FIELDS = ("power_w", "import_energy_kwh", "export_energy_kwh")
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal, Mapping
 
 from thermiq.cycle.image import InverterSnapshot
+from thermiq.signals import INVERTER_EXTRA
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,8 @@ def normalise(raw: Mapping[str, float | None], conv: SignConvention, stamp_s: fl
     InverterSnapshot
         grid_power_w (+ import), battery_power_w (+ discharge), load_power_w, pv_power_w
         (sum of the PV strings, or ``pv_power`` when the definitions sum it), battery_soc_pct;
-        ``extra`` holds battery_voltage_v, battery_temp_c, grid_frequency_hz,
-        grid_import_energy_kwh, grid_export_energy_kwh where present.
+        ``extra`` holds the extended signals of :data:`thermiq.signals.INVERTER_EXTRA` (by
+        ThermIQ name) that were read.
 
     Examples
     --------
@@ -68,13 +69,7 @@ def normalise(raw: Mapping[str, float | None], conv: SignConvention, stamp_s: fl
         pv_w = float(sum(strings))
     else:
         pv_w = None
-    extras = {
-        "battery_voltage_v": raw.get("battery_voltage"),
-        "battery_temp_c": raw.get("battery_temperature"),
-        "grid_frequency_hz": raw.get("grid_frequency"),
-        "grid_import_energy_kwh": raw.get("total_grid_import"),
-        "grid_export_energy_kwh": raw.get("total_grid_export"),
-    }
+    extras = {s.name: raw.get(s.sensor) for s in INVERTER_EXTRA}
     soc = raw.get("battery_soc")
     return InverterSnapshot(
         stamp_s=stamp_s,

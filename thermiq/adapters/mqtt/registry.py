@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 from thermiq.commands.specs import SetpointSpec, setpoint_specs
 from thermiq.config.schema import ThermiqConfig
 from thermiq.adapters.mqtt import payloads as p
+from thermiq.signals import INVERTER_SIGNALS
 
 Kind = Literal["availability", "state", "setpoint", "command", "ack", "discovery", "ha_status"]
 CONTROLLER, NODERED, HA, OPERATOR = "thermiq", "nodered", "homeassistant", "operator"
@@ -149,17 +150,9 @@ _BIN = {"component": "binary_sensor"}
 _TEMP = _sensor("°C", "temperature")
 UNIT_HA = {"°C": _TEMP, "W": _sensor("W", "power"), "%": _sensor("%", "battery"),
            "kWh": _sensor("kWh", "energy", "total_increasing"), "V": _sensor("V", "voltage"),
-           "TH/s": _sensor("TH/s"), "s": _sensor("s", "duration")}
+           "TH/s": _sensor("TH/s"), "s": _sensor("s", "duration"), "Hz": _sensor("Hz", "frequency")}
 
-INVERTER_FIELDS = (
-    ("pv_power_w", "W", "PV power"), ("battery_soc_pct", "%", "battery state of charge"),
-    ("battery_power_w", "W", "battery power, discharge +"), ("grid_power_w", "W", "grid power, import +"),
-    ("load_power_w", "W", "load power"), ("battery_voltage_v", "V", "battery voltage"),
-    ("pv_energy_today_kwh", "kWh", "PV energy today"),
-    ("grid_import_energy_today_kwh", "kWh", "grid import energy today"),
-    ("grid_export_energy_today_kwh", "kWh", "grid export energy today"),
-    ("inverter_temp_c", "°C", "inverter temperature"),
-)
+INVERTER_FIELDS = tuple((s.name, s.unit, s.description) for s in INVERTER_SIGNALS)  # thermiq.signals
 METERS = ("miners", "heat_pump", "house")
 METER_FIELDS = (("power_w", "W", "active power, import +"), ("import_energy_kwh", "kWh", "imported energy"),
                 ("export_energy_kwh", "kWh", "exported energy"))
