@@ -58,10 +58,13 @@ class AuditLog:
         self._log = structlog.get_logger("thermiq.command")
 
     def note_user(self, request_id: str | None, user: str | None) -> None:
-        """Remember who issued ``request_id`` (bounded: the last 1024 ids)."""
+        """Remember who issued ``request_id`` (bounded: the last 1024 ids); ``None`` never
+        overwrites a known user."""
         if request_id is None:
             return
         with self._lock:
+            if user is None and self._users.get(request_id) is not None:
+                return
             self._users[request_id] = user
             self._users.move_to_end(request_id)
             while len(self._users) > _USERS_KEPT:
