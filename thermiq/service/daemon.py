@@ -80,8 +80,35 @@ def _field_devices(cfg: ThermiqConfig, field: str):
     return StaticInverter(), StaticMeters(), {m.name: RecordingMiner() for m in cfg.miners}, lambda: None
 
 
-def run(cfg: ThermiqConfig, io_list, args, repo: Path) -> int:
-    """Start everything, scan until SIGTERM/SIGINT (or ``--max-scans``), stop in order.
+@dataclass
+class Parts:
+    """The assembled daemon: the runner and what must be started and closed around it."""
+
+    runner: object
+    bridge: object | None
+    metrics: object
+    audit: object
+    image: object
+    paths: RuntimePaths
+    procimg: str
+    configrsc: str
+    close_field: object
+
+    def close(self) -> None:
+        """Stop the bridge, the field devices and the metrics server; close the image and audit log."""
+        if self.bridge is not None:
+            self.bridge.stop()
+        self.close_field()
+        self.metrics.close()
+        self.image.close()
+        self.audit.close()
+
+
+def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=time.monotonic, wall=time.time,
+          notifier=None) -> Parts:
+    """Assemble the daemon of ``thermiq run`` (``args``: its parsed options) without starting it.
+
+    ``clock``/``wall`` are the runner's time sources (a fake clock in bench/rss.py).
 
     Raises
     ------
@@ -90,7 +117,6 @@ def run(cfg: ThermiqConfig, io_list, args, repo: Path) -> int:
     from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
     from thermiq.cycle.latches import LatchStore
     from thermiq.cycle.runner import Runner
-    from thermiq.cycle.watchdog import Notifier
     from thermiq.service.audit import AuditLog
     from thermiq.service.metrics import ScanMetrics
     from thermiq.service.spool import CommandSpool
@@ -114,15 +140,29 @@ def run(cfg: ThermiqConfig, io_list, args, repo: Path) -> int:
         bridge = build_bridge(cfg, args.mqtt, audit=audit)
     metrics = ScanMetrics(cfg.scan.period_s)
     status = StatusFile(paths.status, cfg.service.status_every_s, cfg.service.trip_history)
-    spool = CommandSpool(paths.spool, audit)
+    spool = CommandSpool(paths.spool, audit, wall)
 
     def note_users(runner, img, res, cost_s):
         for rid, user in runner.last_users.items():
             audit.note_user(rid, user)
 
-    runner = Runner(cfg, io_list, image, inverter, meters, miners, bridge=bridge,
-                    latch_store=LatchStore(paths.latches), notifier=Notifier(),
+    runner = Runner(cfg, io_list, image, inverter, meters, miners, clock=clock, wall=wall, bridge=bridge,
+                    latch_store=LatchStore(paths.latches), notifier=notifier,
                     observers=(note_users, metrics.observe, status.observe, spool.observe))
+    return Parts(runner, bridge, metrics, audit, image, paths, procimg, configrsc, close_field)
+
+
+def run(cfg: ThermiqConfig, io_list, args, repo: Path) -> int:
+    """Start everything, scan until SIGTERM/SIGINT (or ``--max-scans``), stop in order.
+
+    Raises
+    ------
+    ValueError : the site lacks something it needs (one line naming every missing part).
+    """
+    from thermiq.cycle.watchdog import Notifier
+
+    parts = build(cfg, io_list, args, repo, notifier=Notifier())
+    runner, bridge = parts.runner, parts.bridge
     stop = threading.Event()
     reason = {"why": "max scans"}
 
@@ -135,13 +175,14 @@ def run(cfg: ThermiqConfig, io_list, args, repo: Path) -> int:
     m = cfg.service.metrics
     if m.port:
         try:
-            port = metrics.serve(m.address, m.port)
+            port = parts.metrics.serve(m.address, m.port)
             log.info("metrics_serving", address=m.address, port=port)
         except OSError as err:   # metrics are not safety-relevant: scan without them
             log.error("metrics_unavailable", address=m.address, port=m.port, error=str(err))
-    log.info("start", site=cfg.site.name, field=args.field, procimg=procimg, configrsc=configrsc,
+    log.info("start", site=cfg.site.name, field=args.field, procimg=parts.procimg, configrsc=parts.configrsc,
              period_s=cfg.scan.period_s, broker=None if bridge is None else f"{bridge.host}:{bridge.port}",
-             latches=str(paths.latches), audit=str(paths.audit), status=str(paths.status), pid=os.getpid())
+             latches=str(parts.paths.latches), audit=str(parts.paths.audit), status=str(parts.paths.status),
+             pid=os.getpid())
     try:
         if bridge is not None:
             bridge.start()
@@ -151,12 +192,7 @@ def run(cfg: ThermiqConfig, io_list, args, repo: Path) -> int:
         raise
     finally:
         log.info("stop", reason=reason["why"], scans=runner.stats.scans, overruns=runner.stats.overruns)
-        if bridge is not None:
-            bridge.stop()
-        close_field()
-        metrics.close()
-        image.close()
-        audit.close()
+        parts.close()
     return 0
 
 

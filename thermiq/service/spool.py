@@ -116,6 +116,25 @@ def local_user() -> str:
     return os.environ.get("SUDO_USER") or getpass.getuser()
 
 
+def drop(folder: str | Path, action: str, target: str, user: str | None = None) -> str:
+    """Spool one command without waiting; returns its request id.
+
+    Raises
+    ------
+    FileNotFoundError : the spool folder does not exist (the daemon is not running).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no command spool (is thermiq running? systemctl status thermiq)")
+    rid = f"local-{uuid.uuid4().hex[:16]}"
+    doc = {"topic": f"cmd/safety/{action}", "user": user or local_user(),
+           "payload": {"request_id": rid, "issued_at": time.time(), "target": target}}
+    tmp = folder / f".{rid}.json.tmp"
+    tmp.write_text(json.dumps(doc), encoding="utf-8")
+    os.replace(tmp, folder / f"{rid}.json")
+    return rid
+
+
 def submit(folder: str | Path, action: str, target: str, user: str | None = None,
            timeout_s: float = 5.0) -> dict:
     """Spool ``action`` (``ack``/``reset``) of ``target`` (trip id or ``all``) and wait for the outcome.
@@ -130,14 +149,7 @@ def submit(folder: str | Path, action: str, target: str, user: str | None = None
     TimeoutError : no answer within ``timeout_s`` (the command file is withdrawn if still there).
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no command spool (is thermiq running? systemctl status thermiq)")
-    rid = f"local-{uuid.uuid4().hex[:16]}"
-    doc = {"topic": f"cmd/safety/{action}", "user": user or local_user(),
-           "payload": {"request_id": rid, "issued_at": time.time(), "target": target}}
-    tmp = folder / f".{rid}.json.tmp"
-    tmp.write_text(json.dumps(doc), encoding="utf-8")
-    os.replace(tmp, folder / f"{rid}.json")
+    rid = drop(folder, action, target, user)
     result = folder / f"{rid}.result"
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
