@@ -20,6 +20,7 @@ import argparse
 import gc
 import json
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -36,6 +37,7 @@ from thermiq.config.load import load_config  # noqa: E402
 from thermiq.cycle.image import InverterSnapshot, MinerSnapshot, MinerState  # noqa: E402
 from thermiq.iomap.io_list import load_io_list  # noqa: E402
 from thermiq.service.daemon import build  # noqa: E402
+from thermiq.service.logs import configure_journal_logging  # noqa: E402
 from thermiq.service.spool import drop  # noqa: E402
 
 T0 = 1.7e9
@@ -90,6 +92,7 @@ def main() -> int:
     ap.add_argument("--hours", type=float, default=24.0, help="simulated hours")
     ap.add_argument("--no-mqtt", action="store_true", help="without the bridge (no Mosquitto needed)")
     a = ap.parse_args()
+    configure_journal_logging(open(os.devnull, "w"))   # the daemon's logging, output discarded
     cfg = load_config(DEFAULT_CONFIG)
     io_list = load_io_list(REPO / cfg.process_image.io_list)
     period = cfg.scan.period_s
@@ -122,7 +125,7 @@ def main() -> int:
                             plant.write_inputs(inputs(io_list, now[0]))
                         field(parts, now[0])
                         parts.runner.scan_once()
-                    drop(parts.paths.spool, "ack", "all", "bench")
+                    drop(parts.paths.spool, "ack", "all", "bench", issued_at=T0 + now[0])
                     if broker:
                         mqtt_setpoint(broker.port, 50.0 + hour % 3)
                 gc.collect()

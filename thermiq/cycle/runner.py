@@ -155,7 +155,7 @@ class Runner:
             for result in acks + safety_acks(res.outcomes, topics):
                 self.bridge.ack(result)
             if self.stats.scans % self.publish_every == 0:
-                requested = {n: c.power_target_w for n, c in res.outputs.miners.items()}
+                requested = {n: c.power_target_w if c.run else 0.0 for n, c in res.outputs.miners.items()}  # paused: 0 W
                 self.bridge.publish_status(build_status(img, res.outputs, res.state, self.cfg, self.io_list,
                                                         requested, self.stats.as_status()))
         self.last_results = acks + [o.result() for o in res.outcomes]

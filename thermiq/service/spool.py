@@ -116,8 +116,10 @@ def local_user() -> str:
     return os.environ.get("SUDO_USER") or getpass.getuser()
 
 
-def drop(folder: str | Path, action: str, target: str, user: str | None = None) -> str:
-    """Spool one command without waiting; returns its request id.
+def drop(folder: str | Path, action: str, target: str, user: str | None = None,
+         issued_at: float | None = None) -> str:
+    """Spool one command without waiting; returns its request id. ``issued_at`` [UNIX s]
+    defaults to now (a bench on a fake clock passes the daemon's time).
 
     Raises
     ------
@@ -128,7 +130,8 @@ def drop(folder: str | Path, action: str, target: str, user: str | None = None) 
         raise FileNotFoundError(f"{folder}: no command spool (is thermiq running? systemctl status thermiq)")
     rid = f"local-{uuid.uuid4().hex[:16]}"
     doc = {"topic": f"cmd/safety/{action}", "user": user or local_user(),
-           "payload": {"request_id": rid, "issued_at": time.time(), "target": target}}
+           "payload": {"request_id": rid, "issued_at": time.time() if issued_at is None else issued_at,
+                       "target": target}}
     tmp = folder / f".{rid}.json.tmp"
     tmp.write_text(json.dumps(doc), encoding="utf-8")
     os.replace(tmp, folder / f"{rid}.json")
