@@ -96,15 +96,16 @@ def test_shipped_execstart_runs_the_plant_from_the_site_file_alone(tmp_path):
     with open(log_path, "w") as log_file:
         ctrl = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=log_file, stderr=subprocess.STDOUT)
         try:
-            reset_done = False
+            reset_done, state = False, None
             for line in plant.stdout:
                 rows.append(json.loads(line))
                 if not reset_done and rows[-1]["t_sim_s"] >= 30.0:
                     _operator_reset(mqtt_port)
                     reset_done = True
+                if state is None and rows[-1]["t_sim_s"] >= SIM_S - 30.0:   # while the devices still answer
+                    with probe.lock:
+                        state = dict(probe.values)
             assert plant.wait(30) == 0
-            with probe.lock:
-                state = dict(probe.values)
         finally:
             probe.close()
             ctrl.terminate()
