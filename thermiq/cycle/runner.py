@@ -34,6 +34,11 @@ from thermiq.iomap.io_list import IoList
 log = structlog.get_logger("thermiq.runner")
 
 
+def _sender(cmd) -> str | None:
+    """Who issued a command (``user`` or ``by``, whichever the command type carries), or None."""
+    return getattr(cmd, "user", None) or getattr(cmd, "by", None)
+
+
 @dataclass
 class ScanStats:
     """Cycle statistics: scan cost [s] (work per scan), overruns, count."""
@@ -127,10 +132,10 @@ class Runner:
                      {n: m.snapshot() for n, m in self.miners.items()}, self.cfg.scan)
         safety, topics, acks = self._pending_safety, {}, []
         self._pending_safety = []
-        users = {c.request_id: getattr(c, "user", None) for c in safety}
+        users = {c.request_id: _sender(c) for c in safety}
         if self.bridge is not None:
             drained = self.bridge.drain_commands()
-            users.update({c.request_id: getattr(c, "user", None) for c in drained})
+            users.update({c.request_id: _sender(c) for c in drained})
             self.store, acks, remote = split_commands(self.store, drained, now_s)
             safety = safety + [c for c, _ in remote]
             topics = {c.request_id: t for c, t in remote}

@@ -71,7 +71,7 @@ class AuditLog:
                 self._users.popitem(last=False)
 
     def _user(self, rec) -> str | None:
-        user = getattr(rec, "user", None)
+        user = getattr(rec, "user", None) or getattr(rec, "by", None)   # the sender, where the record names it
         if user is None and rec.request_id is not None:
             with self._lock:
                 user = self._users.get(rec.request_id)
