@@ -15,6 +15,7 @@ from thermiq.iomap.io_list import IoListError, load_io_list
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO / "thermiq" / "sites" / "asp1.toml"
+OPERATOR_CONFIG = Path("/etc/thermiq/site.toml")   #: the installed site file the cabinet-shell commands read
 
 
 def _resolve(path: str) -> Path:
@@ -133,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     def site_args(p, image=False):
-        p.add_argument("--config", default=str(DEFAULT_CONFIG))
+        p.add_argument("--config", default=str(OPERATOR_CONFIG if OPERATOR_CONFIG.exists() else DEFAULT_CONFIG),
+                       help=f"site file (default: {OPERATOR_CONFIG} where it exists, as in the cabinet)")
         p.add_argument("--run-dir", help="the daemon's --run-dir, if it was given one")
         if image:
             p.add_argument("--procimg", help="process image (default: the config's)")
