@@ -102,8 +102,9 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         """Advance at once by ``seconds`` (a negative sleep is no sleep)."""
         seconds = max(0.0, seconds)
-        self.slept_s += seconds
-        self.advance(seconds)
+        with self._lock:
+            self.slept_s += seconds
+            self._now_s += seconds
 
     def wait(self, event: threading.Event, timeout_s: float) -> bool:
         """True at once when ``event`` is set; otherwise advance by ``timeout_s`` and report the event."""
