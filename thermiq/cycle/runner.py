@@ -28,7 +28,6 @@ from thermiq.cycle.scan import CommandOutcome, Core, SafetyCommand, ScanResult, 
 from thermiq.interlocks.evaluate import Permits
 from thermiq.cycle.watchdog import Notifier
 from thermiq.cycle.status import build_status
-from thermiq.interlocks.trip_table import TRIP_TABLE
 from thermiq.iomap.io_list import IoList
 
 log = structlog.get_logger("thermiq.runner")
@@ -78,12 +77,12 @@ class Runner:
         self.cfg, self.io_list, self.image = cfg, io_list, image
         self.inverter, self.meters, self.miners = inverter, meters, dict(miners)
         self.clock, self.wall, self.bridge, self.latches = clock, wall, bridge, latch_store
-        self.core = Core.build(cfg)
+        self.core = Core.build(cfg, io_list)
         self.stats = ScanStats(cfg.scan.period_s)
         self.publish_every = max(1, publish_every)
         locks = None
         if latch_store is not None:
-            locks, warning = latch_store.load(clock(), tuple(t.id for t in TRIP_TABLE))
+            locks, warning = latch_store.load(clock(), tuple(r.spec.id for r in self.core.table))
             if warning:
                 log.warning("latches_restored_fail_safe", detail=warning)
             elif locks.latched:
