@@ -110,3 +110,12 @@ def test_every_instance_signal_is_a_need(cfg):
     claimed = {sig for _, sig in cfg.signal_owners()}
     assert {n.signal for n in needs(cfg)} == claimed
     assert prove(cfg, load_io_list(REPO / "Schaltschrank" / "io_list.csv")) == []
+
+
+def test_the_runner_itself_refuses_a_config_the_io_list_cannot_serve(tmp_path):
+    from thermiq.adapters.fakes import StaticInverter, StaticMeters
+    from thermiq.cycle.runner import Runner
+    path = _site(tmp_path, drop=("s2_outlet_temp_c",))
+    cfg = load_config(path)
+    with pytest.raises(ValueError, match=r"miner s2: outlet_temp_signal 's2_outlet_temp_c' is not in the I/O list"):
+        Runner(cfg, load_io_list(tmp_path / "io_list.csv"), None, StaticInverter(), StaticMeters(), {})

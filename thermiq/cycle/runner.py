@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Callable, Mapping
 
 import structlog
@@ -24,6 +25,7 @@ from thermiq.cycle.commands import safety_acks, setpoints_in_force, split_comman
 from thermiq.cycle.freeze import freeze
 from thermiq.cycle.image import Signal
 from thermiq.cycle.latches import LatchStore
+from thermiq.cycle.proof import prove
 from thermiq.cycle.scan import CommandOutcome, Core, SafetyCommand, ScanResult, initial_state
 from thermiq.interlocks.evaluate import Permits
 from thermiq.cycle.watchdog import Notifier
@@ -74,6 +76,9 @@ class Runner:
                  meters: MeterSource, miners: Mapping[str, MinerLink], clock: Callable[[], float] = time.monotonic,
                  wall: Callable[[], float] = time.time, bridge=None, latch_store: LatchStore | None = None,
                  publish_every: int = 1, notifier: Notifier | None = None):
+        problems = prove(cfg, io_list)     # load-time proof: no scan on a signal the I/O list lacks
+        if problems:
+            raise ValueError("configuration refused: " + "; ".join(problems))
         self.cfg, self.io_list, self.image = cfg, io_list, image
         self.inverter, self.meters, self.miners = inverter, meters, dict(miners)
         self.clock, self.wall, self.bridge, self.latches = clock, wall, bridge, latch_store
@@ -156,7 +161,7 @@ class Runner:
         image is held; the start inhibit (I15) counts good scans again from zero."""
         if self.stats.scans == 0 or self.state.interlocks.good_scans:
             log.warning("io_not_running", detail="piControl not running: holding the safe output image")
-        locks = replace(self.state.interlocks, good_scans=0)
+        locks = replace(self.state.interlocks, good_scans=0, miner_good_scans=MappingProxyType({}))
         state = replace(self.state, interlocks=locks, last_now_s=now_s)
         refused = tuple(CommandOutcome(c.request_id, False, "I/O not running (piControl): command not applied",
                                        getattr(c, "topic", None) or "cmd/safety/local") for c in safety)
