@@ -119,3 +119,11 @@ def test_the_runner_itself_refuses_a_config_the_io_list_cannot_serve(tmp_path):
     cfg = load_config(path)
     with pytest.raises(ValueError, match=r"miner s2: outlet_temp_signal 's2_outlet_temp_c' is not in the I/O list"):
         Runner(cfg, load_io_list(tmp_path / "io_list.csv"), None, StaticInverter(), StaticMeters(), {})
+
+
+def test_an_instance_name_too_long_for_a_remote_reset_is_refused(tmp_path, capsys):
+    long = "s" + "x" * 50
+    path = _site(tmp_path, toml_edit=lambda t: t.replace('name = "s4"', f'name = "{long}"'))
+    assert main(["check-config", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"miner {long}: trip id 'I11_{long}_contactor_feedback' is longer than 64 characters" in err

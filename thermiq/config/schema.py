@@ -116,7 +116,7 @@ class HeatingConfig(_Section):
     design_outdoor_c: float = Field(-14.0, ge=-30, le=0, description="standard outdoor design temperature")
     design_flow_c: float = Field(45.0, ge=25, le=70, description="flow temperature at the design outdoor temperature")
     curve_exponent: float = Field(1.1, ge=1.0, le=1.5, description="radiator exponent n of the heating curve")
-    heating_limit_c: float = Field(16.0, ge=5, le=22, description="P5 off above this outdoor temperature")
+    heating_limit_c: float = Field(16.0, ge=5, le=22, description="heating-circuit pumps off above this outdoor temperature")
     heating_limit_hysteresis_k: float = Field(1.0, ge=0.1, le=5)
 
 

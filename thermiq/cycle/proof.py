@@ -84,6 +84,12 @@ def _trip_needs(cfg: ThermiqConfig) -> list[Need]:
     return out
 
 
+def _target_max_len() -> int:
+    """Longest trip id a remote ack/reset can name (``SafetyPayload.target`` of the MQTT commands)."""
+    from thermiq.commands.envelope import SafetyPayload
+    return next(m.max_length for m in SafetyPayload.model_fields["target"].metadata if hasattr(m, "max_length"))
+
+
 def prove(cfg: ThermiqConfig, io_list: IoList, rsc_names: dict[str, str] | None = None) -> list[str]:
     """Problems that refuse the configuration (empty list = every needed signal resolves).
 
@@ -99,6 +105,12 @@ def prove(cfg: ThermiqConfig, io_list: IoList, rsc_names: dict[str, str] | None 
     One line per problem: the instance, the key, the signal and what is wrong.
     """
     problems: list[str] = []
+    longest = _target_max_len()
+    for spec in build_trip_table(cfg):
+        if len(spec.id) > longest:
+            who = f"miner {spec.miner}" if spec.miner else "the plant"
+            problems.append(f"{who}: trip id {spec.id!r} is longer than {longest} characters, so no remote "
+                            "ack/reset could name it; shorten the instance name")
     seen: set[tuple[str, str]] = set()
     for need in needs(cfg) + _trip_needs(cfg):
         if (need.instance, need.signal) in seen:
