@@ -124,7 +124,8 @@ def test_sigkill_and_restart_keeps_the_latches_and_the_miners_off(tmp_path, io_l
 
 def test_corrupt_latch_file_restores_every_trip_latched(tmp_path, cfg):
     from thermiq.cycle.latches import LatchStore
-    from thermiq.interlocks.trip_table import TRIP_TABLE
+    from thermiq.interlocks.trip_table import build_trip_table
+    TRIP_TABLE = build_trip_table(cfg)
     path = tmp_path / "latches.json"
     path.write_text('{"latched": {"I5_buffer_top_hh": ')      # torn write of an older, non-atomic writer
     st, warning = LatchStore(path).load(0.0, tuple(t.id for t in TRIP_TABLE))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Mapping
 
 import structlog
@@ -24,11 +25,11 @@ from thermiq.cycle.commands import safety_acks, setpoints_in_force, split_comman
 from thermiq.cycle.freeze import freeze
 from thermiq.cycle.image import Signal
 from thermiq.cycle.latches import LatchStore
+from thermiq.cycle.proof import prove
 from thermiq.cycle.scan import CommandOutcome, Core, SafetyCommand, ScanResult, initial_state
 from thermiq.interlocks.evaluate import Permits
 from thermiq.cycle.watchdog import Notifier
 from thermiq.cycle.status import build_status
-from thermiq.interlocks.trip_table import TRIP_TABLE
 from thermiq.iomap.io_list import IoList
 
 log = structlog.get_logger("thermiq.runner")
@@ -86,16 +87,19 @@ class Runner:
                  publish_every: int = 1, notifier: Notifier | None = None, cost_clock: Clock | None = None):
         if getattr(image, "clock", clock) != clock:
             raise ValueError("the process image stamps with another clock than the runner's: pass one Clock to both")
+        problems = prove(cfg, io_list)     # load-time proof: no scan on a signal the I/O list lacks
+        if problems:
+            raise ValueError("configuration refused: " + "; ".join(problems))
         self.cfg, self.io_list, self.image = cfg, io_list, image
         self.inverter, self.meters, self.miners = inverter, meters, dict(miners)
         self.clock, self.bridge, self.latches = clock, bridge, latch_store
         self.cost_clock = clock if cost_clock is None else cost_clock
-        self.core = Core.build(cfg)
+        self.core = Core.build(cfg, io_list)
         self.stats = ScanStats(cfg.scan.period_s)
         self.publish_every = max(1, publish_every)
         locks = None
         if latch_store is not None:
-            locks, warning = latch_store.load(clock.monotonic(), tuple(t.id for t in TRIP_TABLE))
+            locks, warning = latch_store.load(clock.monotonic(), tuple(r.spec.id for r in self.core.table))
             if warning:
                 log.warning("latches_restored_fail_safe", detail=warning)
             elif locks.latched:
@@ -170,7 +174,7 @@ class Runner:
         image is held; the start inhibit (I15) counts good scans again from zero."""
         if self.stats.scans == 0 or self.state.interlocks.good_scans:
             log.warning("io_not_running", detail="piControl not running: holding the safe output image")
-        locks = replace(self.state.interlocks, good_scans=0)
+        locks = replace(self.state.interlocks, good_scans=0, miner_good_scans=MappingProxyType({}))
         state = replace(self.state, interlocks=locks, last_now_s=now_s)
         refused = tuple(CommandOutcome(c.request_id, False, "I/O not running (piControl): command not applied",
                                        getattr(c, "topic", None) or "cmd/safety/local") for c in safety)
