@@ -29,29 +29,41 @@ def _load(args) -> tuple:
     return cfg, io_list
 
 
+def _refused(config: str, problems: list[str]) -> int:
+    """Print the load-time proof's problems (one line each) and return the exit code 2."""
+    print(f"{config}: refused, {len(problems)} signal problem(s):", file=sys.stderr)
+    for line in problems:
+        print(f"  {line}", file=sys.stderr)
+    return 2
+
+
 def cmd_check_config(args) -> int:
     cfg, io_list = _load(args)
+    from thermiq.cycle.proof import prove_files
     from thermiq.interlocks.evaluate import compile_table
     compile_table(cfg)
-    missing = [name for m in cfg.miners for name in (m.contactor_output, m.contactor_feedback, m.outlet_temp_signal)
-               if name not in io_list]
-    if missing:
-        print(f"{args.config}: miners name signals the I/O list lacks: {', '.join(missing)}", file=sys.stderr)
-        return 2
+    rsc = args.configrsc or (cfg.process_image.configrsc if Path(cfg.process_image.configrsc).exists() else None)
+    problems = prove_files(cfg, io_list, rsc)
+    if problems:
+        return _refused(args.config, problems)
     if args.configrsc:
         from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
         img = make_procimg_file(Path(args.procimg or "/tmp/thermiq-check.img"))
         RevPiProcessImage(io_list, str(img), args.configrsc).close()
-    print(f"{args.config}: OK (site {cfg.site.name}, {len(cfg.miners)} miners, {len(io_list.points)} I/O points)")
+    checked = f"piCtory {rsc}" if rsc else "piCtory not checked (no file; give --configrsc)"
+    print(f"{args.config}: OK (site {cfg.site.name}, {len(cfg.miners)} miners, {len(io_list.points)} I/O points, {checked})")
     return 0
 
 
 def cmd_run(args) -> int:
-    from thermiq.service.daemon import run
+    from thermiq.service.daemon import Refused, run
     from thermiq.service.logs import configure_journal_logging
     configure_journal_logging()
     cfg, io_list = _load(args)
-    return run(cfg, io_list, args, REPO)
+    try:
+        return run(cfg, io_list, args, REPO)
+    except Refused as err:
+        return _refused(args.config, err.problems)
 
 
 def _paths(args, cfg):

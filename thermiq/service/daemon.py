@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,10 +70,18 @@ def missing_parts(cfg: ThermiqConfig, field: str, mqtt: str | None) -> list[str]
     return out
 
 
-def _field_devices(cfg: ThermiqConfig, field: str):
+class Refused(ValueError):
+    """The load-time proof refused the configuration (``problems``: one line each)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _field_devices(cfg: ThermiqConfig, field: str, clock):
     if field == "protocol":
         from thermiq.adapters.field import build_field_devices
-        devs = build_field_devices(cfg, time.monotonic)
+        devs = build_field_devices(cfg, clock)
         return devs.inverter, devs.meters, devs.miners, devs.close
     from thermiq.adapters.fakes import RecordingMiner, StaticInverter, StaticMeters
     return StaticInverter(), StaticMeters(), {m.name: RecordingMiner() for m in cfg.miners}, lambda: None
@@ -104,16 +111,19 @@ class Parts:
         self.audit.close()
 
 
-def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=time.monotonic, wall=time.time,
-          notifier=None) -> Parts:
+def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=None, notifier=None) -> Parts:
     """Assemble the daemon of ``thermiq run`` (``args``: its parsed options) without starting it.
 
-    ``clock``/``wall`` are the runner's time sources (a fake clock in bench/rss.py).
+    ``clock``: the one :class:`thermiq.clock.Clock` of image, field devices, bridge, spool and
+    runner (default :class:`SystemClock`; a :class:`FakeClock` in bench/rss.py).
 
     Raises
     ------
     ValueError : the site lacks something it needs (one line naming every missing part).
+    Refused : the load-time proof found signal problems (:func:`thermiq.cycle.proof.prove_files`).
     """
+    from thermiq.clock import SystemClock
+    from thermiq.cycle.proof import prove_files
     from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
     from thermiq.cycle.latches import LatchStore
     from thermiq.cycle.runner import Runner
@@ -128,25 +138,29 @@ def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=time.monotonic, w
     procimg = args.procimg or cfg.process_image.procimg
     configrsc = args.configrsc or (str(repo / "Schaltschrank" / "config.rsc") if args.procimg
                                    else cfg.process_image.configrsc)
+    problems = prove_files(cfg, io_list, configrsc)   # load-time proof: nothing runs on a bad config
+    if problems:
+        raise Refused(problems)
+    clock = clock or SystemClock()
     if args.procimg:
         make_procimg_file(procimg, configrsc)
     paths = RuntimePaths.of(cfg, args.run_dir or (f"{args.procimg}.run" if args.procimg else None), args.latches)
     audit = AuditLog(paths.audit, cfg.service.audit.max_bytes, cfg.service.audit.backups)
-    image = RevPiProcessImage(io_list, procimg, configrsc, cfg.process_image.output_watchdog_ms)
-    inverter, meters, miners, close_field = _field_devices(cfg, args.field)
+    image = RevPiProcessImage(io_list, procimg, configrsc, cfg.process_image.output_watchdog_ms, clock)
+    inverter, meters, miners, close_field = _field_devices(cfg, args.field, clock)
     bridge = None
     if cfg.service.broker is not None and args.field != "fake" or args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
-        bridge = build_bridge(cfg, args.mqtt, audit=audit)
+        bridge = build_bridge(cfg, args.mqtt, clock, audit=audit)
     metrics = ScanMetrics(cfg.scan.period_s)
     status = StatusFile(paths.status, cfg.service.status_every_s, cfg.service.trip_history)
-    spool = CommandSpool(paths.spool, audit, wall)
+    spool = CommandSpool(paths.spool, audit, clock)
 
     def note_users(runner, img, res, cost_s):
         for rid, user in runner.last_users.items():
             audit.note_user(rid, user)
 
-    runner = Runner(cfg, io_list, image, inverter, meters, miners, clock=clock, wall=wall, bridge=bridge,
+    runner = Runner(cfg, io_list, image, inverter, meters, miners, clock=clock, bridge=bridge,
                     latch_store=LatchStore(paths.latches), notifier=notifier,
                     observers=(note_users, metrics.observe, status.observe, spool.observe))
     return Parts(runner, bridge, metrics, audit, image, paths, procimg, configrsc, close_field)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from thermiq.clock import SystemClock
 from thermiq.service.status_file import read_status
 
 
@@ -38,7 +38,7 @@ def image_age_s(procimg: str) -> float:
     st = os.stat(procimg)
     if not Path(procimg).is_file():
         return 0.0
-    return max(0.0, time.time() - st.st_mtime)
+    return max(0.0, SystemClock().wall() - st.st_mtime)
 
 
 def live_io(io_list, procimg: str, configrsc: str, status_path: str | Path | None) -> list[str]:
@@ -46,6 +46,7 @@ def live_io(io_list, procimg: str, configrsc: str, status_path: str | Path | Non
     from thermiq.adapters.revpi.process_image import RevPiProcessImage
 
     image = RevPiProcessImage(io_list, procimg, configrsc)
+    image._cycle = None     # read only: leave the daemon's piControl freshness mark (RevPiIOCycle) alone
     try:
         signals = image.read()
         running = image.io_running
@@ -66,7 +67,7 @@ def live_io(io_list, procimg: str, configrsc: str, status_path: str | Path | Non
         except (FileNotFoundError, ValueError) as err:
             lines.append(f"field devices: {err}")
         else:
-            since = max(0.0, time.time() - doc["wall_s"])
+            since = max(0.0, SystemClock().wall() - doc["wall_s"])
             lines.append(f"outputs as last written (status of scan {doc['scans']}, {since:.1f} s ago):")
             for name, value in doc["outputs"].items():
                 lines.append(f"{name:30} {_fmt(value):>9} {'yes':>5} {'-':>6} {since:7.1f}")

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from pathlib import Path
 
+from thermiq.clock import Clock, SystemClock
 from thermiq.commands import AuditRecord, RecentIds, Refusal, validate
 from thermiq.cycle.scan import SafetyCommand
 
@@ -34,13 +34,13 @@ class CommandSpool:
     ----------
     folder : spool folder (created, mode 0770)
     audit : :class:`thermiq.service.audit.AuditLog`
-    wall : UNIX time source [s] (the envelope's age check)
+    clock : the daemon's :class:`Clock` (wall time for the envelope's age check and the sweep)
     """
 
-    def __init__(self, folder: str | Path, audit, wall=time.time):
+    def __init__(self, folder: str | Path, audit, clock: Clock = SystemClock()):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o770)
-        self.audit, self.wall = audit, wall
+        self.audit, self.clock = audit, clock
         self._recent = RecentIds()
         self._pending: dict[str, str] = {}     # request id -> topic, awaiting the scan's outcome
         self._next_sweep_s = 0.0
@@ -82,7 +82,7 @@ class CommandSpool:
             reason = f"unreadable spool file {path.name}: {type(err).__name__}"
         finally:
             path.unlink(missing_ok=True)
-        wall = self.wall()
+        wall = self.clock.wall()
         if doc is None:
             self.audit.write(AuditRecord(wall, LOCAL_PREFIX + topic, "refused", None, reason), user)
             return
@@ -101,7 +101,7 @@ class CommandSpool:
         runner.submit_safety_command(SafetyCommand(cmd.action, cmd.target, rid, LOCAL_PREFIX + topic))
 
     def _sweep(self) -> None:
-        cutoff = time.time() - RESULT_KEEP_S
+        cutoff = SystemClock().wall() - RESULT_KEEP_S    # file times are system wall time
         for p in self.folder.glob("*.result"):
             try:
                 if p.stat().st_mtime < cutoff:
@@ -117,7 +117,7 @@ def local_user() -> str:
 
 
 def drop(folder: str | Path, action: str, target: str, user: str | None = None,
-         issued_at: float | None = None) -> str:
+         issued_at: float | None = None, clock: Clock = SystemClock()) -> str:
     """Spool one command without waiting; returns its request id. ``issued_at`` [UNIX s]
     defaults to now (a bench on a fake clock passes the daemon's time).
 
@@ -130,7 +130,7 @@ def drop(folder: str | Path, action: str, target: str, user: str | None = None,
         raise FileNotFoundError(f"{folder}: no command spool (is thermiq running? systemctl status thermiq)")
     rid = f"local-{uuid.uuid4().hex[:16]}"
     doc = {"topic": f"cmd/safety/{action}", "user": user or local_user(),
-           "payload": {"request_id": rid, "issued_at": time.time() if issued_at is None else issued_at,
+           "payload": {"request_id": rid, "issued_at": clock.wall() if issued_at is None else issued_at,
                        "target": target}}
     tmp = folder / f".{rid}.json.tmp"
     tmp.write_text(json.dumps(doc), encoding="utf-8")
@@ -139,7 +139,7 @@ def drop(folder: str | Path, action: str, target: str, user: str | None = None,
 
 
 def submit(folder: str | Path, action: str, target: str, user: str | None = None,
-           timeout_s: float = 5.0) -> dict:
+           timeout_s: float = 5.0, clock: Clock = SystemClock()) -> dict:
     """Spool ``action`` (``ack``/``reset``) of ``target`` (trip id or ``all``) and wait for the outcome.
 
     Returns
@@ -152,14 +152,14 @@ def submit(folder: str | Path, action: str, target: str, user: str | None = None
     TimeoutError : no answer within ``timeout_s`` (the command file is withdrawn if still there).
     """
     folder = Path(folder)
-    rid = drop(folder, action, target, user)
+    rid = drop(folder, action, target, user, clock=clock)
     result = folder / f"{rid}.result"
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
+    end = clock.monotonic() + timeout_s
+    while clock.monotonic() < end:
         if result.exists():
             out = json.loads(result.read_text(encoding="utf-8"))
             result.unlink(missing_ok=True)
             return out
-        time.sleep(0.05)
+        clock.sleep(0.05)
     (folder / f"{rid}.json").unlink(missing_ok=True)
     raise TimeoutError(f"no answer from thermiq within {timeout_s:g} s (request {rid})")
