@@ -160,6 +160,7 @@ def test_memory_lost_at_start_refuses_commands_issued_before_it(specs):
     assert isinstance(res, Refusal) and "memory was lost" in res.reason
     res, out = run(specs, *sp("mode", "manual", rid="new", issued=NOW - 1), recent=lost)
     assert isinstance(res, SetpointCommand) and out.not_before_s == NOW - 2
+    assert RecentIds.from_doc(out.to_doc(), 70, NOW).not_before_s == NOW - 2      # the horizon is kept on disk
 
 
 @pytest.mark.parametrize("topic, by, rest", [

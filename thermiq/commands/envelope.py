@@ -6,8 +6,8 @@ Envelope (JSON object, issue #5): ``request_id`` (string, 1..64 chars of ``[A-Za
 The JSON is read strictly: a key that appears twice, ``NaN`` and ``Infinity`` are refused.
 
 Order of checks: identity and topic, size, empty, UTF-8, JSON, retained flag, schema, duplicate
-``request_id``, issued before the start while the duplicate memory was lost, age (older than
-``max_age_s`` or more than ``max_future_s`` ahead of the local clock), limits. A retained command
+``request_id``, age (older than ``max_age_s`` or more than ``max_future_s`` ahead of the local
+clock), issued before the start while the duplicate memory was lost, memory full, limits. A retained command
 is refused because the broker would re-deliver it on every reconnect (reference/mqtt_nodered.md
 §1.4). Every refusal reason is cut to ``MAX_REASON_CHARS`` with control characters replaced by
 ``?``, so a reason never carries terminal escapes or line breaks from a request.
@@ -233,13 +233,13 @@ def _check(topic, payload, retained, wall_s, specs, recent, max_age_s, max_futur
         return Refusal(topic, "schema: issued_at must be finite", rid, by)
     if recent.contains(msg.request_id):
         return Refusal(topic, f"duplicate request id {msg.request_id!r}", rid, by)
-    if recent.not_before_s is not None and issued < recent.not_before_s:
-        return Refusal(topic, "issued before the controller started and its request-id memory was lost: "
-                              "cannot tell whether it was applied", rid, by)
     if issued < wall_s - max_age_s:
         return Refusal(topic, f"expired: issued {wall_s - issued:.1f} s ago (max {max_age_s:g} s)", rid, by)
     if issued > wall_s + max_future_s:
         return Refusal(topic, f"issued_at {issued - wall_s:.1f} s in the future (max {max_future_s:g} s)", rid, by)
+    if recent.not_before_s is not None and issued < recent.not_before_s:
+        return Refusal(topic, "issued before the controller started and its request-id memory was lost: "
+                              "cannot tell whether it was applied", rid, by)
     if recent.prune(wall_s).full:
         return Refusal(topic, f"too many commands: {recent.max_ids} request ids within {recent.window_s:g} s",
                        rid, by)

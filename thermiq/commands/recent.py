@@ -59,7 +59,7 @@ class RecentIds:
 
     def to_doc(self) -> dict:
         """JSON-able form for the state file."""
-        return {"version": FORMAT_VERSION, "window_s": self.window_s,
+        return {"version": FORMAT_VERSION, "window_s": self.window_s, "not_before_s": self.not_before_s,
                 "ids": [[rid, t] for rid, t in self.seen]}
 
     @classmethod
@@ -76,4 +76,7 @@ class RecentIds:
                     or not math.isfinite(t):
                 raise ValueError(f"bad entry {rid!r}: {t!r}")
             seen.append((rid, float(t)))
-        return cls(window_s, tuple(seen), max_ids).prune(wall_s)
+        nb = doc.get("not_before_s")
+        if nb is not None and (isinstance(nb, bool) or not isinstance(nb, (int, float)) or not math.isfinite(nb)):
+            raise ValueError(f"bad not_before_s {nb!r}")
+        return cls(window_s, tuple(seen), max_ids, None if nb is None else float(nb)).prune(wall_s)
