@@ -35,18 +35,15 @@ from collections import deque
 from pathlib import Path
 from typing import Callable, Mapping
 
-import structlog
-
 from thermiq.adapters.mqtt import compat
 from thermiq.adapters.mqtt.command_tree import COMMAND_FILTERS, ack_topic, is_command_topic
 from thermiq.adapters.mqtt.discovery import discovery_payload, discovery_topic
 from thermiq.adapters.mqtt.publish_filter import DEFAULT_REFRESH_S, PublishFilter
 from thermiq.adapters.mqtt.registry import HA_PREFIX, Registry
-from thermiq.adapters.mqtt.seen_ids import SeenIdsFile
-from thermiq.commands import AuditRecord, Command, CommandResult, RecentIds, Refusal, validate
+from thermiq.adapters.mqtt.intake import CommandIntake, write_audit
+from thermiq.commands import AuditRecord, Command, CommandResult, Refusal
 
 log = logging.getLogger(__name__)
-journal = structlog.get_logger("thermiq.commands")   # one line per command event (systemd journal)
 TICK_S = 0.5  # worker wake-up period when idle (refresh and delayed discovery resolution)
 ACK_EXPIRY_S = 600  # MQTT 5 Message Expiry of an ack queued for an offline operator [s]
 
@@ -104,7 +101,6 @@ class MqttBridge:
         self._mono, self._wall = _clock_fns(clock)
         self._audit_path = Path(audit_path) if audit_path else None
         self._ha_discovery, self._ha_writable, self._sw = ha_discovery, ha_writable, sw_version
-        self._max_age_s, self._max_future_s = max_age_s, max_future_s
         self._keepalive_s = keepalive_s
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -116,9 +112,7 @@ class MqttBridge:
         self._commands: deque[Command] = deque()
         self._outbox: deque[tuple[str, bytes, int, bool]] = deque()
         self._audit: deque[AuditRecord] = deque()
-        self._window_s = 2 * (max_age_s + max_future_s)
-        self._ids_file = SeenIdsFile(seen_ids_path) if seen_ids_path else None
-        self._recent = RecentIds(self._window_s)
+        self._intake = CommandIntake(registry.specs, self._wall, max_age_s, max_future_s, seen_ids_path)
         self._by: dict[str, str] = {}            # request id -> sender, for the scan's acks
         self._own_clears: dict[str, int] = {}    # MQTT 3.1.1: our clearing publishes still to come back
         self._clean, self._session_expiry_s = clean_session, session_expiry_s
@@ -172,17 +166,7 @@ class MqttBridge:
     def start(self) -> None:
         """Load the request-id memory, connect in the background (retrying until the broker
         answers) and start the worker."""
-        if self._ids_file is not None:
-            self._recent, warning = self._ids_file.load(self._window_s, self._wall())
-            try:    # from now on the file is the memory (also the "lost" horizon, if any)
-                self._ids_file.save(self._recent)
-            except OSError as err:
-                log.error("cannot write the request-id memory %s: %s", self._ids_file.path, err)
-        else:
-            self._recent = RecentIds(self._window_s, not_before_s=self._wall())
-            warning = "no request-id memory file: commands issued before this start are refused"
-        if warning:
-            log.warning("%s", warning)
+        self._intake.start()
         compat.connect_async(self._client, self.host, self.port, self._keepalive_s, self._clean,
                              self._session_expiry_s)
         self._client.loop_start()
@@ -243,16 +227,7 @@ class MqttBridge:
                     self._own_clears[rel] -= 1
                     return
         retained = bool(msg.retain)
-        result, recent = validate(rel, msg.payload, retained, self._wall(), self.registry.specs,
-                                  self._recent, self._max_age_s, self._max_future_s)
-        if not isinstance(result, Refusal):
-            try:    # on disk before the scan can apply it: at most once, also across restarts
-                if self._ids_file is not None:
-                    self._ids_file.save(recent)
-                self._recent = recent
-            except OSError as err:
-                result = Refusal(rel, f"cannot record the request id ({err.strerror or err}): not applied",
-                                 result.request_id, result.by)
+        result = self._intake.judge(rel, msg.payload, retained)
         if msg.payload and (retained or not self._v5):
             # MQTT 5 shows the retain flag (retain-as-published); 3.1.1 hides it from live
             # subscribers, so there every command topic is cleared after use.
@@ -335,14 +310,4 @@ class MqttBridge:
         with self._lock:
             recs = list(self._audit)
             self._audit.clear()
-        for r in recs:     # the journal line of every command event names the sender
-            (journal.warning if r.outcome in ("refused", "rejected") else journal.info)(
-                "command", outcome=r.outcome, by=r.by, request_id=r.request_id, topic=r.topic, reason=r.reason,
-                value=r.value)
-        if not recs or self._audit_path is None:
-            return
-        try:
-            with self._audit_path.open("a", encoding="utf-8") as fh:
-                fh.write("".join(r.to_json() + "\n" for r in recs))
-        except OSError as err:
-            log.error("cannot write the audit log %s: %s", self._audit_path, err)
+        write_audit(recs, self._audit_path)
