@@ -95,7 +95,7 @@ def test_timeouts_match_config_and_unit(cfg):
 
 
 def test_pump_limits_match_config(cfg):
-    p = cfg.pumps
+    p = cfg.pump(cfg.miner_loop.pump)
     assert f"`min_switch_interval_s` = {p.min_switch_interval_s:g}" in DOC
     assert f"`max_switchings_per_hour` = {p.max_switchings_per_hour}" in DOC
     assert f"`max_switchings_per_day` = {p.max_switchings_per_day}" in DOC

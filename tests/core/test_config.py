@@ -25,7 +25,7 @@ def test_asp1_loads_frozen(cfg):
     (("[energy]", "[energy]\npriority_socc_pct = 80.0"), "energy.priority_socc_pct: Extra inputs are not permitted"),
     (("period_s = 0.5", "period_s = -1.0"), "scan.period_s: Input should be greater than 0.005"),
     (("power_min_w = 1700.0", "power_min_w = 3700.0"), "miners.0: Value error, power_min_w (3700.0) must be below"),
-    (("setpoint_c = 52.0", "setpoint_c = 65.0"), "dhw: Value error, setpoint_c (65.0) must be below max_c"),
+    (("setpoint_c = 52.0", "setpoint_c = 65.0"), "tanks.1: Value error, setpoint_c (65.0) must be below max_c"),
     (("[site]", "[site\n"), "not valid TOML"),
 ])
 def test_bad_config_is_refused_with_key_and_file(tmp_path, edit, expected):

@@ -16,7 +16,7 @@ from typing import Literal, Mapping
 from thermiq.config.schema import ThermiqConfig
 
 Kind = Literal["float", "bool", "enum"]
-TANK_MIN_C = 20.0  # lowest tank setpoint accepted remotely (issue #5; schema TankConfig.setpoint_c ge=20)
+TANK_MIN_C = 20.0  # lowest tank setpoint accepted remotely (issue #5; schema TankInstance.setpoint_c ge=20)
 
 
 @dataclass(frozen=True, slots=True)

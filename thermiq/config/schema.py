@@ -12,6 +12,8 @@ from pydantic import Field, model_validator
 
 from thermiq.config.base import Section as _Section
 from thermiq.config.fieldbus import FieldbusConfig
+from thermiq.config.plant import (CabinetSignals, HeatingCircuitInstance, HeatPumpSignals, MinerLoopConfig,
+                                  PumpInstance, TankInstance, ValveInstance)
 
 
 class SiteConfig(_Section):
@@ -109,13 +111,6 @@ class LimitsConfig(_Section):
         return self
 
 
-class PumpConfig(_Section):
-    overrun_s: float = Field(300.0, ge=0, description="P3 keeps running this long after the last miner stops")
-    min_switch_interval_s: float = Field(60.0, ge=60.0, description="Wilo: >= 1 min between switchings")
-    max_switchings_per_hour: int = Field(20, ge=1, le=20, description="Wilo: <= 20 per hour")
-    max_switchings_per_day: int = Field(100, ge=1, le=100, description="Wilo: <= 100 per 24 h")
-
-
 class HeatingConfig(_Section):
     room_setpoint_c: float = Field(21.0, ge=5, le=28)
     design_outdoor_c: float = Field(-14.0, ge=-30, le=0, description="standard outdoor design temperature")
@@ -125,19 +120,9 @@ class HeatingConfig(_Section):
     heating_limit_hysteresis_k: float = Field(1.0, ge=0.1, le=5)
 
 
-class TankConfig(_Section):
-    setpoint_c: float = Field(ge=20, le=90)
-    hysteresis_k: float = Field(5.0, ge=0.5, le=20)
-    max_c: float = Field(ge=30, le=95, description="charging stops at this temperature")
+class HeatPumpConfig(HeatPumpSignals):
+    """The heat pump: its contacts and charge pump (``HeatPumpSignals``) and the SG-Ready dwell."""
 
-    @model_validator(mode="after")
-    def _order(self):
-        if not self.setpoint_c < self.max_c:
-            raise ValueError(f"setpoint_c ({self.setpoint_c}) must be below max_c ({self.max_c})")
-        return self
-
-
-class HeatPumpConfig(_Section):
     min_dwell_s: float = Field(900.0, ge=0, description="minimum time in one SG-Ready state")
     block_margin_k: float = Field(3.0, ge=0, description="block the heat pump while buffer top >= heating demand + this")
 
@@ -158,11 +143,14 @@ class ThermiqConfig(_Section):
     miners: tuple[MinerConfig, ...] = Field(min_length=1, max_length=8)
     energy: EnergyConfig = EnergyConfig()
     limits: LimitsConfig = LimitsConfig()
-    pumps: PumpConfig = PumpConfig()
     heating: HeatingConfig = HeatingConfig()
-    dhw: TankConfig
-    buffer: TankConfig
-    heat_pump: HeatPumpConfig = HeatPumpConfig()
+    heat_pump: HeatPumpConfig
+    cabinet: CabinetSignals
+    pumps: tuple[PumpInstance, ...] = Field(min_length=1, max_length=16)
+    valves: tuple[ValveInstance, ...] = Field((), max_length=16)
+    tanks: tuple[TankInstance, ...] = Field(min_length=1, max_length=8)
+    miner_loop: MinerLoopConfig
+    heating_circuits: tuple[HeatingCircuitInstance, ...] = Field(min_length=1, max_length=8)
     routing: RouteConfig = RouteConfig()
     fieldbus: FieldbusConfig = FieldbusConfig()
     mode: Literal["auto", "manual"] = "auto"
@@ -173,3 +161,101 @@ class ThermiqConfig(_Section):
         if len(set(names)) != len(names):
             raise ValueError(f"miner names must be unique, got {names}")
         return self
+
+    @model_validator(mode="after")
+    def _plant_references(self):
+        """Instances reference each other by name; every name resolves, no signal has two owners."""
+        for kind, items in (("pump", self.pumps), ("valve", self.valves), ("tank", self.tanks),
+                            ("heating circuit", self.heating_circuits)):
+            names = [i.name for i in items]
+            if len(set(names)) != len(names):
+                raise ValueError(f"{kind} names must be unique, got {names}")
+        roles = [t.role for t in self.tanks]
+        for role in ("buffer", "dhw"):
+            if roles.count(role) != 1:
+                raise ValueError(f"exactly one tank with role {role!r} is needed, got {roles.count(role)}")
+        pumps, valves, tanks = ({i.name for i in xs} for xs in (self.pumps, self.valves, self.tanks))
+
+        def need(where: str, name: str | None, pool: set[str], kind: str) -> None:
+            if name is not None and name not in pool:
+                raise ValueError(f"{where} names {kind} {name!r}, which is not declared (have {sorted(pool)})")
+
+        need("miner_loop.pump", self.miner_loop.pump, pumps, "pump")
+        need("miner_loop.valve", self.miner_loop.valve, valves, "valve")
+        need("miner_loop.default_tank", self.miner_loop.default_tank, tanks, "tank")
+        need("heat_pump.charge_pump", self.heat_pump.charge_pump, pumps, "pump")
+        need("heat_pump.valve", self.heat_pump.valve, valves, "valve")
+        need("heat_pump.default_tank", self.heat_pump.default_tank, tanks, "tank")
+        for v in self.valves:
+            need(f"valve {v.name} port_a", v.port_a, tanks, "tank")
+            need(f"valve {v.name} port_b", v.port_b, tanks, "tank")
+        for c in self.heating_circuits:
+            need(f"heating circuit {c.name} pump", c.pump, pumps, "pump")
+            need(f"heating circuit {c.name} source_tank", c.source_tank, tanks, "tank")
+        owners: dict[str, str] = {}
+        for owner, signal in self.signal_owners():
+            if signal in owners and owners[signal] != owner:
+                raise ValueError(f"signal {signal!r} is claimed by both {owners[signal]} and {owner}")
+            owners[signal] = owner
+        return self
+
+    def signal_owners(self) -> list[tuple[str, str]]:
+        """(instance, I/O-list signal) for every signal an instance claims; outputs and inputs.
+
+        Shared sensors (a loop return used by every miner's delta-T) are claimed once, by the
+        instance that declares them.
+        """
+        out: list[tuple[str, str]] = []
+        for m in self.miners:
+            out += [(f"miner {m.name}", m.contactor_output), (f"miner {m.name}", m.contactor_feedback),
+                    (f"miner {m.name}", m.outlet_temp_signal)]
+        out += [(f"pump {p.name}", p.output) for p in self.pumps]
+        for v in self.valves:
+            out += [(f"valve {v.name}", s) for s in (v.output, v.feedback_a, v.feedback_b) if s]
+        for t in self.tanks:
+            out += [(f"tank {t.name}", s) for s in t.temp_signals]
+        out += [("miner_loop", self.miner_loop.supply_temp_signal), ("miner_loop", self.miner_loop.return_temp_signal)]
+        for c in self.heating_circuits:
+            out += [(f"heating circuit {c.name}", s)
+                    for s in (c.flow_temp_signal, c.return_temp_signal, c.room_temp_signal) if s]
+        hp = self.heat_pump
+        out += [("heat_pump", s) for s in (hp.sg_in1_output, hp.sg_in4_output, hp.fault_ok_signal) if s]
+        cab = self.cabinet
+        out += [("cabinet", s) for s in (cab.heartbeat_output, cab.alarm_lamp_output, cab.manual_mode_input,
+                                         cab.outdoor_temp_signal, *cab.safety_chain_inputs) if s]
+        return out
+
+    # --- role look-ups: the only way code outside the site file finds a concrete signal -----------
+
+    def tank_by_role(self, role: str) -> TankInstance:
+        """The tank playing ``role`` ("buffer" | "dhw"); exactly one exists (checked at load)."""
+        return next(t for t in self.tanks if t.role == role)
+
+    @property
+    def buffer(self) -> TankInstance:
+        return self.tank_by_role("buffer")
+
+    @property
+    def dhw(self) -> TankInstance:
+        return self.tank_by_role("dhw")
+
+    def tank(self, name: str) -> TankInstance:
+        """The tank named ``name``; KeyError if none."""
+        for t in self.tanks:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def pump(self, name: str) -> PumpInstance:
+        """The pump named ``name``; KeyError if none."""
+        for p in self.pumps:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def valve(self, name: str) -> ValveInstance:
+        """The valve named ``name``; KeyError if none."""
+        for v in self.valves:
+            if v.name == name:
+                return v
+        raise KeyError(name)

@@ -17,8 +17,6 @@ from thermiq.control.timers import PumpGuard, pump_step
 from thermiq.cycle.image import MinerCommand, OutputImage
 from thermiq.interlocks.evaluate import Permits
 
-PUMPS = ("p3_miner_loop_run", "p4_buffer_charge_run", "p5_heating_run")
-
 
 @dataclass(frozen=True, slots=True)
 class Arbitrated:
@@ -31,34 +29,44 @@ def arbitrate(miner_req: Mapping[str, MinerRequest], heat_req: HeatRequest, perm
               pumps: Mapping[str, PumpGuard], heartbeat: bool, latched: bool, cfg: ThermiqConfig,
               now_s: float) -> Arbitrated:
     """Build the output image of this scan from requests and permits."""
-    pc = cfg.pumps
+    guards: dict[str, PumpGuard] = {}
 
-    def pump(name: str, want: bool, force: bool) -> PumpGuard:
-        return pump_step(pumps.get(name, PumpGuard()), want, now_s, pc.min_switch_interval_s,
-                         pc.max_switchings_per_hour, pc.max_switchings_per_day, force)
+    def pump(name: str | None, want: bool, force: bool) -> bool:
+        if name is None:
+            return False
+        pc = cfg.pump(name)
+        guards[name] = pump_step(pumps.get(name, PumpGuard()), want, now_s, pc.min_switch_interval_s,
+                                 pc.max_switchings_per_hour, pc.max_switchings_per_day, force)
+        return guards[name].on
 
     any_miner = permits.miners and any(r.run for r in miner_req.values())
-    p3 = pump(PUMPS[0], heat_req.p3 or permits.force_miner_pump or any_miner, permits.force_miner_pump)
-    p4 = pump(PUMPS[1], heat_req.p4 and permits.heat_pump, not permits.heat_pump)
-    p5 = pump(PUMPS[2], heat_req.p5 and permits.heating_pump, not permits.heating_pump)
+    loop_on = pump(cfg.miner_loop.pump, heat_req.p3 or permits.force_miner_pump or any_miner, permits.force_miner_pump)
+    pump(cfg.heat_pump.charge_pump, heat_req.p4 and permits.heat_pump, not permits.heat_pump)
+    for circuit in cfg.heating_circuits:
+        pump(circuit.pump, heat_req.p5 and permits.heating_pump, not permits.heating_pump)
     sg = heat_req.sg_state if permits.heat_pump else SgState.BLOCK
     sg_in1, sg_in4 = sg.contacts
 
-    digital = {
-        PUMPS[0]: p3.on, PUMPS[1]: p4.on, PUMPS[2]: p5.on,
-        "rv1_to_dhw": heat_req.rv1_to_dhw and permits.dhw_charge,
-        "rv2_to_dhw": heat_req.rv2_to_dhw and permits.dhw_charge,
-        "hp_sg_in1": sg_in1, "hp_sg_in4": sg_in4,
-        "heartbeat": heartbeat, "alarm_lamp": latched,
-    }
+    digital = {cfg.pump(name).output: g.on for name, g in guards.items()}
+    dhw = cfg.dhw.name
+    for route, to_dhw in ((cfg.miner_loop, heat_req.rv1_to_dhw), (cfg.heat_pump, heat_req.rv2_to_dhw)):
+        if route.valve is not None:  # energised = port A; the spring return (B) is the safe path
+            target = dhw if (to_dhw and permits.dhw_charge) else route.default_tank
+            valve = cfg.valve(route.valve)
+            digital[valve.output] = valve.port_a == target
+    hp, cab = cfg.heat_pump, cfg.cabinet
+    digital[hp.sg_in1_output], digital[hp.sg_in4_output] = sg_in1, sg_in4
+    digital[cab.heartbeat_output] = heartbeat
+    if cab.alarm_lamp_output:
+        digital[cab.alarm_lamp_output] = latched
     commands: dict[str, MinerCommand] = {}
     for m in cfg.miners:
         req = miner_req.get(m.name)
-        run = bool(req and req.run and permits.miners and p3.on)
+        run = bool(req and req.run and permits.miners and loop_on)
         digital[m.contactor_output] = run
         target = min(max(req.power_target_w, m.power_min_w), m.power_max_w) if run else None
         commands[m.name] = MinerCommand(run, target)
-    return Arbitrated(OutputImage(digital, commands), {PUMPS[0]: p3, PUMPS[1]: p4, PUMPS[2]: p5}, sg)
+    return Arbitrated(OutputImage(digital, commands), guards, sg)
 
 
 def safe_outputs(cfg: ThermiqConfig) -> OutputImage:

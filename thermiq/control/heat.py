@@ -85,8 +85,10 @@ def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Se
     sig : callable name -> value (°C) or None, over the frozen image
     miners_running : any miner contactor requested on this scan
     """
-    outdoor_c, room_c = sig("outdoor_temp_c"), sig("room_temp_c")
-    buffer_c, dhw_c = sig("buffer_top_temp_c"), sig("dhw_temp_c")
+    circuit = cfg.heating_circuits[0]
+    outdoor_c = sig(cfg.cabinet.outdoor_temp_signal)
+    room_c = sig(circuit.room_temp_signal) if circuit.room_temp_signal else None
+    buffer_c, dhw_c = sig(cfg.buffer.top_temp_signal), sig(cfg.dhw.top_temp_signal)
     dhw_demand = hysteresis(st.dhw_demand, dhw_c, sp.dhw_setpoint_c - cfg.dhw.hysteresis_k, sp.dhw_setpoint_c)
     # The heat pump stops at its own hot-water temperature, which ThermIQ cannot read: a DHW
     # charge that lasts longer than the priority time ends, so the buffer is never starved.
@@ -112,7 +114,7 @@ def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Se
     wanted_sg = SgState.BLOCK if (buffer_covers and dhw_covered) else SgState.NORMAL
     sg = dwell_step(st.sg, wanted_sg, now_s, cfg.heat_pump.min_dwell_s)
 
-    overrun = now_s + cfg.pumps.overrun_s if miners_running else st.p3_overrun_until_s
+    overrun = now_s + cfg.pump(cfg.miner_loop.pump).overrun_s if miners_running else st.p3_overrun_until_s
     p3 = miners_running or now_s < overrun
     new = HeatCtl(dhw_demand, sink_ok, season, room, rv1, rv2, sg, overrun)
     return new, HeatRequest(p3, sg.value is not SgState.BLOCK, heating_wanted, bool(rv1.value), bool(rv2.value), sg.value, flow_c)

@@ -129,7 +129,8 @@ class Core:
         surplus = surplus_w(inv, miners_w, soc_ok)
         sig = image.value
         heat, heat_req = heat_step(st.heat, sig, any(c.onoff.on for c in st.miners.values()), cfg, sp, now_s)
-        heat_wanted = heat.dhw_demand or (sig("buffer_top_temp_c") or 0.0) < sp.buffer_setpoint_c - cfg.buffer.hysteresis_k
+        buffer_c = sig(cfg.buffer.top_temp_signal)  # invalid (None) is not "cold": no heat wanted from it
+        heat_wanted = heat.dhw_demand or (buffer_c is not None and buffer_c < sp.buffer_setpoint_c - cfg.buffer.hysteresis_k)
         miner_states, miner_req = dispatch(st.miners, cfg.miners, surplus if (soc_ok or surplus is None) else min(surplus, 0.0),
                                            heat_wanted, sp.grid_heating_allowed, heat.miner_sink_ok,
                                            sp, cfg.energy, now_s, dt_s)
