@@ -14,6 +14,7 @@ from thermiq.adapters.mqtt.miniscan import MiniScan
 from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto
 from thermiq.commands import RecentIds, Refusal, SetpointStore, validate
 
+from tests.mqtt.controller_proc import wait_until
 from tests.mqtt.mqtt_helpers import Probe, envelope
 from tests.support import unavailable
 
@@ -95,7 +96,9 @@ def test_broker_kill_and_restart_loses_nothing_and_applies_nothing_twice(registr
                         on_applied=lambda cmd, now: applied.append(cmd.request_id)).start()
         op = Probe(broker.port, protocol="5", client_id="op-alice-laptop", clean_session=False)
         op.subscribe(f"{BASE}/op/alice/#")
-        time.sleep(3.0)                                     # past an autosave (1 s, whole seconds): sessions on disk
+        subscribed = time.time()
+        db = broker.dir / "mosquitto.db"                    # wait for an autosave after both sessions exist
+        wait_until(lambda: db.exists() and db.stat().st_mtime > subscribed + 0.1, 15, "a broker autosave")
         broker.kill()
         time.sleep(0.5)
         mode, dhw, reset = envelope("manual"), envelope(55.0), envelope(target="all")
