@@ -108,6 +108,7 @@ def test_replays_after_kill_and_restart_are_refused_as_duplicates(controller, br
     p, ctl = controller
     latch_and_clear(p, ctl)
     sent = {}
+    t_first = time.time()
     for topic, body in (("cmd/safety/ack", envelope(target=TRIP)), ("cmd/safety/reset", envelope(target=TRIP)),
                         ("setpoints/mode/set", envelope("manual", lease_s=600))):
         raw = json.dumps(body).encode()
@@ -124,6 +125,7 @@ def test_replays_after_kill_and_restart_are_refused_as_duplicates(controller, br
     ctl.start()
     p.wait_for(f"{BASE}/status", lambda m: m.payload == b"online", 30)
     assert trip_state(p, BASE, TRIP) == "cleared_unack"      # restored, waiting for ack + reset
+    print(f"replaying {time.time() - t_first:.1f} s after the first command")
     for topic, (rid, raw) in sent.items():
         p.publish(f"{BASE}/{topic}", raw)                     # byte for byte
         ack = p.wait_for(f"{BASE}/{topic}/ack", lambda m: m.json["request_id"] == rid)
