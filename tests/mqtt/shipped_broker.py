@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.support import unavailable
 from thermiq.adapters.mqtt.registry import REPO
-from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, free_port
+from tests.mqtt.testbroker import BrokerError, Mosquitto, free_port
 
 DEPLOY = REPO / "deploy/mosquitto"
 SYSTEM_PW = {"thermiq": "ctl-pw", "nodered": "nr-pw", "homeassistant": "ha-pw"}

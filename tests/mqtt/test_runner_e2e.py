@@ -89,7 +89,7 @@ def test_safety_ack_reaches_trip_layer(controller):
     assert ack.json["accepted"] is False and ack.json["reason"] == f"{TRIP}: not acknowledged"
     body = envelope(target=TRIP)
     p.publish(f"{BASE}/cmd/safety/ack", body)
-    ack = p.wait_for(f"{BASE}/cmd/safety/ack/ack")
+    ack = p.wait_for(f"{BASE}/cmd/safety/ack/ack", lambda m: m.json["request_id"] == body["request_id"])
     assert ack.json == {"request_id": body["request_id"], "accepted": True, "reason": None,
                         "value_in_force": None, "by": "local"}
     trip_state(p, BASE, TRIP, want="cleared_ack")

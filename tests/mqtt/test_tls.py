@@ -11,7 +11,7 @@ import time
 import pytest
 
 from thermiq.adapters.mqtt.bridge import MqttBridge
-from thermiq.adapters.mqtt.miniscan import MiniScan
+from tests.mqtt.miniscan import MiniScan
 from thermiq.commands import SetpointStore
 
 from tests.mqtt.mqtt_helpers import Probe, envelope
