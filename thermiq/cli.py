@@ -10,7 +10,6 @@ import argparse
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from thermiq.config.load import ConfigError, load_config
@@ -62,10 +61,12 @@ def cmd_run(args) -> int:
 
     from thermiq.adapters.fakes import RecordingMiner, StaticInverter, StaticMeters
     from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
+    from thermiq.clock import SystemClock
     from thermiq.cycle.latches import LatchStore
     from thermiq.cycle.runner import Runner
 
     cfg, io_list = _load(args)
+    clock = SystemClock()   # the one clock of image, field devices, bridge and runner
     procimg = args.procimg or cfg.process_image.procimg
     # on a laptop (file-backed image) the cabinet's own piCtory file in the repository is the default
     configrsc = args.configrsc or (str(REPO / "Schaltschrank" / "config.rsc") if args.procimg
@@ -76,19 +77,19 @@ def cmd_run(args) -> int:
         return _refused(args.config, problems)
     if args.procimg:
         make_procimg_file(procimg, configrsc)
-    image = RevPiProcessImage(io_list, procimg, configrsc, cfg.process_image.output_watchdog_ms)
+    image = RevPiProcessImage(io_list, procimg, configrsc, cfg.process_image.output_watchdog_ms, clock)
     if args.field == "protocol":
         from thermiq.adapters.field import build_field_devices
-        field = build_field_devices(cfg, time.monotonic)
+        field = build_field_devices(cfg, clock)
         inverter, meters, miners = field.inverter, field.meters, field.miners
     else:
         inverter, meters, miners = StaticInverter(), StaticMeters(), {m.name: RecordingMiner() for m in cfg.miners}
     bridge = None
     if args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
-        bridge = build_bridge(cfg, args.mqtt)
+        bridge = build_bridge(cfg, args.mqtt, clock)
     from thermiq.cycle.watchdog import Notifier
-    runner = Runner(cfg, io_list, image, inverter, meters, miners, bridge=bridge,
+    runner = Runner(cfg, io_list, image, inverter, meters, miners, clock=clock, bridge=bridge,
                     latch_store=LatchStore(args.latches) if args.latches else None, notifier=Notifier())
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -14,6 +14,7 @@ import pytest
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.fakes import RecordingMiner, StaticInverter, StaticMeters
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
+from thermiq.clock import FakeClock
 from thermiq.config.load import load_config
 from thermiq.cycle.image import InverterSnapshot, MinerSnapshot
 from thermiq.cycle.runner import Runner
@@ -56,14 +57,23 @@ class Loop:
         rsc = site_rsc(io_list, tmp_path)
         img = make_procimg_file(tmp_path / "pi.img", rsc)
         self.plant = PlantProcessImage(io_list, str(img), str(rsc))
-        self.ctrl = RevPiProcessImage(io_list, str(img), str(rsc))
-        self.t = 0.0
+        self.clock = FakeClock(0.0, 1.7e9)
+        self.ctrl = RevPiProcessImage(io_list, str(img), str(rsc), clock=self.clock)
         self.inverter = StaticInverter()
         self.miners = {m.name: RecordingMiner() for m in cfg.miners}
         self.values = healthy_inputs(io_list, cfg)
         self.faults: dict[str, str] = {}
         self.runner = Runner(cfg, io_list, self.ctrl, self.inverter, StaticMeters(), self.miners,
-                             clock=lambda: self.t, wall=lambda: 1.7e9 + self.t)
+                             clock=self.clock)
+
+    @property
+    def t(self) -> float:
+        """The loop's monotonic time [s] (the one FakeClock of image and runner)."""
+        return self.clock.monotonic()
+
+    @t.setter
+    def t(self, value: float) -> None:
+        self.clock.advance_to(value)
 
     def sunny(self):
         """Battery full, 7 kW export: enough surplus for both miners."""
