@@ -87,7 +87,8 @@ def render(reg: Registry) -> str:
         w(f"| `{reg.full(t.path)}` | {', '.join(t.publisher)} | {', '.join(t.subscribers)} |")
     w("\nThe broker ACL (`deploy/mosquitto/acl`) enforces the publisher column: `nodered` and `operator` may "
       "write only `setpoints/<name>/set` and `cmd/safety/{reset,ack}`; `homeassistant` is read-only unless the "
-      "ACL line for setpoints is enabled together with `MqttBridge(ha_writable=True)`. A denied publish is "
+      "site configuration lists setpoints in `[home_assistant] writable_setpoints` and the ACL has their lines "
+      "(section Home Assistant). A denied publish is "
       "dropped silently by the broker (MQTT 3.1.1), so it never reaches the controller and gets no ack.\n")
     w("## 6.3 Nomenclature: QoS and retained\n")
     w("* **QoS 0** (at most once): telemetry. A lost sample is replaced by the next change or by the "
@@ -100,12 +101,22 @@ def render(reg: Registry) -> str:
       "controller refuses a command that arrives retained and clears every command topic after use.")
     w(f"* **publish on change**: a state value is sent when it changes by at least its deadband, and again "
       f"every {DEFAULT_REFRESH_S:g} s; a change between a value and `null` is always sent.\n")
-    w("| topic (relative) | kind | QoS | retained | unit | deadband | payload | meaning |")
-    w("|---|---|---|---|---|---|---|---|")
+    w("| topic (relative) | label (dashboard, HA) | kind | QoS | retained | unit | decimals | deadband | payload | "
+      "meaning |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for t in reg.topics:
         db = f"{t.deadband:g}" if t.deadband else "any change" if t.kind in ("state", "setpoint") else ""
-        w(f"| `{t.path}` | {t.kind} | {t.qos} | {'yes' if t.retained else 'no'} | {t.unit or ''} | {db} | "
-          f"{_payload_summary(reg, t.path)} | {t.description} |")
+        prec = "" if t.precision is None else str(t.precision)
+        w(f"| `{t.path}` | {t.label} | {t.kind} | {t.qos} | {'yes' if t.retained else 'no'} | {t.unit or ''} | "
+          f"{prec} | {db} | {_payload_summary(reg, t.path)} | {t.description} |")
+    banded = [t for t in reg.topics if t.bands]
+    if banded:
+        w("\nColour bands (dashboard), from the site's targets and trip limits; each band starts at its value:\n")
+        w("| topic | bands |\n|---|---|")
+        for t in banded:
+            bands = ", ".join(b.level if b.lo <= -1e8 else f"{b.level} from {b.lo:g} {t.unit or ''}".rstrip()
+                              for b in t.bands)
+            w(f"| `{t.path}` | {bands} |")
     w("\n## Commands\n")
     w("Write a setpoint: publish to `setpoints/<name>/set` (QoS 1, retain=false) a JSON object:\n")
     w("```json\n" + json.dumps({"request_id": "nr-1732140000123", "issued_at": 1732140000.123, "value": 55.0,
@@ -160,6 +171,41 @@ def render(reg: Registry) -> str:
     w(f"Device discovery on `homeassistant/device/thermiq_{reg.site}/config` (not retained), sent on every "
       "connect and 0.1-0.5 s after Home Assistant publishes `online` on `homeassistant/status`. Availability: "
       f"`{reg.full('status')}`. Sensors expire after 300 s without an update.\n")
+    w("Entities are named with the label column above, carry device and state classes and the display "
+      "precision; what only a technician reads (contacts, relay states, scan timing) is marked "
+      "`entity_category: diagnostic`. The heartbeat output is not published at all (it toggles every scan). "
+      "The latched trips are one sensor: its state is their count, its attributes are `first_out` and the "
+      "list of trips (id, ISA-18.2 state, cause, hint, value, limit, unit, time).\n")
+    w("Energy dashboard (Settings → Dashboards → Energy): the `total_increasing` kWh sensors below are its "
+      "inputs. The miners' heat is announced as its own energy sensor on the miners meter's counter: a miner "
+      "turns all its electrical input into heat (energy conservation), which the water loop carries to the tanks.\n")
+    w("| Energy dashboard slot | entity (topic) |\n|---|---|")
+    slots = (("Grid consumption", "state/inverter/grid_import_energy_kwh"),
+             ("Return to grid", "state/inverter/grid_export_energy_kwh"),
+             ("Solar production", "state/inverter/pv_energy_kwh"),
+             ("Battery: energy going in", "state/inverter/battery_charge_energy_kwh"),
+             ("Battery: energy coming out", "state/inverter/battery_discharge_energy_kwh"))
+    for slot, path in slots:
+        if path in reg:
+            w(f"| {slot} | {reg[path].label} (`{path}`) |")
+    for t in reg.of_kind("state"):
+        if t.unit == "kWh" and t.path.startswith("state/meter/") and t.path.endswith("import_energy_kwh"):
+            heat = " and, as heat, \"Heat from ...\"" if (t.ha or {}).get("heat") else ""
+            w(f"| Individual device | {t.label}{heat} (`{t.path}`) |")
+    w("")
+    w("### Writable setpoints in Home Assistant\n")
+    w("The site configuration lists the setpoints HA may write (`[home_assistant] writable_setpoints`); "
+      "only those become number/select/switch entities, the rest stay read-only sensors. The broker must "
+      "let the `homeassistant` user publish each of them: add these lines under `user homeassistant` in "
+      "`deploy/mosquitto/acl` (a denied publish is dropped silently).\n")
+    if reg.ha_writable:
+        w("```")
+        for name in sorted(reg.ha_writable):
+            w(f"topic write {reg.base}/setpoints/{name}/set")
+        w("```\n")
+    else:
+        w(f"This site lists none, so no ACL line is needed; with `writable_setpoints = [\"mode\"]` the line is "
+          f"`topic write {reg.base}/setpoints/mode/set`.\n")
     return "\n".join(out)
 
 

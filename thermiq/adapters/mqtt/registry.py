@@ -19,11 +19,13 @@ from pydantic import TypeAdapter
 from thermiq.commands.specs import SetpointSpec, setpoint_specs
 from thermiq.config.schema import ThermiqConfig
 from thermiq.adapters.mqtt import payloads as p
+from thermiq.adapters.mqtt.instances import (PRECISION, Band, SignalMeta, contact_meta, output_meta, soc_bands,
+                                             temperature_meta)
 
 Kind = Literal["availability", "state", "setpoint", "command", "ack", "discovery", "ha_status"]
 CONTROLLER, NODERED, HA, OPERATOR = "thermiq", "nodered", "homeassistant", "operator"
 READERS = (NODERED, HA, OPERATOR)
-WRITERS = (NODERED, HA, OPERATOR)  # setpoint writers; HA only where its ACL grants it
+WRITERS = (NODERED, HA, OPERATOR)  # setpoint writers; HA only where the site config lets it
 SAFETY_WRITERS = (NODERED, OPERATOR)
 ROOT = "thermiq"
 HA_PREFIX = "homeassistant"
@@ -46,7 +48,10 @@ class Topic:
     publisher : tuple    actors that publish; subscribers : tuple  actors that subscribe
     deadband : float | None   minimum change that triggers a publish (state topics)
     description : str
-    ha : dict | None     Home Assistant hints: component, device_class, state_class
+    ha : dict | None     Home Assistant hints: component, device_class, state_class, entity_category
+    label : str          plain words for people (dashboard, HA friendly name, docs)
+    precision : int | None   decimals shown (dashboard, HA ``suggested_display_precision``)
+    bands : tuple[Band]  colour bands from the configured targets and limits (ascending)
     """
 
     path: str
@@ -59,7 +64,10 @@ class Topic:
     unit: Optional[str] = None
     deadband: Optional[float] = None
     description: str = ""
-    ha: Optional[Mapping[str, str]] = None
+    ha: Optional[Mapping[str, object]] = None
+    label: str = ""
+    precision: Optional[int] = None
+    bands: tuple[Band, ...] = ()
 
     @property
     def adapter(self) -> TypeAdapter:
@@ -82,11 +90,13 @@ def _adapter(tp) -> TypeAdapter:
 
 @dataclass(frozen=True)
 class Registry:
-    """All topics of one site, in documentation order, plus the writable setpoint specs."""
+    """All topics of one site, in documentation order, the writable setpoint specs, and the setpoints
+    Home Assistant may write (``home_assistant.writable_setpoints`` of the site config)."""
 
     site: str
     topics: tuple[Topic, ...]
     specs: Mapping[str, SetpointSpec]
+    ha_writable: frozenset = frozenset()
     _by: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
@@ -131,13 +141,14 @@ class Registry:
         return tuple(self.full(t.path) for t in self.topics)
 
 
-def _state(path, payload, unit=None, desc="", ha=None, deadband=None) -> Topic:
+def _state(path, payload, unit=None, desc="", ha=None, deadband=None, label="", bands=()) -> Topic:
     db = deadband if deadband is not None else DEADBAND.get(unit or "")
-    return Topic(path, "state", 0, True, p.nullable(payload), (CONTROLLER,), READERS, unit, db, desc, ha)
+    return Topic(path, "state", 0, True, p.nullable(payload), (CONTROLLER,), READERS, unit, db, desc, ha,
+                 label or desc, PRECISION.get(unit or ""), tuple(bands))
 
 
-def _sensor(unit: str | None, device_class: str | None = None, state_class: str | None = "measurement"):
-    d = {"component": "sensor"}
+def _sensor(device_class: str | None = None, state_class: str | None = "measurement", **extra):
+    d = {"component": "sensor", **extra}
     if device_class:
         d["device_class"] = device_class
     if state_class:
@@ -145,33 +156,65 @@ def _sensor(unit: str | None, device_class: str | None = None, state_class: str 
     return d
 
 
-_BIN = {"component": "binary_sensor"}
-_TEMP = _sensor("°C", "temperature")
-UNIT_HA = {"°C": _TEMP, "W": _sensor("W", "power"), "%": _sensor("%", "battery"),
-           "kWh": _sensor("kWh", "energy", "total_increasing"), "V": _sensor("V", "voltage"),
-           "TH/s": _sensor("TH/s"), "s": _sensor("s", "duration")}
+def _binary(m: SignalMeta) -> dict:
+    d = {"component": "binary_sensor"}
+    if m.device_class:
+        d["device_class"] = m.device_class
+    if m.inverted:
+        d["inverted"] = "true"
+    if m.diagnostic:
+        d["entity_category"] = "diagnostic"
+    return d
 
+
+_TEMP = _sensor("temperature")
+_ENERGY = _sensor("energy", "total_increasing")
+UNIT_HA = {"°C": _TEMP, "W": _sensor("power"), "%": _sensor("battery"), "kWh": _ENERGY, "V": _sensor("voltage"),
+           "TH/s": _sensor(), "s": _sensor("duration", entity_category="diagnostic")}
+_ENUM = {"component": "sensor", "device_class": "enum"}
+
+#: (field, unit, label, description); the energy counters are the Deye's lifetime totals (HA's
+#: Energy dashboard takes total_increasing counters and computes the days itself)
 INVERTER_FIELDS = (
-    ("pv_power_w", "W", "PV power"), ("battery_soc_pct", "%", "battery state of charge"),
-    ("battery_power_w", "W", "battery power, discharge +"), ("grid_power_w", "W", "grid power, import +"),
-    ("load_power_w", "W", "load power"), ("battery_voltage_v", "V", "battery voltage"),
-    ("pv_energy_today_kwh", "kWh", "PV energy today"),
-    ("grid_import_energy_today_kwh", "kWh", "grid import energy today"),
-    ("grid_export_energy_today_kwh", "kWh", "grid export energy today"),
-    ("inverter_temp_c", "°C", "inverter temperature"),
+    ("pv_power_w", "W", "PV power", "PV power"),
+    ("battery_soc_pct", "%", "Battery charge", "battery state of charge"),
+    ("battery_power_w", "W", "Battery power", "battery power, discharge +"),
+    ("grid_power_w", "W", "Grid power", "grid power, import +"),
+    ("load_power_w", "W", "Consumption", "load power (everything behind the inverter)"),
+    ("battery_voltage_v", "V", "Battery voltage", "battery voltage"),
+    ("pv_energy_kwh", "kWh", "PV energy", "PV energy produced (lifetime counter)"),
+    ("grid_import_energy_kwh", "kWh", "Grid import energy", "energy drawn from the grid (lifetime counter)"),
+    ("grid_export_energy_kwh", "kWh", "Grid export energy", "energy fed into the grid (lifetime counter)"),
+    ("battery_charge_energy_kwh", "kWh", "Battery charge energy", "energy into the battery (lifetime counter)"),
+    ("battery_discharge_energy_kwh", "kWh", "Battery discharge energy",
+     "energy out of the battery (lifetime counter)"),
 )
-METERS = ("miners", "heat_pump", "house")
-METER_FIELDS = (("power_w", "W", "active power, import +"), ("import_energy_kwh", "kWh", "imported energy"),
-                ("export_energy_kwh", "kWh", "exported energy"))
-SCAN_FIELDS = (("period_s", float, "s", "configured scan period"), ("cycle_time_s", float, "s", "last scan duration"),
-               ("cycle_time_p99_s", float, "s", "99th percentile of the scan duration"),
-               ("overruns", int, None, "scans longer than the period"), ("scans", int, None, "scans since start"))
+METER_FIELDS = (("power_w", "W", "power", "active power, import +"),
+                ("import_energy_kwh", "kWh", "energy", "imported energy (counter)"),
+                ("export_energy_kwh", "kWh", "exported energy", "exported energy (counter)"))
+SCAN_FIELDS = (("period_s", float, "s", "Scan period", "configured scan period"),
+               ("cycle_time_s", float, "s", "Scan duration", "last scan duration"),
+               ("cycle_time_p99_s", float, "s", "Scan duration p99", "99th percentile of the scan duration"),
+               ("overruns", int, None, "Scan overruns", "scans longer than the period"),
+               ("scans", int, None, "Scans since start", "scans since start"))
+MINER_FIELDS = (("power_w", float, "W", "power", "measured power"),
+                ("power_target_w", float, "W", "power target", "power target in force on the miner"),
+                ("requested_power_w", float, "W", "requested power", "power the controller requests"),
+                ("state", p.MinerStateName, None, "state", "Braiins OS state"),
+                ("chip_temp_max_c", float, "°C", "hottest chip", "hottest chip"),
+                ("reachable", bool, None, "reachable", "gRPC API reachable"))
 
 
-def _kwh_ha(unit):
-    ha = dict(UNIT_HA.get(unit, _sensor(unit)))
-    if unit == "%":
-        ha["device_class"] = "battery"
+def _ha(unit):
+    return dict(UNIT_HA.get(unit, _sensor()))
+
+
+def _meter_ha(role: str, field: str, unit: str | None) -> dict:
+    ha = _ha(unit)
+    if field == "import_energy_kwh" and role == "miners":
+        ha["heat"] = "true"   # a miner turns its electrical input into heat (energy conservation)
+    if field == "export_energy_kwh":
+        ha["entity_category"] = "diagnostic"
     return ha
 
 
@@ -180,55 +223,85 @@ def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
 
     io_points : iterable of objects with ``signal``, ``kind`` (rtd|ai_current|di|do) and
     ``description`` (:class:`thermiq.iomap.io_list.IoPoint`).
+
+    Raises ValueError if ``home_assistant.writable_setpoints`` names a setpoint the site lacks.
     """
+    io_points = tuple(io_points)
     site = cfg.site.name
     t: list[Topic] = [Topic("status", "availability", 1, True, p.Availability, (CONTROLLER,), READERS,
-                            description="controller availability; last will 'offline'")]
+                            description="controller availability; last will 'offline'", label="Controller")]
+    temps, contacts, outputs = (f(cfg, io_points) for f in (temperature_meta, contact_meta, output_meta))
     for pt in io_points:
-        if pt.kind in ("rtd", "ai_current") and pt.signal.endswith("_temp_c"):
-            t.append(_state(f"state/temperature/{pt.signal}", float, "°C", pt.description, _TEMP))
+        if pt.signal in temps:
+            m = temps[pt.signal]
+            t.append(_state(f"state/temperature/{pt.signal}", float, "°C", pt.description, _TEMP, label=m.label,
+                            bands=m.bands))
     for pt in io_points:
-        if pt.kind == "di":
-            t.append(_state(f"state/contact/{pt.signal}", bool, None, pt.description, _BIN))
+        if pt.signal in contacts:
+            m = contacts[pt.signal]
+            t.append(_state(f"state/contact/{pt.signal}", bool, None, pt.description, _binary(m), label=m.label))
     for pt in io_points:
-        if pt.kind == "do":
-            t.append(_state(f"state/output/{pt.signal}", bool, None, pt.description + " (relay state)", _BIN))
-    for v in ("rv1", "rv2"):
-        t.append(_state(f"state/valve/{v}/position", p.ValvePosition, None, f"{v.upper()} position",
-                        {"component": "sensor"}))
-    t.append(_state("state/heat_pump/sg_state", p.SgState, None, "SG-Ready state in force", {"component": "sensor"}))
-    for f, unit, desc in INVERTER_FIELDS:
-        t.append(_state(f"state/inverter/{f}", float, unit, desc, _kwh_ha(unit)))
-    for m in METERS:
-        for f, unit, desc in METER_FIELDS:
-            t.append(_state(f"state/meter/{m}/{f}", float, unit, f"meter {m}: {desc}", _kwh_ha(unit)))
+        if pt.signal in outputs:
+            m = outputs[pt.signal]
+            t.append(_state(f"state/output/{pt.signal}", bool, None, pt.description + " (relay state)", _binary(m),
+                            label=m.label))
+    for v in cfg.valves:
+        if v.feedback_a and v.feedback_b:
+            opts = (v.port_a, v.port_b, "moving", "unknown")
+            t.append(_state(f"state/valve/{v.name}/position", Literal[opts], None,  # type: ignore[valid-type]
+                            f"{v.name.upper()} position from its end switches", {**_ENUM, "options": list(opts)},
+                            label=f"{(v.label or v.name)[:1].upper()}{(v.label or v.name)[1:]} position"))
+    t.append(_state("state/heat_pump/sg_state", p.SgState, None, "SG-Ready state in force",
+                    {**_ENUM, "options": list(p.SG_STATES)}, label="Heat pump SG-Ready state"))
+    if cfg.fieldbus.inverter is not None:
+        for f, unit, label, desc in INVERTER_FIELDS:
+            bands = soc_bands(cfg) if f == "battery_soc_pct" else ()
+            t.append(_state(f"state/inverter/{f}", float, unit, desc, _ha(unit), label=label, bands=bands))
+    for mb in cfg.fieldbus.meters:
+        name = mb.label or mb.name
+        for f, unit, what, desc in METER_FIELDS:
+            t.append(_state(f"state/meter/{mb.name}/{f}", float, unit, f"meter {mb.name} ({mb.role}): {desc}",
+                            _meter_ha(mb.role, f, unit), label=f"{name[:1].upper()}{name[1:]} {what}"))
     for mc in cfg.miners:
         base = f"state/miner/{mc.name}"
-        t += [_state(f"{base}/power_w", float, "W", "measured power", _kwh_ha("W")),
-              _state(f"{base}/power_target_w", float, "W", "power target in force on the miner", _kwh_ha("W")),
-              _state(f"{base}/requested_power_w", float, "W", "power the controller requests", _kwh_ha("W")),
-              _state(f"{base}/state", p.MinerStateName, None, "Braiins OS state", {"component": "sensor"}),
-              _state(f"{base}/chip_temp_max_c", float, "°C", "hottest chip", _TEMP),
-              _state(f"{base}/reachable", bool, None, "gRPC API reachable", _BIN)]
-        if mc.publishes_hashrate:
-            t.append(_state(f"{base}/hashrate_ths", float, "TH/s", "hashrate", _kwh_ha("TH/s")))
-    for f, tp, unit, desc in SCAN_FIELDS:
+        fields = MINER_FIELDS + ((("hashrate_ths", float, "TH/s", "hashrate", "hashrate"),)
+                                 if mc.publishes_hashrate else ())
+        for f, tp, unit, what, desc in fields:
+            ha = _ha(unit) if unit else ({**_ENUM, "options": list(p.MINER_STATES)} if f == "state"
+                                         else {"component": "binary_sensor", "device_class": "connectivity",
+                                               "entity_category": "diagnostic"})
+            if f in ("requested_power_w", "power_target_w", "chip_temp_max_c"):
+                ha["entity_category"] = "diagnostic"
+            t.append(_state(f"{base}/{f}", tp, unit, desc, ha, label=f"Miner {mc.name} {what}"))
+    for f, tp, unit, label, desc in SCAN_FIELDS:
         db = 20 if f == "scans" else None
-        t.append(_state(f"state/scan/{f}", tp, unit, desc, _sensor(unit, "duration" if unit else None),
-                        deadband=db))
-    t += [_state("state/safety/latched", bool, None, "a software trip is latched", _BIN),
-          _state("state/safety/first_out", str, None, "id of the first trip, null if none", {"component": "sensor"}),
-          _state("state/safety/trips", list[p.TripItem], None, "trip table (opaque items)"),
-          _state("state/mode", p.Mode, None, "operating mode in force", {"component": "sensor"})]
+        ha = _sensor("duration" if unit else None, entity_category="diagnostic")
+        t.append(_state(f"state/scan/{f}", tp, unit, desc, ha, deadband=db, label=label))
+    t += [_state("state/safety/latched", bool, None, "a software trip is latched",
+                 {"component": "binary_sensor", "device_class": "problem"}, label="Trip latched"),
+          _state("state/safety/first_out", str, None, "id of the first trip, null if none", {"component": "sensor"},
+                 label="First-out trip"),
+          _state("state/safety/trips", list[p.TripItem], None,
+                 "latched trips: id, ISA-18.2 state, cause, hint, value, limit, unit, wall-clock time",
+                 {"component": "sensor", "trips": "true"}, label="Latched trips"),
+          _state("state/mode", p.Mode, None, "operating mode in force", {**_ENUM, "options": ["auto", "manual"]},
+                 label="Operating mode")]
     specs = setpoint_specs(cfg)
+    unknown = sorted(set(cfg.home_assistant.writable_setpoints) - set(specs))
+    if unknown:
+        raise ValueError(f"home_assistant.writable_setpoints names {unknown}, not setpoints of this site "
+                         f"(have {sorted(specs)})")
+    ha_writable = frozenset(cfg.home_assistant.writable_setpoints)
     for s in specs.values():
         tp = {"float": float, "bool": bool, "enum": p.Mode}[s.kind]
         t.append(Topic(f"setpoints/{s.name}", "setpoint", 1, True, tp, (CONTROLLER,), READERS, s.unit, None,
-                       f"{s.description} (value in force)"))
+                       f"{s.description} (value in force)", label=_cap(s.description),
+                       precision=PRECISION.get(s.unit or "")))
     for s in specs.values():
-        t.append(Topic(f"setpoints/{s.name}/set", "command", 1, False, p.SetpointPayload, WRITERS, (CONTROLLER,),
+        writers = WRITERS if s.name in ha_writable else (NODERED, OPERATOR)
+        t.append(Topic(f"setpoints/{s.name}/set", "command", 1, False, p.SetpointPayload, writers, (CONTROLLER,),
                        s.unit, None, f"write {s.name}: {_limits(s)}"))
-        t.append(Topic(f"setpoints/{s.name}/set/ack", "ack", 1, False, p.AckPayload, (CONTROLLER,), WRITERS,
+        t.append(Topic(f"setpoints/{s.name}/set/ack", "ack", 1, False, p.AckPayload, (CONTROLLER,), writers,
                        description=f"outcome of a write to {s.name}"))
     for action in ("reset", "ack"):
         what = "reset the software trip latch (SA-002)" if action == "reset" else "acknowledge alarms (SA-007)"
@@ -240,7 +313,11 @@ def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
                    description="Home Assistant device discovery (sent on connect and on HA birth)"))
     t.append(Topic(f"{HA_PREFIX}/status", "ha_status", 1, True, p.Availability, (HA,), (CONTROLLER,),
                    description="Home Assistant birth/last will; 'online' triggers re-discovery"))
-    return Registry(site, tuple(t), specs)
+    return Registry(site, tuple(t), specs, ha_writable)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _limits(s: SetpointSpec) -> str:
