@@ -14,6 +14,7 @@ import hashlib
 import json
 import sys
 
+from thermiq.adapters.mqtt.publish_filter import DEFAULT_REFRESH_S
 from thermiq.adapters.mqtt.registry import REPO, Registry, registry_for_site
 from thermiq.generated import site_generator_main
 
@@ -54,7 +55,7 @@ class _Builder:
                          "expiry": "", "broker": self.broker, "wires": []}, 3)
 
     def group(self, name: str, width: int = 6) -> str:
-        gid = nid("group", name)
+        gid = nid("group", self.page, name)
         self.order[gid] = 0
         self.nodes.append({"id": gid, "type": "ui-group", "name": name, "page": self.page, "width": str(width),
                            "height": "1", "order": len([n for n in self.nodes if n["type"] == "ui-group"]) + 1,
@@ -136,13 +137,61 @@ ACK_CODE = ("// Show the outcome of the last command (ack payload: request_id, a
             "return msg;\n")
 
 
+WIDGETS = REPO / "nodered/widgets"
+PAGES = (("overview", "Overview", "home"), ("alarms", "Alarms & history", "alarm-light"),
+         ("miners", "Miners", "server"), ("heat", "Heat", "radiator"), ("energy", "Energy", "solar-power"),
+         ("settings", "Settings", "tune"), ("compact", "Panel 800x480", "monitor-small"))
+CHARTS = (("temps", "Tank and room temperatures, 24 h", "°C"), ("power", "Power flows, 24 h", "W"))
+STALE_S = 3 * DEFAULT_REFRESH_S   # a value not refreshed for 3 refresh periods is stale
+COMMANDS = {"cmd/safety/ack": "Acknowledge", "cmd/safety/reset": "Reset"}
+
+
+def site_meta(reg: Registry) -> dict:
+    """What the views need to know about the site: labels, units, decimals, bands, and its drawing."""
+    topics = {}
+    for t in reg.of_kind("state", "setpoint", "availability"):
+        d = {"label": t.label, "unit": t.unit, "precision": t.precision}
+        if t.bands:
+            d["bands"] = [[b.lo, b.level] for b in t.bands]
+        if (t.ha or {}).get("device_class") == "running":
+            d.update(on="running", off="stopped")
+        topics[t.path] = d
+    return {"topics": topics, "plant": {k: v for k, v in reg.view.items() if k != "flows"}, "flows": reg.view["flows"]}
+
+
+def _trend(reg: Registry) -> dict:
+    """Topic -> (chart, series label) of the 24-hour trends."""
+    out = {}
+    for tank in reg.view["tanks"]:
+        for layer in tank["layers"]:
+            out[layer] = ("temps", reg[layer].label)
+    for c in reg.view["circuits"]:
+        if c["room"]:
+            out[c["room"]] = ("temps", reg[c["room"]].label)
+    out[reg.view["outdoor"]] = ("temps", reg[reg.view["outdoor"]].label)
+    for f in reg.view["flows"]:
+        out[f["topic"]] = ("power", f["label"])
+    return out
+
+
+def _vue(name: str, meta: dict, conf: object) -> str:
+    """A widget's Vue component with the site's meta and its own configuration filled in."""
+    text = (WIDGETS / f"{name}.vue").read_text(encoding="utf-8")
+    common = (WIDGETS / "common.js").read_text(encoding="utf-8")
+    style = (WIDGETS / "style.css").read_text(encoding="utf-8")
+    text = text.replace("/*COMMON*/\n", common).replace("__SITE__", json.dumps(meta, ensure_ascii=False))
+    text = text.replace("__CONF__", json.dumps(conf, ensure_ascii=False))
+    return text.replace("<script>", f"<style>\n{style}</style>\n<script>", 1)
+
+
 def build_flows(reg: Registry) -> list[dict]:
     """The flows.json node list for ``reg``'s site."""
     b = _Builder(reg)
     full = reg.full
+    meta = site_meta(reg)
     b.nodes.append({"id": b.tab, "type": "tab", "label": TAB, "disabled": False,
-                    "info": "Generated from the topic registry by `python -m thermiq.adapters.mqtt.nodered_flows`."
-                            " Do not edit by hand."})
+                    "info": "Generated from the topic registry by `python -m thermiq.adapters.mqtt.nodered_flows`"
+                            " (views: nodered/widgets/). Do not edit by hand."})
     b.nodes.append({"id": b.broker, "type": "mqtt-broker", "name": "ThermIQ broker", "broker": "${MQTT_HOST}",
                     "port": "${MQTT_PORT}", "clientid": "", "autoConnect": True, "usetls": False,
                     "protocolVersion": "4", "keepalive": "30", "cleansession": True, "autoUnsubscribe": True,
@@ -150,82 +199,118 @@ def build_flows(reg: Registry) -> list[dict]:
                     "closeQos": "0", "closePayload": "", "closeMsg": {}, "willTopic": "", "willQos": "0",
                     "willPayload": "", "willMsg": {}, "userProps": "", "sessionExpiry": ""})
     base_id, theme_id = nid("ui-base"), nid("ui-theme")
-    b.nodes.append({"id": base_id, "type": "ui-base", "name": "ThermIQ", "path": "/dashboard", "appIcon": "",
-                    "includeClientData": True, "acceptsClientConfig": ["ui-notification", "ui-control"],
-                    "showPathInSidebar": False, "headerContent": "page", "navigationStyle": "default",
+    b.nodes.append({"id": base_id, "type": "ui-base", "name": f"ThermIQ {reg.site}", "path": "/dashboard",
+                    "appIcon": "", "includeClientData": True, "acceptsClientConfig": ["ui-notification", "ui-control"],
+                    "showPathInSidebar": False, "headerContent": "page", "navigationStyle": "temporary",
                     "titleBarStyle": "default", "showReconnectNotification": True, "notificationDisplayTime": 5,
                     "showDisconnectNotification": True, "allowInstall": False})
     b.nodes.append({"id": theme_id, "type": "ui-theme", "name": "ThermIQ",
-                    "colors": {"surface": "#ffffff", "primary": "#0b6e4f", "bgPage": "#eeeeee",
-                               "groupBg": "#ffffff", "groupOutline": "#cccccc"},
-                    "sizes": {"density": "default", "pagePadding": "12px", "groupGap": "12px",
-                              "groupBorderRadius": "4px", "widgetGap": "12px"}})
-    b.nodes.append({"id": b.page, "type": "ui-page", "name": f"Plant {reg.site}", "ui": base_id, "path": "/plant",
-                    "icon": "home", "layout": "grid", "theme": theme_id, "breakpoints": [
-                        {"name": "Default", "px": "0", "cols": "3"}, {"name": "Tablet", "px": "576", "cols": "6"},
-                        {"name": "Desktop", "px": "1024", "cols": "12"}],
-                    "order": 1, "className": "", "visible": "true", "disabled": "false"})
+                    "colors": {"surface": "#263238", "primary": "#0b6e4f", "bgPage": "#eceff1",
+                               "groupBg": "#ffffff", "groupOutline": "#cfd8dc"},
+                    "sizes": {"density": "compact", "pagePadding": "8px", "groupGap": "8px",
+                              "groupBorderRadius": "4px", "widgetGap": "6px"}})
+    pages = {}
+    for order, (key, title, icon) in enumerate(PAGES, 1):
+        pages[key] = pid = nid("page", key)
+        b.nodes.append({"id": pid, "type": "ui-page", "name": title, "ui": base_id, "path": f"/{key}",
+                        "icon": icon, "layout": "grid", "theme": theme_id, "breakpoints": [
+                            {"name": "Default", "px": "0", "cols": "3"}, {"name": "Tablet", "px": "576", "cols": "6"},
+                            {"name": "Small desktop", "px": "768", "cols": "9"},
+                            {"name": "Desktop", "px": "1024", "cols": "12"}],
+                        "order": order, "className": "", "visible": "true", "disabled": "false"})
+    b.page = pages["settings"]
+    views: list[dict] = []
 
-    def section(title: str, filters: list[str], keys: list[str], gauges: dict | None = None, lists=()):
-        gid = b.group(title)
-        routes = []
-        for k in keys:
-            t = reg[k]
-            label = k.split("/", 2)[-1].replace("/", " ")
-            if gauges and k in gauges:
-                lo, hi = gauges[k]
-                routes.append((full(k), b.gauge(gid, k, label, t.unit or "", lo, hi), "raw", t.unit))
-            elif k in lists:
-                w = b.widget(gid, {"id": nid("table", k), "type": "ui-table", "name": k, "label": label,
-                                   "maxrows": 0, "passthru": False, "autocols": True, "showSearch": False,
-                                   "deselect": True, "selectionType": "none", "columns": [],
-                                   "mobileBreakpoint": "sm", "mobileBreakpointType": "defaults",
-                                   "action": "replace", "className": "", "wires": []})
-                routes.append((full(k), w, "list", None))
-            else:
-                routes.append((full(k), b.text(gid, k, label), "text", t.unit))
-        router = b.router(title, routes)
-        for f in filters:  # availability is a plain string ("online"/"offline"), everything else JSON
-            b.mqtt_in(full(f), title, "utf8" if f == "status" else "json")["wires"] = [[router["id"]]]
-        return gid
+    def view(page: str, title: str, width: int, vue: str, conf: object = None, show_title: bool = True,
+             rows: int = 0) -> dict:
+        """One ui-template view in its own group; ``rows`` of the dashboard grid (0 = as tall as it needs)."""
+        b.page = pages[page]
+        gid = b.group(f"{title} ({page})", width)
+        b.nodes[-1]["showTitle"] = show_title
+        b.nodes[-1]["name"] = title
+        node = b.widget(gid, {"id": nid("view", page, title), "type": "ui-template", "name": f"{page}: {title}",
+                              "format": _vue(vue, meta, conf), "storeOutMessages": True, "passthru": False,
+                              "resendOnRefresh": True, "templateScope": "local", "className": "", "wires": [[]]})
+        node["height"] = str(rows)
+        views.append(node)
+        return node
 
     state = [t.path for t in reg.of_kind("state")]
-    pick = lambda prefix: [k for k in state if k.startswith(prefix)]  # noqa: E731
-    b.row += 1
-    section("Controller", ["status"], ["status"])
-    section("Temperatures", ["state/temperature/+"], pick("state/temperature/"))
-    power = pick("state/inverter/") + pick("state/meter/")
-    section("Power flows", ["state/inverter/+", "state/meter/#"], power,
-            gauges={"state/inverter/pv_power_w": (0, 12000), "state/inverter/grid_power_w": (-10000, 10000),
-                    "state/inverter/battery_power_w": (-6000, 6000), "state/inverter/battery_soc_pct": (0, 100),
-                    "state/inverter/load_power_w": (0, 12000)})
-    section("Miners", ["state/miner/#"], pick("state/miner/"))
-    section("Pumps & valves", ["state/output/+", "state/valve/#", "state/heat_pump/sg_state", "state/contact/+",
-                               "state/mode"],
-            pick("state/output/") + pick("state/valve/") + ["state/heat_pump/sg_state", "state/mode"]
-            + pick("state/contact/"))
-    section("Scan", ["state/scan/+"], pick("state/scan/"))
-    alarms = section("Alarms", ["state/safety/#"], pick("state/safety/"), lists=("state/safety/trips",))
-    for action, label in (("ack", "Acknowledge all alarms"), ("reset", "Reset trips")):
-        topic = f"cmd/safety/{action}"
-        fn = b.add({"id": nid("fn", topic), "type": "function", "name": f"safety {action}", "func": SAFETY_CODE,
-                    "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
-                    "wires": [[b.mqtt_out(full(topic), f"safety {action}")["id"]]]}, 2)
-        btn = b.widget(alarms, {"id": nid("button", topic), "type": "ui-button", "name": label, "label": label,
-                                "tooltip": "", "color": "", "bgcolor": "", "className": "", "icon": "",
-                                "iconPosition": "left", "payload": "all", "payloadType": "str", "topic": "topic",
-                                "topicType": "msg", "buttonColor": "", "textColor": "", "iconColor": "",
-                                "enableClick": True, "enablePointerdown": False, "pointerdownPayload": "",
-                                "pointerdownPayloadType": "str", "enablePointerup": False, "pointerupPayload": "",
-                                "pointerupPayloadType": "str", "emulateClick": False, "wires": [[fn["id"]]]})
-        btn["x"] = 150
-    ack_text = b.text(alarms, "cmd/safety/ack-result", "last safety command")
-    fmt = b.add({"id": nid("fn", "safety-ack"), "type": "function", "name": "format safety ack", "func": ACK_CODE,
-                 "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
-                 "wires": [[ack_text["id"]]]}, 1)
-    b.mqtt_in(full("cmd/safety/+/ack"), "safety acks")["wires"] = [[fmt["id"]]]
+    pick = lambda *prefixes: [k for k in state if k.startswith(prefixes)]  # noqa: E731
+    banners = [view(page, "Alarms", 12, "banner", None, False) for page, _t, _i in PAGES]
+    view("overview", "Energy flow", 6, "energy")
+    view("overview", "Plant", 6, "plant")
+    view("alarms", "Latched trips", 12, "alarms")
+    view("alarms", "Contacts and relays", 6, "values", {"topics": pick("state/contact/", "state/output/")})
+    view("alarms", "Controller", 6, "values", {"topics": ["status", "state/mode", "state/heat_pump/sg_state"]
+                                                + pick("state/scan/")})
+    miners = [{"name": m["name"], "state": m["state"],
+               "topics": [k for k in pick(f"state/miner/{m['name']}/") if k != m["state"]]}
+              for m in reg.view["loop"]["miners"]]
+    view("miners", "Miners", 12, "miners", {"miners": miners})
+    view("heat", "Plant", 8, "plant")
+    view("heat", "Temperatures", 4, "values", {"topics": pick("state/temperature/", "state/valve/")
+                                               + ["state/heat_pump/sg_state"]
+                                               + [O for O in pick("state/output/")
+                                                  if (reg[O].ha or {}).get("device_class") == "running"]})
+    view("energy", "Energy flow", 6, "energy")
+    view("energy", "Power and energy", 6, "values", {"topics": pick("state/inverter/", "state/meter/")})
+    compact = {"tanks": reg.view["tanks"], "flows": reg.view["flows"]}
+    view("compact", "Tanks and power", 12, "compact", compact, False)
+    charts = []
+    for key, title, unit in CHARTS:
+        b.page = pages["heat" if key == "temps" else "energy"]
+        gid = b.group(f"{title} ({key})", 12 if key == "power" else 12)
+        b.nodes[-1]["name"] = title
+        charts.append(b.widget(gid, {
+            "id": nid("chart", key), "type": "ui-chart", "name": title, "label": title, "chartType": "line",
+            "category": "topic", "categoryType": "msg", "xAxisLabel": "", "xAxisProperty": "", "xAxisPropertyType":
+            "timestamp", "xAxisType": "time", "xAxisFormat": "", "xAxisFormatType": "auto", "xmin": "", "xmax": "",
+            "yAxisLabel": unit, "yAxisProperty": "payload", "yAxisPropertyType": "msg", "ymin": "", "ymax": "",
+            "bins": 10, "action": "append", "stackSeries": False, "pointShape": "false", "pointRadius": 0,
+            "showLegend": True, "removeOlder": 24, "removeOlderUnit": "3600", "removeOlderPoints": "",
+            "colors": ["#0095FF", "#FF0000", "#FF7F0E", "#2CA02C", "#A347E1", "#D62728", "#FF9896", "#9467BD",
+                       "#C5B0D5"], "textColor": ["#666666"], "textColorDefault": True, "gridColor": ["#e5e5e5"],
+            "gridColorDefault": True, "className": "", "interpolation": "linear", "wires": [[]]}))
+        charts[-1]["width"], charts[-1]["height"] = "12", "6"
 
-    sp = b.group("Setpoints")
+    # safety commands from the banners' buttons
+    safety_fns = {}
+    for action in ("ack", "reset"):
+        topic = f"cmd/safety/{action}"
+        safety_fns[action] = b.add({"id": nid("fn", topic), "type": "function", "name": f"safety {action}",
+                                    "func": SAFETY_CODE, "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "",
+                                    "finalize": "", "libs": [],
+                                    "wires": [[b.mqtt_out(full(topic), f"safety {action}")["id"]]]}, 2)
+    route = b.add({"id": nid("fn", "banner-buttons"), "type": "function", "name": "banner buttons",
+                   "func": "// Acknowledge (output 1) or reset (output 2) from an alarm banner\n"
+                           "return msg.topic === 'ack' ? [msg, null] : msg.topic === 'reset' ? [null, msg] : null;\n",
+                   "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
+                   "wires": [[safety_fns["ack"]["id"]], [safety_fns["reset"]["id"]]]}, 1)
+    for node in banners:
+        node["wires"] = [[route["id"]]]
+
+    # the model: every registry topic Node-RED reads -> one snapshot for the views
+    notify = b.add({"id": nid("notify"), "type": "ui-notification", "ui": base_id, "name": "trip notification",
+                    "position": "top right", "colorDefault": False, "color": "#c62828", "displayTime": "10",
+                    "showCountdown": True, "outputs": 0, "allowDismiss": True, "dismissText": "Close",
+                    "allowConfirm": False, "confirmText": "Confirm", "raw": False, "className": "", "wires": []}, 3)
+    site_js = {"base": reg.base, "stale_s": STALE_S, "trend": _trend(reg), "trend_every_ms": 10000,
+               "charts": [k for k, _t, _u in CHARTS], "commands": COMMANDS}
+    model = b.add({"id": nid("fn", "model"), "type": "function", "name": "dashboard model",
+                   "func": f"const SITE = {json.dumps(site_js, ensure_ascii=False)};\n"
+                           + (WIDGETS / "model.js").read_text(encoding="utf-8"),
+                   "outputs": 2 + len(CHARTS), "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
+                   "libs": [], "wires": [[v["id"] for v in views], [notify["id"]], *[[c["id"]] for c in charts]]}, 1)
+    b.add({"id": nid("tick"), "type": "inject", "name": "re-evaluate ages", "props": [{"p": "topic", "vt": "str"}],
+           "repeat": "5", "crontab": "", "once": True, "onceDelay": "1", "topic": "__tick", "wires": [[model["id"]]]}, 0)
+    for flt, dtype in (("status", "utf8"), ("state/#", "json"), ("setpoints/+", "json"),
+                       ("setpoints/+/set/ack", "json"), ("cmd/safety/+/ack", "json")):
+        b.mqtt_in(full(flt), f"read {flt}", dtype)["wires"] = [[model["id"]]]
+
+    # settings: the setpoint inputs (value in force shown, never passed through) and their acks
+    b.page = pages["settings"]
+    sp = b.group("Setpoints", 6)
     routes = []
     for name, s in reg.specs.items():
         topic = f"setpoints/{name}/set"
@@ -233,8 +318,9 @@ def build_flows(reg: Registry) -> list[dict]:
                     "func": _set_code(name, s.kind, list(s.choices)), "outputs": 1, "timeout": 0, "noerr": 0,
                     "initialize": "", "finalize": "", "libs": [],
                     "wires": [[b.mqtt_out(full(topic), f"{name}/set")["id"]]]}, 2)
-        label = name.replace("_", " ") + (f" [{s.unit}]" if s.unit else "")
-        common = {"name": name, "label": label, "tooltip": "", "className": "", "passthru": False,
+        t = reg[f"setpoints/{name}"]
+        label = t.label + (f" [{s.unit}]" if s.unit else "")
+        common = {"name": name, "label": label, "tooltip": t.description, "className": "", "passthru": False,
                   "topic": "topic", "topicType": "msg", "wires": [[fn["id"]]]}
         if s.kind == "float":
             w = {"id": nid("input", name), "type": "ui-number-input", **common,
@@ -259,6 +345,7 @@ def build_flows(reg: Registry) -> list[dict]:
                  "func": ACK_CODE, "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
                  "libs": [], "wires": [[write_text["id"]]]}, 1)
     b.mqtt_in(full("setpoints/+/set/ack"), "setpoint acks")["wires"] = [[fmt["id"]]]
+    view("settings", "Values in force", 6, "values", {"topics": [f"setpoints/{n}" for n in reg.specs]})
     return b.nodes
 
 

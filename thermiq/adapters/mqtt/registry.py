@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 from thermiq.commands.specs import SetpointSpec, setpoint_specs
 from thermiq.config.schema import ThermiqConfig
 from thermiq.adapters.mqtt import payloads as p
+from thermiq.adapters.mqtt.site_view import site_view
 from thermiq.adapters.mqtt.instances import (PRECISION, Band, SignalMeta, contact_meta, output_meta, soc_bands,
                                              temperature_meta)
 
@@ -97,6 +98,7 @@ class Registry:
     topics: tuple[Topic, ...]
     specs: Mapping[str, SetpointSpec]
     ha_writable: frozenset = frozenset()
+    view: Mapping = field(default_factory=dict, compare=False)   #: site_view(cfg): the drawing model
     _by: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
@@ -313,7 +315,7 @@ def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
                    description="Home Assistant device discovery (sent on connect and on HA birth)"))
     t.append(Topic(f"{HA_PREFIX}/status", "ha_status", 1, True, p.Availability, (HA,), (CONTROLLER,),
                    description="Home Assistant birth/last will; 'online' triggers re-discovery"))
-    return Registry(site, tuple(t), specs, ha_writable)
+    return Registry(site, tuple(t), specs, ha_writable, site_view(cfg))
 
 
 def _cap(text: str) -> str:
