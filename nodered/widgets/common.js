@@ -3,6 +3,7 @@
         has(p) { const m = this.msg && this.msg.payload; return !!(m && m.v && p in m.v); },
         stale(p) {
             const m = this.msg && this.msg.payload;
+            if (p === 'status') { return false; }
             if (!m || m.online !== true) { return true; }
             return !m.stale || m.stale[p] !== false;
         },
@@ -15,7 +16,7 @@
             if (v === null) { return 'invalid'; }
             if (typeof v === 'boolean') { return v ? (t.on || 'on') : (t.off || 'off'); }
             if (typeof v === 'number') {
-                const prec = t.precision === null || t.precision === undefined ? 2 : t.precision;
+                const prec = t.precision === null || t.precision === undefined ? (Number.isInteger(v) ? 0 : 2) : t.precision;
                 return this.num(v, prec) + (t.unit ? '\u202f' + t.unit : '');
             }
             return String(v);

@@ -17,6 +17,7 @@ if (msg.topic === '__tick') {
     const path = msg.topic.slice(base.length);
     if (path === 'status') {
         st.online = (msg.payload === 'online');
+        st.v[path] = msg.payload;
         st.seen[path] = now;
     } else if (path.endsWith('/ack')) {
         const a = msg.payload || {};
@@ -58,7 +59,7 @@ const send = () => {
     const t = Date.now();
     const stale = {};
     for (const p of Object.keys(st.v)) {
-        stale[p] = st.online !== true || (t - (st.seen[p] || 0)) > STALE_S * 1000;
+        stale[p] = p !== 'status' && (st.online !== true || (t - (st.seen[p] || 0)) > STALE_S * 1000);
     }
     st.timer = null;
     context.set('st', st);

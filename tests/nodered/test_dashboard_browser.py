@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from tests.support import unavailable
 from thermiq.adapters.mqtt.nodered_flows import PAGES
 from thermiq.adapters.mqtt.registry import REPO, registry_for_site
 from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, free_port, make_passwd
+from thermiq.commands import SetpointCommand, validate
 from thermiq.config.load import load_config
 from thermiq.interlocks.evaluate import compile_table
 
@@ -89,6 +91,8 @@ def stack(tmp_path_factory):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         probe = Probe(broker.port, "operator", PW["operator"])
         probe.subscribe("thermiq/asp1/state/safety/#")
+        probe.subscribe("thermiq/asp1/setpoints/#")
+        probe.subscribe("thermiq/asp1/cmd/#")
         yield {"port": port, "browser": browser, "sim": sim, "shots": shots, "probe": probe,
                "reg": registry_for_site(site), "cfg": load_config(site), "log": log}
         probe.close()
@@ -170,7 +174,41 @@ def test_banner_units_stale_and_screenshots(stack):
         assert box and box["y"] + box["height"] <= 480, (f["topic"], box)
     assert f"FIRST OUT {first}" in _text(panel, "[data-testid=alarm-banner]")
 
-    # 4. the controller stops (killed: the broker sends its last will) -> everything is marked stale
+    # 4. the operator acknowledges from the banner; a setpoint and the mode written in the dashboard
+    #    become valid /set commands that the running controller acks
+    probe = stack["probe"]
+    probe.clear()
+    page.get_by_role("button", name="Acknowledge").click()
+    ack = json.loads(probe.wait_for("thermiq/asp1/cmd/safety/ack", timeout_s=10).payload)
+    assert ack["target"] == "all" and ack["request_id"].startswith("nr-")
+    assert probe.wait_for("thermiq/asp1/cmd/safety/ack/ack", timeout_s=10).json["accepted"] is True
+    _poll(lambda: "Acknowledge: accepted" in _text(page, "[data-testid=alarm-banner]"), 15)
+    _poll(lambda: "UNACKNOWLEDGED" not in _text(page, "[data-testid=alarm-banner]"), 15)
+    settings = _open(stack, "settings")
+    settings.wait_for_timeout(3000)
+    assert not probe.on("thermiq/asp1/setpoints/dhw_setpoint_c/set"), "opening the page must not write"
+    spec = reg.specs["dhw_setpoint_c"]
+    target = spec.hi - 5.0
+    field = settings.get_by_label(re.compile("^" + re.escape(reg["setpoints/dhw_setpoint_c"].label)))
+    field.click()
+    field.press("Control+a")
+    field.press_sequentially(f"{target:g}", delay=50)   # typed as an operator types
+    field.press("Enter")
+    m = probe.wait_for("thermiq/asp1/setpoints/dhw_setpoint_c/set", timeout_s=10)
+    cmd, _ = validate("setpoints/dhw_setpoint_c/set", m.payload, m.retain, time.time(), reg.specs)
+    assert isinstance(cmd, SetpointCommand) and cmd.value == target, cmd
+    got = probe.wait_for("thermiq/asp1/setpoints/dhw_setpoint_c/set/ack", timeout_s=15).json
+    assert got["accepted"] is True and got["value_in_force"] == target, got
+    settings.get_by_label(reg["setpoints/mode"].label).click()
+    settings.get_by_role("option", name="manual").click()
+    m = probe.wait_for("thermiq/asp1/setpoints/mode/set", timeout_s=10)
+    cmd, _ = validate("setpoints/mode/set", m.payload, m.retain, time.time(), reg.specs)
+    assert isinstance(cmd, SetpointCommand) and cmd.value == "manual", cmd
+    assert probe.wait_for("thermiq/asp1/setpoints/mode/set/ack", timeout_s=15).json["accepted"] is True
+    _poll(lambda: "setpoints/mode/set: accepted" in settings.inner_text("body"), 15)
+    settings.screenshot(path=str(shots / "settings_after_writes.png"), full_page=True)
+
+    # 5. the controller stops (killed: the broker sends its last will) -> everything is marked stale
     assert stack["sim"].poll() is None and not heat.query_selector("[data-testid=offline]")
     stack["sim"].send_signal(signal.SIGKILL)
     stack["sim"].wait(10)
@@ -183,5 +221,5 @@ def test_banner_units_stale_and_screenshots(stack):
     heat.screenshot(path=str(shots / "heat_offline.png"), full_page=True)
     panel.wait_for_timeout(1000)
     panel.screenshot(path=str(shots / "compact_offline.png"))
-    for p in (page, heat, energy, panel):
+    for p in (page, heat, energy, panel, settings):
         p.close()

@@ -126,20 +126,32 @@ def datastore(plant, node_id):
     return _http(plant["port"], f"/dashboard/_debug/datastore/{node_id}")
 
 
-def test_state_messages_reach_the_dashboard_widgets(plant):
-    def payload(kind, key):
-        msg = datastore(plant, nid(kind, key))
-        return msg.get("payload") if msg else None
+def _snapshot(plant, page: str = "overview", title: str = "Alarms") -> dict:
+    msg = datastore(plant, nid("view", page, title))
+    return (msg or {}).get("payload") or {}
 
-    assert _poll(lambda: payload("text", "state/temperature/dhw_temp_c") == "48.2 °C")
-    assert _poll(lambda: payload("gauge", "state/inverter/pv_power_w") == 5230.0)
-    assert _poll(lambda: payload("text", "state/output/p3_miner_loop_run") == "ON")
-    assert _poll(lambda: payload("text", "state/valve/rv2/position") == "moving")
-    assert _poll(lambda: payload("text", "state/safety/first_out") == "I5")
-    assert _poll(lambda: payload("text", "status") == "online")
-    trips = _poll(lambda: payload("table", "state/safety/trips"))
+
+def test_state_messages_reach_the_dashboard_views(plant):
+    """Every view gets one snapshot of the registry topics from the dashboard model."""
+    def v(path):
+        return _snapshot(plant).get("v", {}).get(path)
+
+    assert _poll(lambda: v("state/temperature/dhw_temp_c") == 48.2)
+    assert _poll(lambda: v("state/inverter/pv_power_w") == 5230.0)
+    assert _poll(lambda: v("state/output/p3_miner_loop_run") is True)
+    assert _poll(lambda: v("state/valve/rv2/position") == "moving")
+    assert _poll(lambda: v("state/safety/first_out") == "I5")
+    assert _poll(lambda: _snapshot(plant).get("online") is True)
+    assert _poll(lambda: _snapshot(plant)["stale"]["state/temperature/dhw_temp_c"] is False)
+    trips = v("state/safety/trips")
     assert trips[0]["id"] == "I5" and trips[0]["first_out"] is True
-    assert _poll(lambda: payload("input", "dhw_setpoint_c") == 52.0)  # setpoint in force shown in the input
+    assert _snapshot(plant, "heat", "Temperatures")["v"]["state/temperature/dhw_temp_c"] == 48.2
+    assert _poll(lambda: payload_of(plant, "input", "dhw_setpoint_c") == 52.0)  # value in force in the input
+
+
+def payload_of(plant, kind, key):
+    msg = datastore(plant, nid(kind, key))
+    return msg.get("payload") if msg else None
 
 
 def _write(plant, key):
@@ -180,5 +192,5 @@ def test_reset_button_path_sends_safety_command(plant):
     assert body["target"] == "all" and set(body) == {"request_id", "issued_at", "target"}
     assert probe.wait_for(f"{BASE}/cmd/safety/reset/ack").json["request_id"] == body["request_id"]
     assert any(isinstance(c, SafetyCommand) and c.request_id == body["request_id"] for c in scan.safety_log)
-    text = lambda: (datastore(plant, nid("text", "cmd/safety/ack-result")) or {}).get("payload")  # noqa: E731
-    assert _poll(lambda: text() == "cmd/safety/reset: refused (no trip latched)")
+    text = lambda: (_snapshot(plant).get("cmd") or {}).get("text")  # noqa: E731   (shown in every banner)
+    assert _poll(lambda: text() == "Reset: refused (no trip latched)")

@@ -115,7 +115,7 @@ def contact_meta(cfg: ThermiqConfig, io_points) -> dict[str, SignalMeta]:
     if cfg.cabinet.manual_mode_input:
         out[cfg.cabinet.manual_mode_input] = SignalMeta("Cabinet key switch at hand")
     for sig in cfg.cabinet.safety_chain_inputs:
-        out[sig] = SignalMeta(out[sig].label + " open" if sig in out else sig, "safety", inverted=True)
+        out[sig] = SignalMeta(out[sig].label if sig in out else sig, "safety", inverted=True)
     return out
 
 

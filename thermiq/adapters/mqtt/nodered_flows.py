@@ -153,10 +153,20 @@ def site_meta(reg: Registry) -> dict:
         d = {"label": t.label, "unit": t.unit, "precision": t.precision}
         if t.bands:
             d["bands"] = [[b.lo, b.level] for b in t.bands]
-        if (t.ha or {}).get("device_class") == "running":
-            d.update(on="running", off="stopped")
+        words = _words(t.ha or {})
+        if words:
+            d.update(on=words[0], off=words[1])
         topics[t.path] = d
     return {"topics": topics, "plant": {k: v for k, v in reg.view.items() if k != "flows"}, "flows": reg.view["flows"]}
+
+
+def _words(ha: dict) -> tuple[str, str] | None:
+    """How a binary value reads for a person (true, false), from its HA class and sense."""
+    dc, inv = ha.get("device_class"), bool(ha.get("inverted"))
+    table = {("running", False): ("running", "stopped"), ("safety", True): ("closed (ok)", "OPEN"),
+             ("problem", True): ("no fault", "FAULT"), ("problem", False): ("ON", "off"),
+             ("power", False): ("closed", "open"), ("connectivity", False): ("reachable", "UNREACHABLE")}
+    return table.get((dc, inv))
 
 
 def _trend(reg: Registry) -> dict:
@@ -304,9 +314,11 @@ def build_flows(reg: Registry) -> list[dict]:
                    "libs": [], "wires": [[v["id"] for v in views], [notify["id"]], *[[c["id"]] for c in charts]]}, 1)
     b.add({"id": nid("tick"), "type": "inject", "name": "re-evaluate ages", "props": [{"p": "topic", "vt": "str"}],
            "repeat": "5", "crontab": "", "once": True, "onceDelay": "1", "topic": "__tick", "wires": [[model["id"]]]}, 0)
+    ins = {}
     for flt, dtype in (("status", "utf8"), ("state/#", "json"), ("setpoints/+", "json"),
                        ("setpoints/+/set/ack", "json"), ("cmd/safety/+/ack", "json")):
-        b.mqtt_in(full(flt), f"read {flt}", dtype)["wires"] = [[model["id"]]]
+        ins[flt] = b.mqtt_in(full(flt), f"read {flt}", dtype)   # one subscription per filter (retained once)
+        ins[flt]["wires"] = [[model["id"]]]
 
     # settings: the setpoint inputs (value in force shown, never passed through) and their acks
     b.page = pages["settings"]
@@ -339,13 +351,14 @@ def build_flows(reg: Registry) -> list[dict]:
         b.widget(sp, w)
         routes.append((full(f"setpoints/{name}"), w, "raw", s.unit))
     router = b.router("Setpoints", routes)
-    b.mqtt_in(full("setpoints/+"), "setpoints in force")["wires"] = [[router["id"]]]
+    ins["setpoints/+"]["wires"][0].append(router["id"])
     write_text = b.text(sp, "setpoints/ack-result", "last write")
     fmt = b.add({"id": nid("fn", "setpoint-ack"), "type": "function", "name": "format setpoint ack",
                  "func": ACK_CODE, "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
                  "libs": [], "wires": [[write_text["id"]]]}, 1)
-    b.mqtt_in(full("setpoints/+/set/ack"), "setpoint acks")["wires"] = [[fmt["id"]]]
+    ins["setpoints/+/set/ack"]["wires"][0].append(fmt["id"])
     view("settings", "Values in force", 6, "values", {"topics": [f"setpoints/{n}" for n in reg.specs]})
+    model["wires"][0] = [v["id"] for v in views]
     return b.nodes
 
 

@@ -64,7 +64,7 @@ def site_view(cfg: ThermiqConfig) -> dict:
     tanks = [{"name": t.name, "label": tank_label(cfg, t.name).capitalize(), "layers": [T + s for s in t.temp_signals]}
              for t in cfg.tanks]
     index = {t.name: i for i, t in enumerate(cfg.tanks)}
-    circuits = [{"label": c.label or c.name, "pump": _pump(cfg, c.pump), "flow": T + c.flow_temp_signal,
+    circuits = [{"label": (c.label or c.name).capitalize(), "pump": _pump(cfg, c.pump), "flow": T + c.flow_temp_signal,
                  "ret": T + c.return_temp_signal if c.return_temp_signal else None,
                  "room": T + c.room_temp_signal if c.room_temp_signal else None,
                  "source_index": index[c.source_tank]} for c in cfg.heating_circuits]
