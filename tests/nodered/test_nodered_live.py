@@ -194,3 +194,19 @@ def test_reset_button_path_sends_safety_command(plant):
     assert any(isinstance(c, SafetyCommand) and c.request_id == body["request_id"] for c in scan.safety_log)
     text = lambda: (_snapshot(plant).get("cmd") or {}).get("text")  # noqa: E731   (shown in every banner)
     assert _poll(lambda: text() == "Reset: refused (no trip latched)")
+
+
+def test_a_new_trip_raises_a_notification(plant):
+    """The model tells the notification widget when a trip appears (the banner keeps showing it)."""
+    before = dict(STATE)
+    new = {"id": "I7", "state": "active_unack", "first_out": False, "value": 76.0, "limit": 75.0, "unit": "°C",
+           "cause": "Hot-water tank temperature high-high", "hint": "check the valves", "since_s": 20.0}
+    try:
+        STATE["state/safety/trips"] = STATE["state/safety/trips"] + [new]
+        msg = lambda: (datastore(plant, nid("notify")) or {}).get("payload") or ""  # noqa: E731
+        assert _poll(lambda: "TRIP I7: Hot-water tank temperature high-high" in msg())
+        assert _poll(lambda: any(e["id"] == "I7" and e["to"] == "active_unack"
+                                 for e in _snapshot(plant, "alarms", "Latched trips").get("events", [])))
+    finally:
+        STATE.clear()
+        STATE.update(before)
