@@ -2,7 +2,8 @@
 // nodered/widgets/model.js, not the flow). Keeps the last value and arrival time of every registry
 // topic, decides staleness (controller offline, or no update for STALE_S), keeps the trip history,
 // and sends one snapshot to every view at most every THROTTLE_MS.
-// Outputs: 1 snapshot -> views, 2 notification on a new trip, 3 trend points -> charts.
+// Outputs: 1 snapshot -> views, 2 notification on a new trip, then one per trend chart, then one
+// per gauge (value rounded to the registry's decimals; class tq-stale-gauge while stale).
 const STALE_S = SITE.stale_s;
 const THROTTLE_MS = 500;
 const now = Date.now();
@@ -11,6 +12,16 @@ const st = context.get('st') || { v: {}, seen: {}, online: null, events: [], kno
 const base = SITE.base + '/';
 const notes = [];
 const points = [];
+const gauges = new Array(Object.keys(SITE.gauges).length).fill(null);
+if (msg.topic === base + 'status' || msg.topic === '__tick') {
+    for (const [path, g] of Object.entries(SITE.gauges)) {
+        const online = msg.topic === '__tick' ? st.online : msg.payload === 'online';
+        const fresh = online === true && (now - (st.seen[path] || 0)) <= STALE_S * 1000;
+        if (typeof st.v[path] === 'number') {
+            gauges[g[0]] = { topic: path, payload: Number(st.v[path].toFixed(g[1])), class: fresh ? '' : 'tq-stale-gauge' };
+        }
+    }
+}
 if (msg.topic === '__tick') {
     // periodic re-evaluation of ages (no message of its own)
 } else if (typeof msg.topic === 'string' && msg.topic.startsWith(base)) {
@@ -48,6 +59,10 @@ if (msg.topic === '__tick') {
             st.known = ids;
             st.events = st.events.slice(0, 100);
         }
+        const g = SITE.gauges[path];
+        if (g && typeof msg.payload === 'number') {
+            gauges[g[0]] = { topic: path, payload: Number(msg.payload.toFixed(g[1])), class: st.online === true ? '' : 'tq-stale-gauge' };
+        }
         const tr = SITE.trend[path];
         if (tr && typeof msg.payload === 'number' && (!st.trend[path] || now - st.trend[path] >= SITE.trend_every_ms)) {
             st.trend[path] = now;
@@ -64,12 +79,12 @@ const send = () => {
     st.timer = null;
     context.set('st', st);
     node.send([{ topic: 'snapshot', payload: { v: st.v, stale: stale, online: st.online, now: t,
-                 events: st.events, cmd: st.cmd } }, null, null]);
+                 events: st.events, cmd: st.cmd } }]);
 };
 if (!st.timer) { st.timer = setTimeout(send, THROTTLE_MS); }
 context.set('st', st);
 const charts = SITE.charts.map(c => points.filter(p => p.chart === c).map(p => ({ topic: p.topic, payload: p.payload })));
-if (notes.length || points.length) {
-    return [null, notes.length ? notes : null, ...charts.map(c => c.length ? c : null)];
+if (notes.length || points.length || gauges.some(g => g)) {
+    return [null, notes.length ? notes : null, ...charts.map(c => c.length ? c : null), ...gauges];
 }
 return null;

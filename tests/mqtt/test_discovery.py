@@ -210,3 +210,9 @@ def test_command_templates_produce_valid_envelopes(registry, oid, value, expecte
     cmd, _ = validate(rel, payload, False, time.time(), registry.specs)
     assert isinstance(cmd, SetpointCommand), cmd
     assert cmd.value == expected and cmd.request_id.startswith("ha-")
+
+
+def test_committed_discovery_payload_is_generated(registry):
+    from thermiq.adapters.mqtt.discovery import DEFAULT_OUT, render as render_payload
+    assert DEFAULT_OUT.read_text(encoding="utf-8") == render_payload(registry), \
+        "run python -m thermiq.adapters.mqtt.discovery"

@@ -98,7 +98,14 @@ def test_pages_banner_on_every_page_and_views(flows, registry):
     model = next(n for n in flows if n["type"] == "function" and n["name"] == "dashboard model")
     assert set(model["wires"][0]) == {n["id"] for n in templates}   # every view gets the snapshot
     assert by_id[model["wires"][1][0]]["type"] == "ui-notification"
-    assert [by_id[w[0]]["type"] for w in model["wires"][2:]] == ["ui-chart", "ui-chart"]
+    assert [by_id[w[0]]["type"] for w in model["wires"][2:4]] == ["ui-chart", "ui-chart"]
+    gauges = [by_id[w[0]] for w in model["wires"][4:]]
+    assert gauges and all(g["type"] == "ui-gauge" for g in gauges)
+    for g in gauges:   # arcs are the registry's bands (configured targets and limits), not one green arc
+        t = registry[g["name"]]
+        assert len(g["segments"]) == len(t.bands) >= 2 and g["title"] == t.label
+        assert [float(s["from"]) for s in g["segments"][1:]] == [b.lo for b in t.bands[1:]]
+        assert len({s["color"] for s in g["segments"]}) >= 2
     charts = [n for n in flows if n["type"] == "ui-chart"]
     assert all(n["removeOlder"] == 24 and n["removeOlderUnit"] == "3600" for n in charts)   # 24 h trends
 

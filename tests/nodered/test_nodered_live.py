@@ -34,6 +34,7 @@ RED_JS = NR / "node_modules/node-red/red.js"
 BASE = "thermiq/asp1"
 PW = {"thermiq": "ctl", "nodered": "nr", "operator": "op"}
 STATE = {"state/temperature/dhw_temp_c": 48.2, "state/inverter/pv_power_w": 5230.0,
+         "state/inverter/battery_soc_pct": 46.52318,
          "state/output/p3_miner_loop_run": True, "state/valve/rv2/position": "moving",
          "state/miner/m1/hashrate_ths": 90.1, "state/safety/latched": True, "state/safety/first_out": "I5",
          "state/safety/trips": [{"id": "I5", "state": "latched", "first_out": True, "value": 86.1, "limit": 85.0,
@@ -147,6 +148,7 @@ def test_state_messages_reach_the_dashboard_views(plant):
     assert trips[0]["id"] == "I5" and trips[0]["first_out"] is True
     assert _snapshot(plant, "heat", "Temperatures")["v"]["state/temperature/dhw_temp_c"] == 48.2
     assert _poll(lambda: payload_of(plant, "input", "dhw_setpoint_c") == 52.0)  # value in force in the input
+    assert _poll(lambda: payload_of(plant, "gauge", "state/inverter/battery_soc_pct") == 47.0)  # 0 decimals
 
 
 def payload_of(plant, kind, key):

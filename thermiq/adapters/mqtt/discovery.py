@@ -21,7 +21,13 @@ trips are one sensor whose state is their count and whose attributes list them.
 
 from __future__ import annotations
 
-from thermiq.adapters.mqtt.registry import ROOT, Registry, Topic
+import json
+import sys
+
+from thermiq.adapters.mqtt.registry import REPO, ROOT, Registry, Topic, registry_for_site
+from thermiq.generated import site_generator_main
+
+DEFAULT_OUT = REPO / "deploy/homeassistant/discovery_asp1.json"
 
 EXPIRE_AFTER_S = 300  # > 4 x the 60 s refresh: a silent controller turns its sensors unavailable
 _NOW = "{{ now().timestamp() }}"
@@ -142,3 +148,19 @@ def discovery_payload(reg: Registry, writable: bool | None = None, sw_version: s
 def discovery_topic(reg: Registry) -> str:
     """``homeassistant/device/thermiq_<site>/config``."""
     return next(t.path for t in reg.of_kind("discovery"))
+
+
+def render(reg: Registry) -> str:
+    """The discovery message as the controller sends it (pretty-printed, for review and the drift test)."""
+    return json.dumps(discovery_payload(reg, sw_version="0.1.0"), indent=1, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m thermiq.adapters.mqtt.discovery [--config SITE.toml] [-o OUT] [--check]``."""
+    return site_generator_main("thermiq.adapters.mqtt.discovery", "Home Assistant discovery payload of a site",
+                               REPO / "thermiq/sites/asp1.toml", DEFAULT_OUT,
+                               lambda site: render(registry_for_site(site)), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

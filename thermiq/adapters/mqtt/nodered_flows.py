@@ -169,6 +169,28 @@ def _words(ha: dict) -> tuple[str, str] | None:
     return table.get((dc, inv))
 
 
+GAUGE_COLORS = {"cold": "#1565c0", "ok": "#2e7d32", "high": "#ef6c00", "low": "#ef6c00", "trip": "#c62828"}
+
+
+def _gauges(b: "_Builder", reg: Registry, pages: dict) -> list[tuple]:
+    """Gauges whose arcs are the registry's bands: battery SoC (energy page) and each tank's top (heat)."""
+    want = [("energy", "state/inverter/battery_soc_pct", 0, 100)] if "state/inverter/battery_soc_pct" in reg else []
+    want += [("heat", t["layers"][0], 10, 95) for t in reg.view["tanks"]]
+    out, groups = [], {}
+    for page, path, lo, hi in want:
+        t = reg[path]
+        b.page = pages[page]
+        if page not in groups:
+            groups[page] = b.group(f"gauges ({page})", 12)
+            b.nodes[-1]["name"] = "Battery" if page == "energy" else "Tank tops"
+        gid = groups[page]
+        segs = [{"from": str(max(lo, b_.lo)), "color": GAUGE_COLORS[b_.level]} for b_ in t.bands]
+        g = b.gauge(gid, path, t.label, t.unit or "", lo, hi)
+        g.update(segments=segs, width="3", height="3")
+        out.append((t, g))
+    return out
+
+
 def _trend(reg: Registry) -> dict:
     """Topic -> (chart, series label) of the 24-hour trends."""
     out = {}
@@ -267,6 +289,7 @@ def build_flows(reg: Registry) -> list[dict]:
     view("energy", "Power and energy", 6, "values", {"topics": pick("state/inverter/", "state/meter/")})
     compact = {"tanks": reg.view["tanks"], "flows": reg.view["flows"]}
     view("compact", "Tanks and power", 12, "compact", compact, False)
+    gauges = _gauges(b, reg, pages)
     charts = []
     for key, title, unit in CHARTS:
         b.page = pages["heat" if key == "temps" else "energy"]
@@ -306,12 +329,15 @@ def build_flows(reg: Registry) -> list[dict]:
                     "showCountdown": True, "outputs": 0, "allowDismiss": True, "dismissText": "Close",
                     "allowConfirm": False, "confirmText": "Confirm", "raw": False, "className": "", "wires": []}, 3)
     site_js = {"base": reg.base, "stale_s": STALE_S, "trend": _trend(reg), "trend_every_ms": 10000,
-               "charts": [k for k, _t, _u in CHARTS], "commands": COMMANDS}
+               "charts": [k for k, _t, _u in CHARTS], "commands": COMMANDS,
+               "gauges": {t.path: [i, t.precision or 0] for i, (t, _g) in enumerate(gauges)}}
     model = b.add({"id": nid("fn", "model"), "type": "function", "name": "dashboard model",
                    "func": f"const SITE = {json.dumps(site_js, ensure_ascii=False)};\n"
                            + (WIDGETS / "model.js").read_text(encoding="utf-8"),
-                   "outputs": 2 + len(CHARTS), "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
-                   "libs": [], "wires": [[v["id"] for v in views], [notify["id"]], *[[c["id"]] for c in charts]]}, 1)
+                   "outputs": 2 + len(CHARTS) + len(gauges), "timeout": 0, "noerr": 0, "initialize": "",
+                   "finalize": "", "libs": [], "wires": [[v["id"] for v in views], [notify["id"]],
+                                                        *[[c["id"]] for c in charts], *[[g["id"]] for _t, g in gauges]]},
+                  1)
     b.add({"id": nid("tick"), "type": "inject", "name": "re-evaluate ages", "props": [{"p": "topic", "vt": "str"}],
            "repeat": "5", "crontab": "", "once": True, "onceDelay": "1", "topic": "__tick", "wires": [[model["id"]]]}, 0)
     ins = {}
