@@ -121,7 +121,7 @@ def render(reg: Registry) -> str:
     w("Write a setpoint: publish to `setpoints/<name>/set` (QoS 1, retain=false) a JSON object:\n")
     w("```json\n" + json.dumps({"request_id": "nr-1732140000123", "issued_at": 1732140000.123, "value": 55.0,
                                 "lease_s": DEFAULT_LEASE_S}) + "\n```\n")
-    w(f"* `request_id`: 1-64 characters `[A-Za-z0-9_.:-]`, unique; a repeat within the duplicate window is refused.")
+    w("* `request_id`: 1-64 characters `[A-Za-z0-9_.:-]`, unique; a repeat within the duplicate window is refused.")
     w(f"* `issued_at`: UNIX time [s] of the request; refused if older than {DEFAULT_MAX_AGE_S:g} s or more than "
       f"{DEFAULT_MAX_FUTURE_S:g} s ahead of the controller's clock.")
     w(f"* `lease_s` (optional, default {DEFAULT_LEASE_S:g}, max {MAX_LEASE_S:g}): the remote value stays in force "
