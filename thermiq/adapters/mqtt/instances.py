@@ -44,6 +44,16 @@ class SignalMeta:
     bands: tuple[Band, ...] = ()
 
 
+def _ascending(*bands: Band) -> tuple[Band, ...]:
+    """Bands sorted by where they start; nothing above the trip band (a limit set below a target wins)."""
+    out: list[Band] = []
+    for b in sorted(bands, key=lambda b: b.lo):
+        out.append(b)
+        if b.level == "trip":
+            break
+    return tuple(out)
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -71,7 +81,7 @@ def temperature_meta(cfg: ThermiqConfig, io_points) -> dict[str, SignalMeta]:
         name = t.label or t.name
         on = t.setpoint_c - t.hysteresis_k
         trip = getattr(lim, TANK_TRIP[t.role])
-        bands = (Band(-1e9, "cold"), Band(on, "ok"), Band(t.max_c, "high"), Band(trip, "trip"))
+        bands = _ascending(Band(-1e9, "cold"), Band(on, "ok"), Band(t.max_c, "high"), Band(trip, "trip"))
         for pos, sig in zip(("top", "middle", "bottom"), (t.top_temp_signal, t.mid_temp_signal, t.bottom_temp_signal)):
             if sig:
                 label = f"{name} {pos}" if len(t.temp_signals) > 1 else name
