@@ -176,8 +176,10 @@ def render(reg: Registry) -> str:
       "`entity_category: diagnostic`. The heartbeat output is not published at all (it toggles every scan). "
       "The latched trips are one sensor: its state is their count, its attributes are `first_out` and the "
       "list of trips (id, ISA-18.2 state, cause, hint, value, limit, unit, time).\n")
-    w("Energy dashboard (Settings → Dashboards → Energy): the `total_increasing` kWh sensors below are its "
-      "inputs. The miners' heat is announced as its own energy sensor on the miners meter's counter: a miner "
+    w("Energy dashboard (Settings → Dashboards → Energy): its grid, solar and battery sources and its "
+      "individual devices take sensors of device class `energy` with state class `total` or `total_increasing` "
+      "(home-assistant.io `docs/energy`, developers.home-assistant.io \"Sensor entity\"); the kWh counters below "
+      "are its inputs (lifetime counters: HA computes the days itself). The miners' heat is announced as its own energy sensor on the miners meter's counter: a miner "
       "turns all its electrical input into heat (energy conservation), which the water loop carries to the tanks.\n")
     w("| Energy dashboard slot | entity (topic) |\n|---|---|")
     slots = (("Grid consumption", "state/inverter/grid_import_energy_kwh"),
@@ -190,7 +192,8 @@ def render(reg: Registry) -> str:
             w(f"| {slot} | {reg[path].label} (`{path}`) |")
     for t in reg.of_kind("state"):
         if t.unit == "kWh" and t.path.startswith("state/meter/") and t.path.endswith("import_energy_kwh"):
-            heat = " and, as heat, \"Heat from ...\"" if (t.ha or {}).get("heat") else ""
+            heat = (f" and, as heat, \"Heat from {t.label.rsplit(' ', 1)[0].lower()}\""
+                    if (t.ha or {}).get("heat") else "")
             w(f"| Individual device | {t.label}{heat} (`{t.path}`) |")
     w("")
     w("### Writable setpoints in Home Assistant\n")
