@@ -116,7 +116,12 @@ def test_views_carry_the_registry_labels_units_and_bands(flows, registry):
 
     view = next(n for n in flows if n["type"] == "ui-template" and n["name"] == "heat: Temperatures")
     meta = _json.loads(re.search(r"SM: (\{.*?\}), conf: ", view["format"]).group(1))
-    for t in registry.of_kind("state"):
+    conf = _json.loads(re.search(r"conf: (\{.*?\}) \}; \}", view["format"]).group(1))
+    assert set(meta["topics"]) == set(conf["topics"])      # each view carries the meta of what it shows
+    temps = {t.path for t in registry.of_kind("state") if t.path.startswith("state/temperature/")}
+    assert temps <= set(conf["topics"])                    # every temperature of the site is on the page
+    for path in conf["topics"]:
+        t = registry[path]
         m = meta["topics"][t.path]
         assert (m["label"], m["unit"], m["precision"]) == (t.label, t.unit, t.precision)
         assert [tuple(b) for b in m.get("bands", [])] == [(b.lo, b.level) for b in t.bands]

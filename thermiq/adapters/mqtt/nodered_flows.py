@@ -93,13 +93,21 @@ def _trend(reg: Registry) -> dict:
     return out
 
 
+VIEW_TOPICS = {"banner": ("state/mode", "state/safety/trips")}
+
+
 def _vue(name: str, meta: dict, conf: object) -> str:
     """A widget's Vue component with the site's meta and its own configuration filled in."""
     text = (WIDGETS / f"{name}.vue").read_text(encoding="utf-8")
     common = (WIDGETS / "common.js").read_text(encoding="utf-8")
     style = (WIDGETS / "style.css").read_text(encoding="utf-8")
-    text = text.replace("/*COMMON*/\n", common).replace("__SITE__", json.dumps(meta, ensure_ascii=False))
-    text = text.replace("__CONF__", json.dumps(conf, ensure_ascii=False))
+    conf_json = json.dumps(conf, ensure_ascii=False)
+    # each view carries the meta of the topics it shows (its configuration, or the drawing it draws)
+    drawn = conf_json + (json.dumps([meta["plant"], meta["flows"]]) if name in ("energy", "plant") else "")
+    topics = {p: m for p, m in meta["topics"].items() if f'"{p}"' in drawn or p in VIEW_TOPICS.get(name, ())}
+    mine = {**meta, "topics": topics}
+    text = text.replace("/*COMMON*/\n", common).replace("__SITE__", json.dumps(mine, ensure_ascii=False))
+    text = text.replace("__CONF__", conf_json)
     return text.replace("<script>", f"<style>\n{style}</style>\n<script>", 1)
 
 
