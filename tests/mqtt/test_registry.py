@@ -140,3 +140,26 @@ def test_state_schemas_accept_null_and_reject_wrong_types(registry):
     assert t.adapter.validate_python("moving", strict=True) == "moving"
     with pytest.raises(ValidationError):
         t.adapter.validate_python("open", strict=True)
+
+
+def test_trip_items_carry_cause_hint_limit_unit_and_wall_time(cfg):
+    """A latched trip reaches MQTT with what the operator needs; its time does not jitter between scans."""
+    from dataclasses import replace
+
+    from thermiq.cycle.scan import Core, initial_state
+    from thermiq.cycle.status import trip_items
+    from thermiq.interlocks.alarm import AlarmState, TripState
+
+    core = Core.build(cfg)
+    row = next(r for r in core.table if r.spec.limit and isinstance(r.limit, float))
+    st = initial_state(cfg)
+    locks = replace(st.interlocks, trips={row.spec.id: TripState(AlarmState.ACTIVE_UNACK, None, 100.0, True, 86.1)})
+    st = replace(st, interlocks=locks)
+    a = trip_items(st, core.table, 160.0, 1_700_000_060.0002)
+    b = trip_items(st, core.table, 160.5, 1_700_000_060.4999)
+    assert a == b and len(a) == 1
+    item = a[0]
+    assert (item["id"], item["cause"], item["hint"], item["limit"]) == (row.spec.id, row.spec.cause, row.spec.hint,
+                                                                         row.limit)
+    assert item["value"] == 86.1 and item["since_wall_s"] == 1_700_000_000.0 and item["first_out"] is True
+    assert item["unit"] in ("°C", "K", "W", "s")

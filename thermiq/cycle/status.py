@@ -40,7 +40,9 @@ def trip_items(st: ControllerState, table: tuple[CompiledTrip, ...], now_s: floa
             continue
         row = rows.get(tid)
         limit = None if row is None else (list(row.limit) if isinstance(row.limit, tuple) else row.limit)
-        since_wall = None if t.since_s is None else round(wall_s - (now_s - t.since_s), 3)
+        # whole seconds: wall and monotonic clocks are read microseconds apart each scan, and a list
+        # that changed in its last digits would be republished every scan
+        since_wall = None if t.since_s is None else float(round(wall_s - (now_s - t.since_s)))
         items.append({"id": tid, "state": t.alarm.value, "first_out": t.first_out, "value": t.value,
                       "limit": limit, "unit": None if row is None else limit_unit(row.spec),
                       "cause": "" if row is None else row.spec.cause, "hint": "" if row is None else row.spec.hint,
