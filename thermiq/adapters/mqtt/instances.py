@@ -114,7 +114,7 @@ def contact_meta(cfg: ThermiqConfig, io_points) -> dict[str, SignalMeta]:
     """Label and HA class of every digital input of the I/O list."""
     out = {p.signal: SignalMeta(_cap(_short(p.description)), diagnostic=True) for p in io_points if p.kind == "di"}
     for m in cfg.miners:
-        out[m.contactor_feedback] = SignalMeta(f"Miner {m.name} contactor closed", "power", diagnostic=True)
+        out[m.contactor_feedback] = SignalMeta(f"Miner {m.name} contactor (feedback)", "power", diagnostic=True)
     for v in cfg.valves:
         name = v.label or v.name
         for sig, port in ((v.feedback_a, v.port_a), (v.feedback_b, v.port_b)):
