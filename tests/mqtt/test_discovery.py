@@ -216,3 +216,59 @@ def test_committed_discovery_payload_is_generated(registry):
     from thermiq.adapters.mqtt.discovery import DEFAULT_OUT, render as render_payload
     assert DEFAULT_OUT.read_text(encoding="utf-8") == render_payload(registry), \
         "run python -m thermiq.adapters.mqtt.discovery"
+
+
+def test_ha_writes_the_setpoints_the_site_allows_through_the_acl_line_the_docs_print(cfg, tmp_path):
+    """Site config lists `mode` for HA; with the ACL line COMMUNICATION.md prints, HA's select entity
+    (its command template) changes the mode and is acked; a setpoint not listed stays unwritable."""
+    import re as _re
+
+    from tests.mqtt.mqtt_helpers import Probe
+    from tests.support import unavailable
+    from thermiq.adapters.mqtt.bridge import MqttBridge
+    from thermiq.adapters.mqtt.docs import render as render_docs
+    from thermiq.adapters.mqtt.miniscan import MiniScan
+    from thermiq.adapters.mqtt.registry import REPO, build_registry
+    from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, make_passwd
+    from thermiq.commands import SetpointStore
+    from thermiq.iomap.io_list import load_io_list
+
+    site = cfg.model_copy(update={"home_assistant": cfg.home_assistant.model_copy(
+        update={"writable_setpoints": ("mode",)})})
+    reg = build_registry(site, load_io_list(REPO / cfg.process_image.io_list).points)
+    lines = _re.findall(r"(?m)^topic write thermiq/asp1/setpoints/\S+/set$", render_docs(reg))
+    assert lines == ["topic write thermiq/asp1/setpoints/mode/set"]
+    acl = (REPO / "deploy/mosquitto/acl").read_text().replace("user homeassistant\n",
+                                                              "user homeassistant\n" + "\n".join(lines) + "\n")
+    (tmp_path / "acl").write_text(acl)
+    pw = {"thermiq": "ctl", "homeassistant": "ha"}
+    make_passwd(tmp_path / "passwd", pw)
+    try:
+        broker = Mosquitto(acl_file=tmp_path / "acl", passwd_file=tmp_path / "passwd").start()
+    except BrokerError as err:
+        unavailable(str(err))
+    bridge = MqttBridge("asp1", broker.host, broker.port, "thermiq", pw["thermiq"], reg)
+    try:
+        bridge.start()
+        assert bridge.wait_connected(5)
+        scan = MiniScan(bridge, SetpointStore.from_specs(reg.specs)).start()
+        ha = Probe(broker.port, "homeassistant", pw["homeassistant"])
+        ha.subscribe("thermiq/asp1/setpoints/#")
+        ha.subscribe("homeassistant/device/#")
+        ha.publish("homeassistant/status", b"online", qos=1)     # HA's birth: the bridge re-sends discovery
+        cmps = json.loads(ha.wait_for("homeassistant/device/thermiq_asp1/config", timeout_s=5).payload)
+        assert cmps["cmps"]["setpoint_mode"]["p"] == "select"
+        assert cmps["cmps"]["setpoint_dhw_setpoint_c"]["p"] == "sensor"
+        c = cmps["cmps"]["setpoint_mode"]
+        ha.publish(c["command_topic"], render(c["command_template"], value="manual").encode(), qos=1)
+        assert ha.wait_for("thermiq/asp1/setpoints/mode/set/ack", timeout_s=5).json["accepted"] is True
+        ha.clear()
+        ha.publish("thermiq/asp1/setpoints/dhw_setpoint_c/set", {"request_id": "ha-x", "issued_at": time.time(),
+                                                                 "value": 55.0}, qos=1)
+        time.sleep(1.0)
+        assert not ha.on("thermiq/asp1/setpoints/dhw_setpoint_c/set/ack")   # the broker dropped it (no ACL line)
+        ha.close()
+        scan.stop()
+    finally:
+        bridge.stop()
+        broker.close()
