@@ -227,9 +227,9 @@ def test_ha_writes_the_setpoints_the_site_allows_through_the_acl_line_the_docs_p
     from tests.support import unavailable
     from thermiq.adapters.mqtt.bridge import MqttBridge
     from thermiq.adapters.mqtt.docs import render as render_docs
-    from thermiq.adapters.mqtt.miniscan import MiniScan
+    from tests.mqtt.miniscan import MiniScan
     from thermiq.adapters.mqtt.registry import REPO, build_registry
-    from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, make_passwd
+    from tests.mqtt.testbroker import BrokerError, Mosquitto, make_passwd
     from thermiq.commands import SetpointStore
     from thermiq.iomap.io_list import load_io_list
 

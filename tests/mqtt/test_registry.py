@@ -15,8 +15,8 @@ def _status(cfg, io, latched=()):
     from thermiq.cycle.scan import Core, initial_state
     from thermiq.cycle.status import build_status
 
-    core = Core.build(cfg)
-    img = freeze(100.0, 1.7e9, {}, InverterSnapshot(), {}, {}, cfg.scan)
+    core = Core.build(cfg, io)
+    img = freeze(100.0, 1.7e9, {}, InverterSnapshot(), {}, {}, cfg.scan, cfg.limits.signal_max_age_s)
     res = core.scan(img, initial_state(cfg))
     return build_status(img, safe_outputs(cfg), res.state, cfg, io, {}, {f: 0 for f in
                         ("period_s", "cycle_time_s", "cycle_time_p99_s", "overruns", "scans")}, core.table)
@@ -150,7 +150,7 @@ def test_trip_items_carry_cause_hint_limit_unit_and_wall_time(cfg):
     from thermiq.cycle.status import trip_items
     from thermiq.interlocks.alarm import AlarmState, TripState
 
-    core = Core.build(cfg)
+    core = Core.build(cfg, load_io_list(REPO / cfg.process_image.io_list))
     row = next(r for r in core.table if r.spec.limit and isinstance(r.limit, float))
     st = initial_state(cfg)
     locks = replace(st.interlocks, trips={row.spec.id: TripState(AlarmState.ACTIVE_UNACK, None, 100.0, True, 86.1)})

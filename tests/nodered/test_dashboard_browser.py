@@ -27,7 +27,7 @@ from tests.nodered.test_nodered_live import NR, PW, RED_JS, _poll
 from tests.support import unavailable
 from thermiq.adapters.mqtt.nodered_flows import PAGES
 from thermiq.adapters.mqtt.registry import REPO, registry_for_site
-from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, free_port, make_passwd
+from tests.mqtt.testbroker import BrokerError, Mosquitto, free_port, make_passwd
 from thermiq.commands import SetpointCommand, validate
 from thermiq.config.load import load_config
 from thermiq.interlocks.evaluate import compile_table
