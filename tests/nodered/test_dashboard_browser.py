@@ -122,6 +122,7 @@ def _text(page, selector: str) -> str:
     return el.inner_text().strip() if el else ""
 
 
+@pytest.mark.timeout(900)   # a real browser, Node-RED and a simulation on a shared 2-core machine
 def test_banner_units_stale_and_screenshots(stack):
     reg, cfg, shots = stack["reg"], stack["cfg"], stack["shots"]
     causes = {row.spec.id: row.spec.cause for row in compile_table(cfg)}
