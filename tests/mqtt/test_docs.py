@@ -40,7 +40,6 @@ def test_module_entry_point_and_bad_site(tmp_path):
     assert not (tmp_path / "x.md").exists()
 
 
-<<<<<<< HEAD
 def test_generators_build_any_site_from_its_config(tmp_path):
     """A site with a third miner and its own meters: COMMUNICATION.md, discovery and flows.json follow it."""
     import json
@@ -72,7 +71,8 @@ def test_generators_build_any_site_from_its_config(tmp_path):
     assert '"name": "m3"' in miners_view["format"]
     energy_view = next(n for n in flows if n["type"] == "ui-template" and n["name"] == "overview: Energy flow")
     assert "state/meter/flat/power_w" in energy_view["format"]
-=======
+
+
 def test_document_states_the_trust_rules(registry):
     """Issue 13: the 3.1.1 retained residual risk, the ack deadline, identity and replay memory are documented."""
     from thermiq.commands.limits import ACK_DEADLINE_S
@@ -82,4 +82,3 @@ def test_document_states_the_trust_rules(registry):
     assert f"no ack {ACK_DEADLINE_S:g} s after its `issued_at`" in text and "**not applied**" in text
     assert "thermiq/asp1/op/<login>/" in text and "pattern write thermiq/+/op/%u/" in text
     assert "duplicate request id" in text and ".request-ids.json" in text
->>>>>>> main

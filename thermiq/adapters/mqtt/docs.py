@@ -90,21 +90,14 @@ def render(reg: Registry) -> str:
     w("| topic | publisher | subscribers |\n|---|---|---|")
     for t in reg.topics:
         w(f"| `{reg.full(t.path)}` | {', '.join(t.publisher)} | {', '.join(t.subscribers)} |")
-<<<<<<< HEAD
-    w("\nThe broker ACL (`deploy/mosquitto/acl`) enforces the publisher column: `nodered` and `operator` may "
-      "write only `setpoints/<name>/set` and `cmd/safety/{reset,ack}`; `homeassistant` is read-only unless the "
-      "site configuration lists setpoints in `[home_assistant] writable_setpoints` and the ACL has their lines "
-      "(section Home Assistant). A denied publish is "
-      "dropped silently by the broker (MQTT 3.1.1), so it never reaches the controller and gets no ack.\n")
-=======
     w("\nThe broker ACL (`deploy/mosquitto/acl`) enforces the publisher column: `nodered` may write only the "
       "bare `setpoints/<name>/set` and `cmd/safety/{reset,ack}`; every remote operator has a broker user of "
       "their own (`deploy/mosquitto/add-operator.sh`) and may write the same commands only under "
       f"`{reg.base}/op/<login>/` (ACL `pattern` with `%u`, see *Who sent it* below); `homeassistant` is "
-      "read-only unless the ACL line for setpoints is enabled together with `MqttBridge(ha_writable=True)`. "
+      "read-only unless the site configuration lists setpoints in `[home_assistant] writable_setpoints` and the "
+      "ACL has their lines (section Home Assistant). "
       "A denied publish never reaches the controller and gets no ack (MQTT 3.1.1 drops it silently; an "
       "MQTT 5 client sees *Not authorized* in its PUBACK).\n")
->>>>>>> main
     w("## 6.3 Nomenclature: QoS and retained\n")
     w("* **QoS 0** (at most once): telemetry. A lost sample is replaced by the next change or by the "
       f"refresh every {DEFAULT_REFRESH_S:g} s.")
