@@ -69,7 +69,8 @@ def miner_view(state: PlantState, i: int) -> dict[str, float | bool | tuple[floa
 def stored_energy_j(state: PlantState, params: PlantParams) -> float:
     """Thermal energy of all water and house masses relative to 0 °C [J].
 
-    Buffer and DHW layers (m c_p T), loop water and both miner masses (C T), house (C T).
+    Buffer and DHW layers (m c_p T), loop water and both miner masses (C T), house air and
+    mass nodes (C T).
     The battery is not included (see ``state.battery_energy_j``).
     """
     lp = params.miner_loop
@@ -77,6 +78,6 @@ def stored_energy_j(state: PlantState, params: PlantParams) -> float:
     energy += tank_energy_j(state.dhw_c, params.dhw.layer_mass_kg)
     energy += miners.loop_heat_capacity_j_k(lp) * state.loop_c
     energy += lp.miner_heat_capacity_j_k * (state.miners[0].outlet_temp_c + state.miners[1].outlet_temp_c)
-    energy += params.house.c_j_k * state.room_c
+    energy += params.house.air_c_j_k * state.room_c + params.house.c_j_k * state.mass_c
     return energy
 

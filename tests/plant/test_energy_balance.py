@@ -81,7 +81,7 @@ def test_thermal_balance_closes_over_a_week(params, week):
     residual = sums["heat_in"] - sums["losses"] - stored_change
     assert abs(residual) < 1e-3 * sums["throughput"]
     # the pattern really moved energy through every path
-    assert sums["miner_heat"] > 100 * 3.6e6  # > 100 kWh of miner heat
+    assert sums["miner_heat"] > 80 * 3.6e6  # > 80 kWh of miner heat
     assert sums["hp_heat"] > 20 * 3.6e6
     assert sums["draw"] == pytest.approx(7 * 5.845 * 3.6e6, rel=0.1)  # cycle M, 7 days
     assert not state.safety_chain_ok  # the P3-off tail tripped the loop STB
