@@ -125,6 +125,8 @@ def emitter_heat_w(p: HouseParams, supply_temp_c: float, room_temp_c: float,
     mcp = p.p5_flow_kg_s * flow_frac * CP
     n = p.emitter_exponent
     ua = p.emitter_ua_w_k
+    if mcp * dt_sup <= ua * (0.5 * dt_sup) ** n:  # the flow cools fully to room temperature
+        return mcp * dt_sup, room_temp_c
     lo, hi = 0.0, dt_sup  # bracket for the return excess over room temperature
     x = 0.5 * dt_sup
     for _ in range(30):
@@ -136,10 +138,10 @@ def emitter_heat_w(p: HouseParams, supply_temp_c: float, room_temp_c: float,
             hi = x
         dg = -mcp - 0.5 * n * ua * mean ** (n - 1.0)
         x_new = x - g / dg
-        if not lo < x_new < hi:
-            x_new = 0.5 * (lo + hi)
-        if abs(x_new - x) < 1e-9:
+        if abs(x_new - x) < 1e-7:
             x = x_new
             break
+        if not lo < x_new < hi:
+            x_new = 0.5 * (lo + hi)
         x = x_new
     return mcp * (dt_sup - x), room_temp_c + x

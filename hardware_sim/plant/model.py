@@ -123,6 +123,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     sec_coil_eps = coil_eps(dp.coil_ua_w_k, lp.secondary_flow_kg_s)
     stratified_b = bp.stratified_inlets
     buf_bottom_i = bp.layer_at(0.0)
+    buf_sensor_i, dhw_sensor_i = bp.layer_at(bp.mid_sensor_height_m), dp.sensor_layer
+    dump_on = p.dump.enabled
 
     buf, dhw, loop_c, room, mass = state.buffer_c, state.dhw_c, state.loop_c, state.room_c, state.mass_c
     units = list(state.miners)
@@ -154,7 +156,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         # --- heat pump (thermostat, backup heater, modulation) ---
         to_dhw = rv2 >= 0.5
         target = heat_pump.tank_target_c(hpp, to_dhw, mode, t_damped, setback) if powered else None
-        sensor_c = dhw[dp.sensor_layer] if to_dhw else buf[bp.layer_at(bp.mid_sensor_height_m)]
+        sensor_c = dhw[dhw_sensor_i] if to_dhw else buf[buf_sensor_i]
         p4 = act.p4 and powered
         flow_frac = rv2 + (1.0 - rv2) * (1.0 if p4 else 0.0)
         flow_ok = flow_frac >= 0.5
@@ -190,7 +192,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
             hp_el += el
         # --- dump heat sink (thermostatic dry cooler on the miner loop) ---
         dump_w = fan_w = 0.0
-        if p.dump.enabled and loop_c > t_out:
+        if dump_on and loop_c > t_out:
             frac = (loop_c - p.dump.open_temp_c) / p.dump.band_k
             if frac > 0.0:
                 frac = 1.0 if frac > 1.0 else frac

@@ -33,7 +33,7 @@ class _Section(BaseModel):
 class SimulationParams(_Section):
     """Numerics and site-wide boundary values."""
 
-    max_substep_s: float = Field(5.0, gt=0.0, le=10.0)
+    max_substep_s: float = Field(5.0, gt=0.0, le=600.0)
     plant_room_temp_c: float = Field(15.0, ge=-10.0, le=35.0)
     utc_offset_h: float = Field(1.0, ge=-12.0, le=14.0)
 
@@ -342,6 +342,15 @@ class PlantParams(_Section):
                 f"simulation.max_substep_s={self.simulation.max_substep_s} exceeds 0.4 x the fastest "
                 f"time constant ({tau_min_s:.1f} s) of the miner loop: explicit steps would be unstable"
             )
+        # explicit advection in the tanks needs a Courant number below 1 for the largest flows
+        h = self.simulation.max_substep_s
+        buf_flow = max(self.heat_pump.flow_kg_s + self.miner_loop.secondary_flow_kg_s, self.house.p5_flow_kg_s)
+        for name, flow, layer_kg in (("buffer", buf_flow, self.buffer.layer_mass_kg),
+                                     ("dhw", 0.1, self.dhw.layer_mass_kg)):  # 6 l/min shower
+            if flow * h / layer_kg > 0.9:
+                raise ValueError(f"simulation.max_substep_s={h} moves more than 0.9 of a {name} layer per "
+                                 f"substep ({flow} kg/s into {layer_kg:.1f} kg layers): use fewer layers or a "
+                                 f"shorter substep")
         if self.buffer.layers < 4:
             raise ValueError("buffer.layers must be >= 4 (stratification needs at least 4 segments)")
         for tank_name, tank in (("buffer", self.buffer), ("dhw", self.dhw)):

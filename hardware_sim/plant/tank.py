@@ -67,11 +67,15 @@ def tank_substep(temps_c, layer_mass_kg: float, conduction_w_k: float, ua_w_k: f
     """
     t = temps_c
     n = len(t)
-    flux = [0.0] * n
-    face = [0.0] * (n - 1)  # downward mass flow through interface k (between k and k+1) [kg/s]
+    ua_layer = ua_w_k / n
+    flux = [ua_layer * (ambient_temp_c - x) for x in t]
+    loss_w = -sum(flux)
+    face = None  # downward mass flow through interface k (between k and k+1) [kg/s]
     for m, t_in, a, b in streams:
         if m <= 0.0:
             continue
+        if face is None:
+            face = [0.0] * (n - 1)
         flux[a] += m * CP * t_in
         flux[b] -= m * CP * t[b]
         if a < b:
@@ -82,36 +86,37 @@ def tank_substep(temps_c, layer_mass_kg: float, conduction_w_k: float, ua_w_k: f
                 face[k] -= m
     for layer, q in layer_heat_w:
         flux[layer] += q
-    ua_layer = ua_w_k / n
-    loss_w = 0.0
-    for i in range(n):
-        q_loss = ua_layer * (t[i] - ambient_temp_c)
-        loss_w += q_loss
-        flux[i] -= q_loss
-    courant_per_kg_s = dt_s / layer_mass_kg
-    for k in range(n - 1):
-        f = face[k]
-        q = conduction_w_k * (t[k] - t[k + 1])
-        if f != 0.0:
-            if f > 0.0:  # downward: upstream is layer k
-                up, down = t[k], t[k + 1]
-                upup = t[k - 1] if k > 0 else up
-            else:
-                up, down = t[k + 1], t[k]
-                upup = t[k + 2] if k + 2 < n else up
-            jump = down - up
-            tf = up
-            if jump != 0.0:
-                r = (up - upup) / jump
-                if r > 0.0:  # superbee: max(min(2r, 1), min(r, 2))
-                    phi = r + r if r < 0.5 else (1.0 if r < 1.0 else (r if r < 2.0 else 2.0))
-                    tf = up + phi * 0.5 * (1.0 - abs(f) * courant_per_kg_s) * jump
-            q += f * CP * tf
-        flux[k] -= q
-        flux[k + 1] += q
+    g = conduction_w_k
+    if face is None:
+        for k in range(n - 1):
+            q = g * (t[k] - t[k + 1])
+            flux[k] -= q
+            flux[k + 1] += q
+    else:
+        courant_per_kg_s = dt_s / layer_mass_kg
+        for k in range(n - 1):
+            f = face[k]
+            q = g * (t[k] - t[k + 1])
+            if f != 0.0:
+                if f > 0.0:  # downward: upstream is layer k
+                    up, down = t[k], t[k + 1]
+                    upup = t[k - 1] if k > 0 else up
+                else:
+                    up, down = t[k + 1], t[k]
+                    upup = t[k + 2] if k + 2 < n else up
+                jump = down - up
+                tf = up
+                if jump != 0.0:
+                    r = (up - upup) / jump
+                    if r > 0.0:  # superbee: max(min(2r, 1), min(r, 2))
+                        phi = r + r if r < 0.5 else (1.0 if r < 1.0 else (r if r < 2.0 else 2.0))
+                        c = f * courant_per_kg_s if f > 0.0 else -f * courant_per_kg_s
+                        tf = up + phi * 0.5 * (1.0 - c) * jump
+                q += f * CP * tf
+            flux[k] -= q
+            flux[k + 1] += q
     scale = dt_s / (layer_mass_kg * CP)
-    new = [t[i] + flux[i] * scale for i in range(n)]
-    return mix_inversions(new), loss_w
+    return mix_inversions([x + q * scale for x, q in zip(t, flux, strict=True)]), loss_w
 
 
 def mix_inversions(temps_c: list[float]) -> tuple[float, ...]:
