@@ -41,13 +41,27 @@ from hardware_sim.plant.state import (
     flows_columns,
     initial_state,
 )
-from hardware_sim.plant.views import battery_soc_pct, inverter_view, miner_view, stored_energy_j
+from hardware_sim.plant.views import battery_soc_pct, inverter_view, miner_view, readings, stored_energy_j
 
-__all__ = ["Actuators", "Flows", "PlantState", "initial_state", "step", "sensors", "inverter_view",
+__all__ = ["Actuators", "Flows", "PlantState", "initial_state", "step", "readings", "inverter_view",
            "miner_view", "stored_energy_j", "reset_safety", "flows_columns", "COUNTERS",
            "battery_soc_pct"]
 
 MAX_DT_S = 3600.0
+
+
+def _per_miner(act: Actuators, n: int) -> tuple[tuple, tuple, tuple, tuple]:
+    """The actuators' per-miner tuples, each of length ``n`` (``()`` = all off / model)."""
+    out = []
+    for name, off in (("contactor", False), ("miner_run", False), ("miner_target_w", 0.0),
+                      ("miner_power_override_w", None)):
+        v = getattr(act, name)
+        if not v:
+            v = (off,) * n
+        elif len(v) != n:
+            raise ValueError(f"actuators {name} has {len(v)} entries, the plant has {n} miners")
+        out.append(v)
+    return tuple(out)
 
 
 def _check(act: Actuators, bnd: Boundary, dt_s: float) -> None:
@@ -97,6 +111,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         Non-finite or out-of-range ``dt_s``, targets or boundary values (nothing changes).
     """
     _check(act, bnd, dt_s)
+    n_miners = len(state.miners)
+    contactor, miner_run, miner_target, override = _per_miner(act, n_miners)
     p = params
     n_sub = p.substeps(dt_s)
     h = dt_s / n_sub
@@ -128,7 +144,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
 
     buf, dhw, loop_c, room, mass = state.buffer_c, state.dhw_c, state.loop_c, state.room_c, state.mass_c
     units = list(state.miners)
-    outlet = (units[0].outlet_temp_c, units[1].outlet_temp_c)
+    outlet = tuple(u.outlet_temp_c for u in units)
     rv1, rv2 = state.rv1_pos, state.rv2_pos
     hp_run, hp_in_state = state.hp.running, state.hp.in_state_s
     underheat, heater_on = state.hp.underheat_k_s, state.hp.heater_on
@@ -137,21 +153,22 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     dark = state.dark and not bnd.grid_ok
     restart_j = electrical.battery_capacity_j(p.electrical) * p.electrical.backup_restart_soc_pct / 100.0
     hflow, hret = state.heating_flow_c, state.heating_return_c
-    acc = [0.0] * 28  # energy accumulators [J], see names below
+    acc = [0.0] * 24  # energy accumulators [J], see names below
+    miner_acc = [0.0] * n_miners  # electrical energy per miner [J]
+    heat = [0.0] * n_miners
 
     for _ in range(n_sub):
         chain = stb_loop and stb_buf and not dark
         powered = not dark
         # --- miners (electrical) ---
-        heat = [0.0, 0.0]
-        for i in range(2):
+        for i in range(n_miners):
             u = units[i]
-            closed = act.contactor[i] and chain
+            closed = contactor[i] and chain
             avg, end, on_s, mining, over = miners.miner_power_substep(
-                p.miners, u, closed, act.miner_run[i], act.miner_target_w[i], h,
-                act.miner_power_override_w[i])
+                p.miners, u, closed, miner_run[i], miner_target[i], h, override[i])
             heat[i] = avg
-            units[i] = miners.MinerUnitState(end, act.miner_target_w[i], closed, on_s, u.outlet_temp_c,
+            miner_acc[i] += avg * h
+            units[i] = miners.MinerUnitState(end, miner_target[i], closed, on_s, u.outlet_temp_c,
                                              u.board_temps_c, mining, over)
         # --- heat pump (thermostat, backup heater, modulation) ---
         to_dhw = rv2 >= 0.5
@@ -204,7 +221,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         p3 = act.p3 and powered
         dhw_coil_c = dhw[coil_bot]
         outlet, loop_c, q_mb, q_md, loop_loss, m_sec = miners.loop_substep(
-            lp, outlet, loop_c, (heat[0], heat[1]), p3, rv1, buf[-1], dhw_coil_c, amb, h,
+            lp, outlet, loop_c, heat, p3, rv1, buf[-1], dhw_coil_c, amb, h,
             sec_coil_eps, dump_w)
         streams = []
         if buf_in_kg_s > 0.0:
@@ -243,7 +260,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         dhw_streams = ((draw_kg_s, dp.cold_water_temp_c, nd - 1, 0),) if draw_kg_s > 0.0 else ()
         dhw, loss_d = tank.tank_substep(dhw, dhw_m, dhw_g, dp.ua_w_k, amb, dhw_streams, coil, h)
         # --- miner temperatures, STBs ---
-        for i in range(2):
+        for i in range(n_miners):
             u = units[i]
             units[i] = miners.MinerUnitState(u.power_w, u.target_w, u.energised, u.on_s, outlet[i],
                                              miners.board_temps(p.miners, outlet[i], u.power_w),
@@ -256,7 +273,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         rv1 = _move(rv1, act.rv1_to_dhw and powered, valve_rate)
         rv2 = _move(rv2, act.rv2_to_dhw and powered, valve_rate)
         # --- electrical ---
-        miner_w = heat[0] + heat[1]
+        miner_w = sum(heat)
         pump_w = p.electrical.pump_power_w * (p3 + p4 + (act.p5 and powered)) + fan_w
         load_w = bnd.household_load_w if powered else 0.0
         consumption = load_w + miner_w + hp_el + pump_w
@@ -268,31 +285,31 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         elif dark and (bnd.grid_ok or batt >= restart_j):
             dark = False
         for k, v in enumerate((bnd.pv_power_w, d.grid_import_w, d.grid_export_w, d.battery_charge_w,
-                               d.battery_discharge_w, d.battery_loss_w, heat[0], heat[1], hp_el,
+                               d.battery_discharge_w, d.battery_loss_w, hp_el,
                                q_hp_buf + q_hp_dhw, consumption - d.unserved_w, q_em, draw_heat,
                                loss_b + loss_d, loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw,
-                               gains_air + gains_mass, pump_w, q_heater, d.curtailed_w, unserved, dump_w,
-                               load_w - (d.unserved_w if load_w > 0.0 else 0.0))):
+                               gains_air + gains_mass, pump_w, q_heater, d.curtailed_w, unserved, dump_w)):
             acc[k] += v * h
 
     if not (stb_loop and stb_buf) or dark:  # the open chain (or no power) drops both contactors
         units = [replace(u, power_w=0.0, energised=False, on_s=0.0, mining=False) for u in units]
     f = [a / dt_s for a in acc]
+    miner_w = tuple(a / dt_s for a in miner_acc)
     flows = Flows(
         pv_power_w=f[0], load_power_w=bnd.household_load_w, grid_import_w=f[1], grid_export_w=f[2],
         battery_charge_w=f[3], battery_discharge_w=f[4], battery_loss_w=f[5],
-        miner_power_w=(f[6], f[7]), miner_heat_w=f[6] + f[7], hp_power_w=f[8], hp_heat_w=f[9],
-        pump_power_w=f[21], consumption_w=f[10], house_heat_w=f[11], house_gain_w=f[20],
-        dhw_draw_heat_w=f[12], tank_loss_w=f[13], loop_loss_w=f[14] - f[25], house_loss_w=f[15],
-        miner_hx_buffer_w=f[16], miner_hx_dhw_w=f[17], hp_heat_buffer_w=f[18], hp_heat_dhw_w=f[19],
-        backup_heater_w=f[22], pv_curtailed_w=f[23], unserved_w=f[24], dump_w=f[25],
+        miner_power_w=miner_w, miner_heat_w=sum(miner_w), hp_power_w=f[6], hp_heat_w=f[7],
+        pump_power_w=f[19], consumption_w=f[8], house_heat_w=f[9], house_gain_w=f[18],
+        dhw_draw_heat_w=f[10], tank_loss_w=f[11], loop_loss_w=f[12] - f[23], house_loss_w=f[13],
+        miner_hx_buffer_w=f[14], miner_hx_dhw_w=f[15], hp_heat_buffer_w=f[16], hp_heat_dhw_w=f[17],
+        backup_heater_w=f[20], pv_curtailed_w=f[21], unserved_w=f[22], dump_w=f[23],
     )
     t_new = state.t_utc_s + dt_s
     day = _local_day(p, t_new)
-    step_j = (acc[0] - acc[23], acc[1], acc[2], acc[3], acc[4], acc[10])
+    step_j = (acc[0] - acc[21], acc[1], acc[2], acc[3], acc[4], acc[8])
     today = state.today_j if day == state.local_day else tuple(0.0 for _ in COUNTERS)
     new_state = PlantState(
-        t_utc_s=t_new, buffer_c=buf, dhw_c=dhw, loop_c=loop_c, miners=(units[0], units[1]),
+        t_utc_s=t_new, buffer_c=buf, dhw_c=dhw, loop_c=loop_c, miners=tuple(units),
         rv1_pos=rv1, rv2_pos=rv2,
         hp=HeatPumpState(hp_run, hp_in_state, mode, t_damped, underheat, heater_on), room_c=room,
         outdoor_c=t_out,
@@ -315,40 +332,7 @@ def reset_safety(state: PlantState, params: PlantParams) -> PlantState:
     below the trip point (a real STB cannot be reset while hot)."""
     band = params.miner_loop.stb_reset_band_k
     loop_ok = state.stb_loop_ok or (
-        miners.loop_supply_temp_c((state.miners[0].outlet_temp_c, state.miners[1].outlet_temp_c))
+        miners.loop_supply_temp_c(tuple(u.outlet_temp_c for u in state.miners))
         < params.miner_loop.stb_trip_c - band)
     buf_ok = state.stb_buffer_ok or state.buffer_c[0] < params.buffer.stb_trip_c - band
     return replace(state, stb_loop_ok=loop_ok, stb_buffer_ok=buf_ok)
-
-
-def sensors(state: PlantState, params: PlantParams) -> dict[str, float | bool]:
-    """Process-image inputs by Schaltschrank/io_list.csv name (temperatures [°C], contacts)."""
-    outlet = (state.miners[0].outlet_temp_c, state.miners[1].outlet_temp_c)
-    chain = state.safety_chain_ok
-    bp = params.buffer
-    return {
-        "buffer_top_temp_c": state.buffer_c[bp.layer_at(bp.top_sensor_height_m)],
-        "buffer_mid_temp_c": state.buffer_c[bp.layer_at(bp.mid_sensor_height_m)],
-        "buffer_bottom_temp_c": state.buffer_c[bp.layer_at(bp.bottom_sensor_height_m)],
-        "miner_loop_supply_temp_c": miners.loop_supply_temp_c(outlet),
-        "miner_loop_return_temp_c": state.loop_c,
-        "miner1_outlet_temp_c": outlet[0],
-        "miner2_outlet_temp_c": outlet[1],
-        "dhw_temp_c": state.dhw_c[params.dhw.sensor_layer],
-        "heating_flow_temp_c": state.heating_flow_c,
-        "heating_return_temp_c": state.heating_return_c,
-        "outdoor_temp_c": state.outdoor_c,
-        "room_temp_c": state.room_c,
-        "safety_chain_ok": chain,
-        "miner_loop_stb_ok": state.stb_loop_ok,
-        "buffer_stb_ok": state.stb_buffer_ok,
-        "k1_miner1_closed": state.miners[0].energised,
-        "k2_miner2_closed": state.miners[1].energised,
-        "rv1_at_dhw": state.rv1_pos >= 1.0,
-        "rv1_at_buffer": state.rv1_pos <= 0.0,
-        "rv2_at_dhw": state.rv2_pos >= 1.0,
-        "rv2_at_buffer": state.rv2_pos <= 0.0,
-        "hp_ok": True,
-        "manual_mode": False,
-    }
-

@@ -15,7 +15,7 @@ import pytest
 
 from hardware_sim.devices.braiins_sim import BraiinsSim
 from hardware_sim.devices.modbus_sim import ModbusDeviceSim, SimMeterSpec
-from hardware_sim.plant.model import sensors
+from tests.plant.signals import sensors
 from hardware_sim.plant.params import load_plant_params
 from hardware_sim.plant.state import initial_state
 from hardware_sim.process_image import PlantProcessImage
