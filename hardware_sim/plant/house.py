@@ -26,8 +26,11 @@ Emitters (EN 442 characteristic, radiators n = 1.3)::
 
 solved for T_return with a bracketed Newton iteration. Thermostatic radiator valves (EN 215,
 proportional band ``trv_band_k`` = 2 K, *assumed*) scale the flow by
-``clamp((T_set + band/2 - T_air) / band, 0, 1)`` around the set point, which drops by
-``night_setback_k`` between ``night_start_h`` and ``night_end_h`` local time.
+``clamp((T_set + band/2 - T_air) / band, 0, 1)`` around their set point, by default
+``trv_offset_k`` = 1 K above the room set point (the controller's room demand switches P5; the
+valves only cap overheating). Night setback (``night_setback_k`` between ``night_start_h`` and
+``night_end_h`` local time) lowers the heat pump's own heating curve (Buderus "Absenkbetrieb")
+and, with ``trv_follow_setback``, the valves too.
 
 Solar gains [W] = sum over facades of area x g x ``window_frame_shading_frac`` x vertical-plane
 irradiance (computed with pvlib per hour in :mod:`hardware_sim.plant.pv`).
@@ -99,8 +102,10 @@ def room_substep(p: HouseParams, air_c: float, mass_c: float, outdoor_c: float, 
 
 
 def setpoint_c(p: HouseParams, local_hour: float) -> float:
-    """Room set point of the thermostatic valves [°C] (night setback included)."""
-    return p.room_setpoint_c - (p.night_setback_k if p.night(local_hour) else 0.0)
+    """Room set point of the thermostatic valves [°C]: ``room_setpoint_c + trv_offset_k``, less the
+    night setback when ``trv_follow_setback``."""
+    back = p.night_setback_k if (p.trv_follow_setback and p.night(local_hour)) else 0.0
+    return p.room_setpoint_c + p.trv_offset_k - back
 
 
 def valve_open_frac(p: HouseParams, air_c: float, set_c: float) -> float:

@@ -129,7 +129,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     local_h = ((state.t_utc_s + p.simulation.utc_offset_h * 3600.0) % 86400.0) / 3600.0
     night = hp_.night(local_h)
     setback = hp_.night_setback_k if night else 0.0
-    set_room = hp_.room_setpoint_c - setback
+    set_room = house.setpoint_c(hp_, local_h)
     gains_air, gains_mass = hp_.internal_gains_w, bnd.solar_gain_w
     # the HP controller works on a damped outdoor temperature (first order, exact for held input)
     t_damped = state.hp.outdoor_damped_c + (t_out - state.hp.outdoor_damped_c) * -math.expm1(

@@ -220,6 +220,8 @@ class HouseParams(_Section):
     p5_flow_kg_s: float = Field(0.25, gt=0.0, le=5.0)
     pipe_tau_s: float = Field(600.0, gt=0.0, le=86400.0)
     trv_band_k: float = Field(2.0, gt=0.0, le=10.0)
+    trv_offset_k: float = Field(1.0, ge=-5.0, le=5.0)
+    trv_follow_setback: bool = False
     room_setpoint_c: float = Field(21.0, ge=10.0, le=28.0)
     night_setback_k: float = Field(3.0, ge=0.0, le=10.0)
     night_start_h: float = Field(22.0, ge=0.0, lt=24.0)
