@@ -23,6 +23,7 @@ from hardware_sim.plant.state import flows_columns, initial_state
 from hardware_sim.plant.views import readings, stored_energy_j
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
+from thermiq.clock import FakeClock, SystemClock
 from thermiq.config.schema import ThermiqConfig
 from thermiq.cycle.runner import Runner
 from thermiq.iomap.io_list import load_io_list
@@ -91,11 +92,11 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     io_list, rsc = site_io(cfg, work)
     img = make_procimg_file(work / "procimg.bin", rsc)
     plant_io = PlantProcessImage(io_list, str(img), str(rsc))
-    ctrl_io = RevPiProcessImage(io_list, str(img), str(rsc))
+    clock = FakeClock(0.0, start_utc_s)
+    ctrl_io = RevPiProcessImage(io_list, str(img), str(rsc), clock=clock)
     devices = PlantDevices.for_site(cfg)
-    clock = {"now_s": 0.0}
     runner = Runner(cfg, io_list, ctrl_io, devices.inverter, devices.meters, devices.miners,
-                    clock=lambda: clock["now_s"], wall=lambda: start_utc_s + clock["now_s"], bridge=bridge,
+                    clock=clock, cost_clock=SystemClock(), bridge=bridge,
                     publish_every=max(1, int(round(60.0 / period_s))))
     state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s, len(cfg.miners))
     driver = PlantDriver(cfg, params, boundary, state, plant_io, devices)
@@ -111,7 +112,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         for k in range(n_steps):
             now_s = k * period_s
             t_utc = start_utc_s + now_s
-            clock["now_s"] = now_s
+            clock.advance_to(now_s)
             driver.sense(faults(now_s) if faults else None)
             res = runner.scan_once()
             all_costs[k] = runner.stats.last_cost_s
