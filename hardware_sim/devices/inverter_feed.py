@@ -37,8 +37,11 @@ def inverter_signals(view: Mapping[str, float]) -> dict[str, float]:
         "pv_energy_today_kwh": view["pv_energy_today_kwh"],
         "grid_import_energy_today_kwh": view["grid_import_energy_today_kwh"],
         "grid_export_energy_today_kwh": view["grid_export_energy_today_kwh"],
+        "pv_energy_kwh": view["pv_energy_total_kwh"],
         "grid_import_energy_kwh": view["grid_import_energy_total_kwh"],
         "grid_export_energy_kwh": view["grid_export_energy_total_kwh"],
+        "battery_charge_energy_kwh": view["battery_charge_energy_total_kwh"],
+        "battery_discharge_energy_kwh": view["battery_discharge_energy_total_kwh"],
     }
     missing = {s.name for s in INVERTER_SIGNALS} - set(out)
     if missing:

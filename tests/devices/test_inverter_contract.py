@@ -14,7 +14,7 @@ from thermiq.config.fieldbus import FieldbusConfig
 from thermiq.config.load import load_config
 from thermiq.cycle.freeze import freeze
 from thermiq.cycle.image import OutputImage
-from thermiq.cycle.scan import initial_state
+from thermiq.cycle.scan import Core, initial_state
 from thermiq.cycle.status import build_status
 from thermiq.iomap.io_list import load_io_list
 from thermiq.signals import INVERTER_SIGNALS
@@ -25,6 +25,7 @@ VALUES = {
     "load_power_w": 1400.0, "battery_voltage_v": 53.1, "battery_temp_c": 24.5, "inverter_temp_c": 41.3,
     "grid_frequency_hz": 49.97, "pv_energy_today_kwh": 18.4, "grid_import_energy_today_kwh": 2.3,
     "grid_export_energy_today_kwh": 7.9, "grid_import_energy_kwh": 12345.6, "grid_export_energy_kwh": 7654.3,
+    "pv_energy_kwh": 23456.7, "battery_charge_energy_kwh": 3456.7, "battery_discharge_energy_kwh": 3210.9,
 }
 
 
@@ -53,7 +54,8 @@ def test_every_inverter_topic_carries_the_value_read_over_rtu(pty_line, kind, wa
         line.close()
         sim.stop()
     img = freeze(clock.monotonic(), clock.wall(), {}, snap, {}, {}, cfg.scan, cfg.limits.signal_max_age_s)
-    status = build_status(img, OutputImage({}), initial_state(cfg), cfg, io_list, {}, {})
+    status = build_status(img, OutputImage({}), initial_state(cfg), cfg, io_list, {}, {},
+                          Core.build(cfg, io_list).table)
     for path in topics:
         name = path.rsplit("/", 1)[1]
         assert status[path] is not None, f"{path} is null"

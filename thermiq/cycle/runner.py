@@ -180,7 +180,7 @@ class Runner:
             if self.stats.scans % self.publish_every == 0:
                 requested = {n: c.power_target_w if c.run else 0.0 for n, c in res.outputs.miners.items()}  # paused: 0 W
                 self.bridge.publish_status(build_status(img, res.outputs, res.state, self.cfg, self.io_list,
-                                                        requested, self.stats.as_status()))
+                                                        requested, self.stats.as_status(), self.core.table))
         self.last_results = acks + [o.result() for o in res.outcomes]
         self.last_users = users
         cost = self.cost_clock.monotonic() - t0
