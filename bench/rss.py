@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from hardware_sim.process_image import PlantProcessImage  # noqa: E402
 from thermiq.cli import DEFAULT_CONFIG  # noqa: E402
+from thermiq.clock import FakeClock  # noqa: E402
 from thermiq.config.load import load_config  # noqa: E402
 from thermiq.cycle.image import InverterSnapshot, MinerSnapshot, MinerState  # noqa: E402
 from thermiq.iomap.io_list import load_io_list  # noqa: E402
@@ -86,9 +87,9 @@ def field(parts, t: float) -> None:
                                                {"battery_voltage_v": 53.0, "inverter_temp_c": 35.0}))
 
 
-def mqtt_setpoint(port: int, value: float) -> None:
+def mqtt_setpoint(port: int, value: float, wall_s: float) -> None:
     from paho.mqtt import publish
-    body = {"request_id": uuid.uuid4().hex, "issued_at": time.time(), "value": value}
+    body = {"request_id": uuid.uuid4().hex, "issued_at": wall_s, "value": value}
     publish.single("thermiq/asp1/setpoints/dhw_setpoint_c/set", json.dumps(body), qos=1,
                    hostname="127.0.0.1", port=port)
 
@@ -107,14 +108,14 @@ def main() -> int:
     period = cfg.scan.period_s
     broker = None
     if not a.no_mqtt and shutil.which("mosquitto"):
-        from thermiq.adapters.mqtt.testbroker import Mosquitto
+        from tests.mqtt.testbroker import Mosquitto
         broker = Mosquitto().start()
     with tempfile.TemporaryDirectory() as tmp:
         args = argparse.Namespace(config=str(DEFAULT_CONFIG), field="fake", procimg=f"{tmp}/pi.img", configrsc=None,
                                   run_dir=f"{tmp}/run", latches=None, max_scans=None,
                                   mqtt=f"127.0.0.1:{broker.port}" if broker else None)
-        now = [a.start_hour * 3600.0]
-        parts = build(cfg, io_list, args, REPO, clock=lambda: now[0], wall=lambda: T0 + now[0])
+        clock = FakeClock(a.start_hour * 3600.0, T0 + a.start_hour * 3600.0)
+        parts = build(cfg, io_list, args, REPO, clock=clock)
         plant = PlantProcessImage(io_list, parts.procimg, str(RSC))
         if parts.bridge is not None:
             parts.bridge.start()
@@ -130,14 +131,14 @@ def main() -> int:
             for hour in range(-warm, hours + 1):
                 if hour > -warm:
                     for i in range(scans_per_hour):
-                        now[0] += period
-                        if i % 10 == 0:
-                            plant.write_inputs(inputs(io_list, now[0]))
-                        field(parts, now[0])
+                        clock.advance(period)
+                        if i % 2 == 0:      # piControl refreshes the image; every 1 s is fresh enough
+                            plant.write_inputs(inputs(io_list, clock.monotonic()))
+                        field(parts, clock.monotonic())
                         parts.runner.scan_once()
-                    drop(parts.paths.spool, "ack", "all", "bench", issued_at=T0 + now[0])
+                    drop(parts.paths.spool, "ack", "all", "bench", issued_at=clock.wall())
                     if broker:
-                        mqtt_setpoint(broker.port, 50.0 + hour % 3)
+                        mqtt_setpoint(broker.port, 50.0 + hour % 3, clock.wall())
                 gc.collect()
                 rows.append((hour, parts.runner.stats.scans, rss_mb()))
                 print(f"{hour:4d} {rows[-1][1]:9d} {rows[-1][2]:8.2f} {time.monotonic() - started:7.0f}", flush=True)

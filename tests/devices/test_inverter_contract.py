@@ -3,14 +3,13 @@ every inverter topic of the registry (the extended ones included) with the value
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from hardware_sim.devices.modbus_sim import ModbusDeviceSim
 from thermiq.adapters.modbus.line import build_line
 from thermiq.adapters.mqtt.registry import build_registry
 from thermiq.cli import DEFAULT_CONFIG
+from thermiq.clock import SystemClock
 from thermiq.config.fieldbus import FieldbusConfig
 from thermiq.config.load import load_config
 from thermiq.cycle.freeze import freeze
@@ -45,15 +44,15 @@ def test_every_inverter_topic_carries_the_value_read_over_rtu(pty_line, kind, wa
     sim.update({f"inverter.{k}": v for k, v in VALUES.items()})
     fb = FieldbusConfig.model_validate({"rs485": {"port": pty_line.master_port, "period_s": 0.2, "timeout_s": 0.3},
                                         "meters": [], "inverter": {"kind": kind, "unit_id": 1}})
-    line = build_line(fb, clock=time.monotonic)
+    clock = SystemClock()
+    line = build_line(fb, clock=clock)
     try:
         wait_until(lambda: line.inverter.snapshot().stamp_s is not None, what="first good Deye read over RTU")
         snap = line.inverter.snapshot()
     finally:
         line.close()
         sim.stop()
-    now = time.monotonic()
-    img = freeze(now, time.time(), {}, snap, {}, {}, cfg.scan)
+    img = freeze(clock.monotonic(), clock.wall(), {}, snap, {}, {}, cfg.scan, cfg.limits.signal_max_age_s)
     status = build_status(img, OutputImage({}), initial_state(cfg), cfg, io_list, {}, {})
     for path in topics:
         name = path.rsplit("/", 1)[1]

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -68,16 +69,35 @@ class Daemon:
 
 
 class Plant:
-    """The plant side of a file-backed image: piControl 'running' once inputs are written."""
+    """The plant side of a file-backed image, refreshed every 0.05 s as piControl does once started
+    (:meth:`write`); until then piControl is 'not running' (status 0)."""
 
     def __init__(self, io_list, img: Path):
         self.image = PlantProcessImage(io_list, str(img), str(RSC))
         self.values = healthy_inputs(io_list)
+        self.overrides: dict = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def write(self, **overrides) -> None:
-        self.image.write_inputs({**self.values, **overrides})
+        """Start refreshing (first call) with the healthy inputs and ``overrides``."""
+        with self._lock:
+            self.overrides = overrides
+            self.image.write_inputs({**self.values, **self.overrides})
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._refresh, daemon=True)
+            self._thread.start()
+
+    def _refresh(self) -> None:
+        while not self._stop.wait(0.05):
+            with self._lock:
+                self.image.write_inputs({**self.values, **self.overrides})
 
     def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2)
         self.image.close()
 
 

@@ -20,7 +20,7 @@ import pytest
 from tests.mqtt.mqtt_helpers import Probe, envelope
 from tests.service.conftest import REPO, Daemon, Plant, bench_site, wait_for
 from tests.support import unavailable
-from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto
+from tests.mqtt.testbroker import BrokerError, Mosquitto
 from thermiq.service.audit import read_audit
 from thermiq.service.status_file import read_status
 

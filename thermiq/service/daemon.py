@@ -132,15 +132,15 @@ def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=None, notifier=No
     from thermiq.service.spool import CommandSpool
     from thermiq.service.status_file import StatusFile
 
-    missing = missing_parts(cfg, args.field, args.mqtt)
-    if missing:
-        raise ValueError(f"{args.config}: thermiq run needs {'; '.join(missing)} (or --field fake for a bench run)")
     procimg = args.procimg or cfg.process_image.procimg
     configrsc = args.configrsc or (str(repo / "Schaltschrank" / "config.rsc") if args.procimg
                                    else cfg.process_image.configrsc)
     problems = prove_files(cfg, io_list, configrsc)   # load-time proof: nothing runs on a bad config
     if problems:
         raise Refused(problems)
+    missing = missing_parts(cfg, args.field, args.mqtt)
+    if missing:
+        raise ValueError(f"{args.config}: thermiq run needs {'; '.join(missing)} (or --field fake for a bench run)")
     clock = clock or SystemClock()
     if args.procimg:
         make_procimg_file(procimg, configrsc)

@@ -30,7 +30,6 @@ import math
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from thermiq.interlocks.alarm import AlarmState
-from thermiq.interlocks.trip_table import TRIP_TABLE
 
 COST_BUCKETS_S = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 NAN = float("nan")
@@ -65,10 +64,7 @@ class ScanMetrics:
                                   ["miner"], registry=r)
         self.miner_power = Gauge("thermiq_miner_power_watts", "measured power", ["miner"], registry=r)
         self.mqtt_connected = Gauge("thermiq_mqtt_connected", "broker connection up", registry=r)
-        for t in TRIP_TABLE:
-            for s in AlarmState:
-                self.trip_state.labels(t.id, s.value).set(1.0 if s is AlarmState.NORMAL else 0.0)
-        self._states = {t.id: AlarmState.NORMAL for t in TRIP_TABLE}
+        self._states: dict[str, AlarmState] = {}   # trip id -> state shown (the site's trip table, first scan)
         self._last_now_s: float | None = None
         self._overruns_seen = 0
         self.server = None
@@ -104,8 +100,16 @@ class ScanMetrics:
         if over > self._overruns_seen:
             self.overruns.inc(over - self._overruns_seen)
             self._overruns_seen = over
+        if not self._states:       # first scan: every trip of the site's table, normal
+            for tid in (row.spec.id for row in runner.core.table):
+                for st in AlarmState:
+                    self.trip_state.labels(tid, st.value).set(1.0 if st is AlarmState.NORMAL else 0.0)
+                self._states[tid] = AlarmState.NORMAL
         for tid, t in res.state.interlocks.trips.items():
             old = self._states.get(tid)
+            if old is None:        # a trip seen for the first time: every state of it gets a series
+                for s in AlarmState:
+                    self.trip_state.labels(tid, s.value).set(0.0)
             if old is not t.alarm:
                 if old is not None:
                     self.trip_state.labels(tid, old.value).set(0.0)
