@@ -59,7 +59,7 @@ def test_every_command_kind_leaves_one_journal_line_with_request_id_and_user(tmp
         probe.publish(f"{BASE}/{topic}", body)
         ack = probe.wait_for(f"{BASE}/{topic}/ack", lambda m: m.json["request_id"] == rid, 10).json
         assert ack["accepted"] == (outcome == "accepted"), (topic, body, ack)
-        expect[rid], users[rid] = outcome, None
+        expect[rid], users[rid] = outcome, "local"     # bare command topics: the local clients (issue 13)
 
     def local(action: str, target: str, outcome: str):
         res = shell(run, action, target)
@@ -113,7 +113,8 @@ def test_every_command_kind_leaves_one_journal_line_with_request_id_and_user(tmp
         line = lines[0]
         assert "user" in line and line["user"] == users[rid], line
         assert line["outcome"] == outcome and line["accepted"] == (outcome == "accepted"), line
-        assert line["topic"] and line["level"] == "info" and line["timestamp"]
+        assert line["topic"] and line["timestamp"] and line["by"] == line["user"]
+        assert line["level"] == ("info" if outcome == "accepted" else "warning")
         if outcome != "accepted":
             assert line["reason"], line
     assert len(commands) == len(expect)        # nothing else is logged as a command

@@ -28,7 +28,9 @@ class BrokerConfig(_Section):
                                       "(required with username)")
     tls_ca_file: str | None = Field(None, description="CA certificate (PEM): connect with TLS when set")
     client_id: str | None = Field(None, min_length=1, max_length=64,
-                                  description="MQTT client id (default: thermiq-<site>-<random>)")
+                                  description="MQTT client id of the kept session (default: thermiq-<site>)")
+    protocol: Literal["5", "3.1.1"] = Field("5", description="MQTT version (5: retain-as-published, no-local, "
+                                            "session expiry)")
 
     @model_validator(mode="after")
     def _credentials(self):

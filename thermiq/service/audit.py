@@ -8,8 +8,9 @@ Valid commands also leave a ``received`` record when the bridge hands them to th
 * Audit file: every record, one JSON line (:class:`thermiq.commands.AuditRecord` plus ``user``),
   appended (``O_APPEND``), never rewritten; rotated by size with stdlib
   :class:`logging.handlers.RotatingFileHandler` (``audit.jsonl`` -> ``audit.jsonl.1`` ...).
-* Journal: one structlog event ``command`` per outcome record, with topic, request id, user,
-  accepted, outcome and reason. ``received`` records stay out of the journal.
+* Journal: one structlog event ``command`` per outcome record, with topic, request id, user
+  (also as ``by``, the sender field of issue 13), accepted, outcome and reason; info when
+  accepted, warning when refused or rejected. ``received`` records stay out of the journal.
 
 Thread-safe: the MQTT worker thread and the scan thread both write here.
 """
@@ -85,9 +86,9 @@ class AuditLog:
         with self._lock:
             self._handler.emit(logging.makeLogRecord({"msg": line, "levelno": logging.INFO}))
         if rec.outcome in OUTCOMES:
-            self._log.info("command", topic=rec.topic, request_id=rec.request_id, user=user,
-                           accepted=rec.outcome == "accepted", outcome=rec.outcome, reason=rec.reason,
-                           value=rec.value)
+            (self._log.info if rec.outcome == "accepted" else self._log.warning)(
+                "command", topic=rec.topic, request_id=rec.request_id, user=user, by=user,
+                accepted=rec.outcome == "accepted", outcome=rec.outcome, reason=rec.reason, value=rec.value)
 
     def write_records(self, records: Iterable[AuditRecord]) -> None:
         """:meth:`write` each record (the MQTT bridge's audit sink)."""

@@ -151,7 +151,7 @@ def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=None, notifier=No
     bridge = None
     if cfg.service.broker is not None and args.field != "fake" or args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
-        bridge = build_bridge(cfg, args.mqtt, clock, audit=audit)
+        bridge = build_bridge(cfg, args.mqtt, clock, audit=audit, latches_path=paths.latches)
     metrics = ScanMetrics(cfg.scan.period_s)
     status = StatusFile(paths.status, cfg.service.status_every_s, cfg.service.trip_history)
     spool = CommandSpool(paths.spool, audit, clock)

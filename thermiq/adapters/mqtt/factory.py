@@ -4,7 +4,9 @@ The broker's host, port, user, password file and TLS CA come from the site file;
 (``thermiq run --mqtt HOST:PORT``, ``thermiq sim --mqtt``) overrides the address for bench runs.
 Without a ``[service.broker]`` user, ``THERMIQ_MQTT_USER`` / ``THERMIQ_MQTT_PASSWORD`` and
 ``THERMIQ_MQTT_CA`` are still honoured for bench runs, and so they are with ``host_port`` (a
-bench broker, not the cabinet's); the cabinet's unit sets none of them.
+bench broker, not the cabinet's), like ``THERMIQ_MQTT_PROTOCOL`` (``5`` or ``3.1.1``) without a
+``[service.broker]``; the cabinet's unit sets none of them. The request-id memory lives beside
+the latch file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from thermiq.adapters.mqtt.bridge import MqttBridge
 from thermiq.adapters.mqtt.registry import build_registry
+from thermiq.adapters.mqtt.seen_ids import beside_latches
 from thermiq.config.schema import ThermiqConfig
 from thermiq.iomap.io_list import load_io_list
 
@@ -47,7 +50,8 @@ def read_password(path: str) -> str:
     return line
 
 
-def build_bridge(cfg: ThermiqConfig, host_port: str | None = None, clock=None, audit=None) -> MqttBridge:
+def build_bridge(cfg: ThermiqConfig, host_port: str | None = None, clock=None, audit=None,
+                 latches_path: str | Path | None = None) -> MqttBridge:
     """The bridge for ``cfg``'s site (not yet started).
 
     Parameters
@@ -55,6 +59,7 @@ def build_bridge(cfg: ThermiqConfig, host_port: str | None = None, clock=None, a
     host_port : ``"HOST:PORT"`` of a bench broker instead of ``[service.broker]`` (credentials
         then from the environment only)
     audit : audit sink or path handed to :class:`MqttBridge` (default ``$THERMIQ_AUDIT_LOG``)
+    latches_path : the latch file; the request-id memory is kept beside it
 
     Raises
     ------
@@ -75,6 +80,9 @@ def build_bridge(cfg: ThermiqConfig, host_port: str | None = None, clock=None, a
     io_path = Path(cfg.process_image.io_list)
     io_list = load_io_list(io_path if io_path.is_absolute() else REPO / io_path)
     registry = build_registry(cfg, io_list.points)
+    site_protocol = broker.protocol if broker is not None else "5"
+    protocol = os.environ.get("THERMIQ_MQTT_PROTOCOL", site_protocol) if host_port is not None else site_protocol
     return MqttBridge(cfg.site.name, host, port, user, password, registry, clock,
                       audit if audit is not None else os.environ.get("THERMIQ_AUDIT_LOG"), tls_ca=ca,
-                      client_id=broker.client_id if broker is not None else None)
+                      client_id=broker.client_id if broker is not None else None, protocol=protocol,
+                      seen_ids_path=beside_latches(latches_path) if latches_path else None)
