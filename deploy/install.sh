@@ -184,11 +184,14 @@ install_units() {
     sys systemctl daemon-reload
     sys systemctl enable mosquitto.service thermiq.service node-red.service
     sys systemctl reload-or-restart mosquitto.service
-    sys systemctl restart thermiq.service node-red.service
+    sys systemctl restart node-red.service
+    # An upgrade restarts a running controller; a first install leaves it to the operator, who
+    # starts it after `thermiq check-config` (docs/OPERATIONS.md).
+    sys systemctl try-restart thermiq.service
 }
 
 uninstall() {
-    sys systemctl disable --now node-red.service thermiq.service
+    sys systemctl disable --now node-red.service thermiq.service || true
     local p
     for p in $UNITDIR/thermiq.service $UNITDIR/node-red.service $MQ_DROPIN $MQ_CONF $MQ_ACL $MQ_PASSWD $BIN \
              $ETC/mqtt-thermiq.password $ETC/mqtt-nodered.password $ETC/mqtt-homeassistant.password \
@@ -197,7 +200,12 @@ uninstall() {
         rm -f "$(R "$p")"; say "removed $p"
     done
     rmdir "$(R $UNITDIR/mosquitto.service.d)" 2>/dev/null || true
-    for p in $OPT $MQ_CERTS $NR_STATE; do
+    # only the broker certificates this script made: /etc/mosquitto/certs belongs to the package
+    for p in $MQ_CERTS/ca.crt $MQ_CERTS/ca.srl $MQ_CERTS/server.crt $MQ_CERTS/server.key; do
+        [ -e "$(R "$p")" ] || continue
+        rm -f "$(R "$p")"; say "removed $p"
+    done
+    for p in $OPT $MQ_CERTS/private-ca $NR_STATE; do
         [ -e "$(R "$p")" ] || continue
         rm -rf "$(R "$p")"; say "removed $p"
     done
