@@ -10,7 +10,9 @@ import socket
 import ssl
 import stat
 import subprocess
+import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -168,6 +170,21 @@ def test_site_file_is_never_overwritten(installed):
     assert site.read_text() == edited and "wrote " not in out
 
 
+def test_installed_site_file_checks_and_names_the_generated_broker_login(installed, tmp_path):
+    """The installed /etc/thermiq/site.toml passes `thermiq check-config` (its absolute I/O-list path
+    moved into the throwaway root) and its broker login is the one the installer generated."""
+    root = installed[0]
+    text = (root / "etc/thermiq/site.toml").read_text()
+    broker = tomllib.loads(text)["service"]["broker"]
+    assert (broker["username"], broker["password_file"]) == ("thermiq", "/etc/thermiq/mqtt-thermiq.password")
+    assert (root / broker["password_file"].lstrip("/")).read_text().strip()
+    site = tmp_path / "site.toml"
+    site.write_text(text.replace('"/etc/thermiq/io_list.csv"', f'"{root}/etc/thermiq/io_list.csv"'))
+    res = subprocess.run([sys.executable, "-m", "thermiq.cli", "check-config", "--config", str(site),
+                          "--configrsc", str(root / "opt/thermiq/Schaltschrank/config.rsc")],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert res.returncode == 0 and ": OK (site asp1" in res.stdout, res.stdout + res.stderr
+
 def test_uninstall_keeps_only_the_site_data_and_purge_removes_it(installed):
     root = installed[0]
     state = root / "var/lib/thermiq"
@@ -183,3 +200,4 @@ def test_uninstall_keeps_only_the_site_data_and_purge_removes_it(installed):
     assert "skipped (--root): systemctl disable --now node-red.service thermiq.service" in out
     run_install(root, "--uninstall", "--purge")
     assert list(root.iterdir()) == []
+
