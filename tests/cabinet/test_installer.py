@@ -85,6 +85,9 @@ def test_installed_layout(installed):
     # ExecStart's binary: /usr/local/bin/thermiq -> the venv's entry point
     link = root / "usr/local/bin/thermiq"
     assert os.readlink(link) == "/opt/thermiq/venv/bin/thermiq"
+    unit = (root / "etc/systemd/system/thermiq.service").read_text()
+    assert "ExecStart=/usr/local/bin/thermiq run --config /etc/thermiq/site.toml\n" in unit
+    assert "ExecStopPost=/usr/local/bin/thermiq safe-outputs" in unit
     assert (root / "opt/thermiq/venv/bin/thermiq").is_file()
     assert (root / "opt/thermiq/nodered/flows.json").read_bytes() == (REPO / "nodered/flows.json").read_bytes()
     site = (root / "etc/thermiq/site.toml").read_text()
