@@ -30,7 +30,7 @@ MODE=install
 PURGE=0
 while [ $# -gt 0 ]; do
     case "$1" in
-        --root) ROOT=$(mkdir -p "$2" && cd "$2" && pwd); shift 2;;
+        --root) ROOT=$2; shift 2;;
         --site) SITE_SRC=$2; shift 2;;
         --cert-name) CERT_NAMES+=("$2"); shift 2;;
         --pip-args) PIP_ARGS=$2; shift 2;;
@@ -42,6 +42,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$PURGE" = 0 ] || [ "$MODE" = uninstall ] || { echo "install.sh: --purge only with --uninstall" >&2; exit 2; }
 if [ -z "$ROOT" ] && [ "$(id -u)" != 0 ]; then echo "install.sh: run as root (or with --root DIR)" >&2; exit 2; fi
+[ -z "$ROOT" ] || ROOT=$(mkdir -p "$ROOT" && cd "$ROOT" && pwd)
 
 # --- the installed layout (one place; --uninstall removes exactly these) ---------------------------
 OPT=/opt/thermiq                       # source copy (docs, units, deploy scripts, flows) + venv

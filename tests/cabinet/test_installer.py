@@ -204,3 +204,13 @@ def test_uninstall_keeps_only_the_site_data_and_purge_removes_it(installed):
     run_install(root, "--uninstall", "--purge")
     assert list(root.iterdir()) == []
 
+
+
+def test_bad_arguments_are_refused_in_one_line_and_change_nothing(tmp_path):
+    for args in (["--bogus"], ["--purge"], ["--site", str(tmp_path / "missing.toml")]):
+        root = tmp_path / "r"
+        res = subprocess.run(["bash", str(INSTALL), "--root", str(root), *args], capture_output=True, text=True,
+                             timeout=60)
+        assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1 and res.stdout == "", res
+        assert res.stderr.startswith("install.sh: ")
+        assert not root.exists() or not any(root.iterdir())
