@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,9 +34,20 @@ class Controller:
         self.env = {**os.environ, "THERMIQ_AUDIT_LOG": str(self.audit), **(env or {})}
         self.proc: subprocess.Popen | None = None
         self._log = None
+        # play piControl: rewrite the inputs (and the cycle byte) every 0.25 s, or the controller sees a
+        # frozen image and trips I8 after limits.signal_max_age_s (2 s), whatever the test is doing
+        self._lock, self._stop = threading.Lock(), threading.Event()
+        self._cycler = threading.Thread(target=self._cycle, name="picontrol-sim", daemon=True)
+
+    def _cycle(self) -> None:
+        while not self._stop.wait(0.25):
+            with self._lock:
+                self.plant.write_inputs(self.values)
 
     def start(self) -> "Controller":
         self._log = open(self.journal, "ab")
+        if not self._cycler.is_alive():
+            self._cycler.start()
         self.proc = subprocess.Popen([sys.executable, "-m", "thermiq", "run", "--field", "fake",
                                       "--procimg", str(self.img), "--run-dir", str(self.dir),
                                       "--configrsc", str(RSC), "--latches", str(self.latches),
@@ -44,8 +56,9 @@ class Controller:
         return self
 
     def set_inputs(self, **values) -> None:
-        self.values.update(values)
-        self.plant.write_inputs(self.values)
+        with self._lock:
+            self.values.update(values)
+            self.plant.write_inputs(self.values)
 
     def kill(self) -> None:
         self._end(signal.SIGKILL)
@@ -67,6 +80,9 @@ class Controller:
 
     def close(self) -> None:
         self.stop()
+        self._stop.set()
+        if self._cycler.is_alive():
+            self._cycler.join(2.0)
         self.plant.close()
 
     def latched(self) -> dict:

@@ -89,7 +89,7 @@ def stack(tmp_path_factory):
                                 "--quiet", "--out", str(d / "report"), "--mqtt", f"127.0.0.1:{broker.port}"],
                                cwd=REPO, env=sim_env, stdout=subprocess.DEVNULL, stderr=(d / "sim.log").open("w"))
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        probe = Probe(broker.port, "operator", PW["operator"])
+        probe = Probe(broker.port, "alice", PW["alice"])   # a remote operator: reads the tree
         probe.subscribe("thermiq/asp1/state/safety/#")
         probe.subscribe("thermiq/asp1/setpoints/#")
         probe.subscribe("thermiq/asp1/cmd/#")
