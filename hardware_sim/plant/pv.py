@@ -93,9 +93,13 @@ class SkyModel:
         w = self.weather
         if (w.poa_w_m2 is not None and "G(i)" in w.poa_w_m2 and w.plane_deg is not None
                 and abs(w.plane_deg[0] - tilt_deg) < 0.5 and abs(w.plane_deg[1] - azimuth_deg) < 0.5):
+            measured = w.poa_w_m2["G(i)"]
             total = beam + sky + ground
-            scale = np.divide(w.poa_w_m2["G(i)"], total, out=np.zeros_like(total), where=total > 1.0)
+            scale = np.divide(measured, total, out=np.zeros_like(total), where=total > 1.0)
             beam, sky, ground = beam * scale, sky * scale, ground * scale
+            # dawn/dusk hours where the decomposition gives nothing although the file measured
+            # light on the plane: that light is diffuse (no beam reaches the plane then)
+            sky = np.where((total <= 1.0) & (measured > 0.0), measured, sky)
         aoi = pvlib.irradiance.aoi(tilt_deg, azimuth_deg, self.zenith, self.azimuth)
         return beam, sky, ground, aoi
 
