@@ -10,7 +10,8 @@ Computed once per weather file (numpy/pandas here, never in the plant step).
    (DNI = Gb(i)/cos AOI, DHI = Gd(i) 2/(1 + cos tilt) for an isotropic sky).
 3. Each array's plane: ``pvlib.irradiance.get_total_irradiance`` (Perez 1990 sky diffuse). For
    an array in the file's own plane the transposed components are scaled so that their sum is
-   the file's measured ``G(i)``.
+   the file's measured ``G(i)``; hours where the decomposition leaves the plane dark although
+   ``G(i)`` > 0 (dawn/dusk) take ``G(i)`` as sky diffuse.
 4. Reflection: ``pvlib.iam.martin_ruiz`` (a_r = 0.16) for beam, ``martin_ruiz_diffuse`` for
    sky and ground diffuse (the model PVGIS uses).
 5. Module temperature: ``pvlib.temperature.faiman`` with PVGIS' free-standing c-Si values
