@@ -135,7 +135,7 @@ def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, ...], loop_c: float
     q_each = [g_each * (t - loop_c) for t in outlet_c]
     if m > 0.0:
         supply = loop_supply_temp_c(outlet_c)
-        g_hx = hx_conductance_w_k(lp)
+        g_hx = _derived(lp)[0]
         c_s = lp.secondary_flow_kg_s * CP
         r_dhw = 1.0 / g_hx + (1.0 - dhw_coil_eps) / (dhw_coil_eps * c_s)
         q_dhw = to_dhw_frac * (supply - dhw_bottom_c) / r_dhw
@@ -144,11 +144,24 @@ def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, ...], loop_c: float
         q_dhw = q_buf = 0.0
     loss = lp.ua_w_k * (loop_c - ambient_c) + extra_loss_w
     cm = lp.miner_heat_capacity_j_k
-    cl = loop_heat_capacity_j_k(lp)
+    cl = _derived(lp)[1]
     k = dt_s / cm
     new_outlet = tuple(t + (w - q) * k for t, w, q in zip(outlet_c, heat_w, q_each))
     new_loop = loop_c + (sum(q_each) - q_buf - q_dhw - loss) * dt_s / cl
     return new_outlet, new_loop, q_buf, q_dhw, loss, ((1.0 - to_dhw_frac) * lp.secondary_flow_kg_s if m > 0.0 else 0.0)
+
+
+_DERIVED: dict[int, tuple] = {}
+
+
+def _derived(lp: MinerLoopParams) -> tuple[float, float]:
+    """(HX conductance [W/K], loop heat capacity [J/K]) of a (frozen) parameter set, computed once."""
+    hit = _DERIVED.get(id(lp))
+    if hit is None or hit[0] is not lp:
+        if len(_DERIVED) > 64:
+            _DERIVED.clear()
+        hit = _DERIVED[id(lp)] = (lp, (hx_conductance_w_k(lp), loop_heat_capacity_j_k(lp)))
+    return hit[1]
 
 
 def loop_heat_capacity_j_k(lp: MinerLoopParams) -> float:

@@ -89,6 +89,28 @@ def _move(pos: float, to_one: bool, rate: float) -> float:
     return 0.0 if pos - rate <= 1e-9 else pos - rate
 
 
+_CONSTANTS: dict[int, tuple] = {}
+
+
+def _constants(p: PlantParams) -> tuple:
+    """Step-invariant numbers derived from ``p`` (layer masses, conductances, layer indices, coil
+    effectivenesses, battery restart energy), computed once per parameter set."""
+    hit = _CONSTANTS.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1]
+    bp, dp = p.buffer, p.dhw
+    coil_top, coil_bot = dp.coil_layers
+    consts = (bp.layer_mass_kg, dp.layer_mass_kg, bp.conduction_w_k, dp.conduction_w_k, dp.layers,
+              coil_top, coil_bot, coil_eps(dp.coil_ua_w_k, p.heat_pump.flow_kg_s),
+              coil_eps(dp.coil_ua_w_k, p.miner_loop.secondary_flow_kg_s), bp.layer_at(0.0),
+              bp.layer_at(bp.mid_sensor_height_m), dp.sensor_layer,
+              electrical.battery_capacity_j(p.electrical) * p.electrical.backup_restart_soc_pct / 100.0)
+    if len(_CONSTANTS) > 64:
+        _CONSTANTS.clear()
+    _CONSTANTS[id(p)] = (p, consts)
+    return consts
+
+
 def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
          dt_s: float) -> tuple[PlantState, Flows]:
     """Advance the plant by ``dt_s`` seconds with held actuators and boundary values.
@@ -118,10 +140,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     h = dt_s / n_sub
     bp, dp, lp, hpp, hp_ = p.buffer, p.dhw, p.miner_loop, p.heat_pump, p.house
     amb = p.simulation.plant_room_temp_c
-    buf_m, dhw_m = bp.layer_mass_kg, dp.layer_mass_kg
-    buf_g, dhw_g = bp.conduction_w_k, dp.conduction_w_k
-    nb, nd = bp.layers, dp.layers
-    coil_top, coil_bot = dp.coil_layers
+    (buf_m, dhw_m, buf_g, dhw_g, nd, coil_top, coil_bot, hp_coil_eps, sec_coil_eps, buf_bottom_i,
+     buf_sensor_i, dhw_sensor_i, restart_j) = _constants(p)
     n_coil = coil_bot - coil_top + 1
     valve_rate = h / p.valves.travel_s
     mode = heat_pump.sg_mode(act.sg_in1, act.sg_in4)
@@ -135,12 +155,17 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     t_damped = state.hp.outdoor_damped_c + (t_out - state.hp.outdoor_damped_c) * -math.expm1(
         -dt_s / hpp.outdoor_damping_tau_s)
     m_hp_nom = hpp.flow_kg_s
-    hp_coil_eps = coil_eps(dp.coil_ua_w_k, m_hp_nom)
-    sec_coil_eps = coil_eps(dp.coil_ua_w_k, lp.secondary_flow_kg_s)
     stratified_b = bp.stratified_inlets
-    buf_bottom_i = bp.layer_at(0.0)
-    buf_sensor_i, dhw_sensor_i = bp.layer_at(bp.mid_sensor_height_m), dp.sensor_layer
     dump_on = p.dump.enabled
+    dump_p, ep, mp = p.dump, p.electrical, p.miners
+    act_p3, act_p4, act_p5 = act.p3, act.p4, act.p5
+    act_rv1, act_rv2 = act.rv1_to_dhw, act.rv2_to_dhw
+    grid_ok, pv_w, load_nom_w = bnd.grid_ok, bnd.pv_power_w, bnd.household_load_w
+    draw_nom_kg_s, tap_c, cold_c = bnd.dhw_draw_kg_s, bnd.dhw_tap_temp_c, dp.cold_water_temp_c
+    loop_trip_c, buf_trip_c, pump_w_each = lp.stb_trip_c, bp.stb_trip_c, ep.pump_power_w
+    coil_range = range(coil_top, coil_bot + 1)
+    miner_range = range(n_miners)
+    switched = [(False, False, 0.0, False, False)] * n_miners  # per miner: (closed, end_w, on_s, mining, over)
 
     buf, dhw, loop_c, room, mass = state.buffer_c, state.dhw_c, state.loop_c, state.room_c, state.mass_c
     units = list(state.miners)
@@ -151,7 +176,6 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     stb_loop, stb_buf = state.stb_loop_ok, state.stb_buffer_ok
     batt = state.battery_energy_j
     dark = state.dark and not bnd.grid_ok
-    restart_j = electrical.battery_capacity_j(p.electrical) * p.electrical.backup_restart_soc_pct / 100.0
     hflow, hret = state.heating_flow_c, state.heating_return_c
     acc = [0.0] * 24  # energy accumulators [J], see names below
     miner_acc = [0.0] * n_miners  # electrical energy per miner [J]
@@ -161,20 +185,18 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         chain = stb_loop and stb_buf and not dark
         powered = not dark
         # --- miners (electrical) ---
-        for i in range(n_miners):
-            u = units[i]
+        for i in miner_range:
             closed = contactor[i] and chain
             avg, end, on_s, mining, over = miners.miner_power_substep(
-                p.miners, u, closed, miner_run[i], miner_target[i], h, override[i])
+                mp, units[i], closed, miner_run[i], miner_target[i], h, override[i])
             heat[i] = avg
             miner_acc[i] += avg * h
-            units[i] = miners.MinerUnitState(end, miner_target[i], closed, on_s, u.outlet_temp_c,
-                                             u.board_temps_c, mining, over)
+            switched[i] = (closed, end, on_s, mining, over)
         # --- heat pump (thermostat, backup heater, modulation) ---
         to_dhw = rv2 >= 0.5
         target = heat_pump.tank_target_c(hpp, to_dhw, mode, t_damped, setback) if powered else None
         sensor_c = dhw[dhw_sensor_i] if to_dhw else buf[buf_sensor_i]
-        p4 = act.p4 and powered
+        p4 = act_p4 and powered
         flow_frac = rv2 + (1.0 - rv2) * (1.0 if p4 else 0.0)
         flow_ok = flow_frac >= 0.5
         run = heat_pump.thermostat(hpp, hp_run, hp_in_state, mode, target, sensor_c, flow_ok)
@@ -210,15 +232,15 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         # --- dump heat sink (thermostatic dry cooler on the miner loop) ---
         dump_w = fan_w = 0.0
         if dump_on and loop_c > t_out:
-            frac = (loop_c - p.dump.open_temp_c) / p.dump.band_k
+            frac = (loop_c - dump_p.open_temp_c) / dump_p.band_k
             if frac > 0.0:
                 frac = 1.0 if frac > 1.0 else frac
-                dump_w = frac * p.dump.ua_w_k * (loop_c - t_out)
-                fan_w = frac * p.dump.fan_power_w if powered else 0.0
+                dump_w = frac * dump_p.ua_w_k * (loop_c - t_out)
+                fan_w = frac * dump_p.fan_power_w if powered else 0.0
                 if not powered:
                     dump_w = 0.0
         # --- miner loop ---
-        p3 = act.p3 and powered
+        p3 = act_p3 and powered
         dhw_coil_c = dhw[coil_bot]
         outlet, loop_c, q_mb, q_md, loop_loss, m_sec = miners.loop_substep(
             lp, outlet, loop_c, heat, p3, rv1, buf[-1], dhw_coil_c, amb, h,
@@ -231,7 +253,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
             t_sec = buf[-1] + q_mb / (m_sec * CP)
             streams.append((m_sec, t_sec, tank.inlet_layer(buf, t_sec) if stratified_b else 0, buf_bottom_i))
         # --- heating circuit (thermostatic valves) and the house ---
-        if act.p5 and powered:
+        p5 = act_p5 and powered
+        if p5:
             trv = house.valve_open_frac(hp_, room, set_room)
             q_em, t_r = house.emitter_heat_w(hp_, buf[0], room, trv)
             hc_kg_s = hp_.p5_flow_kg_s * trv if q_em > 0.0 else 0.0
@@ -246,50 +269,50 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         room, mass, house_loss = house.room_substep(hp_, room, mass, t_out, q_em + gains_air, gains_mass, h)
         # --- DHW draw through a thermostatic mixer (exact mean draw of the step from the boundary) ---
         top = dhw[0]
-        tap_c = bnd.dhw_tap_temp_c
-        if bnd.dhw_draw_kg_s > 0.0 and top > dp.cold_water_temp_c:
-            ratio = (tap_c - dp.cold_water_temp_c) / (top - dp.cold_water_temp_c)
-            draw_kg_s = bnd.dhw_draw_kg_s * (1.0 if ratio > 1.0 else ratio)
+        if draw_nom_kg_s > 0.0 and top > cold_c:
+            ratio = (tap_c - cold_c) / (top - cold_c)
+            draw_kg_s = draw_nom_kg_s * (1.0 if ratio > 1.0 else ratio)
         else:
             draw_kg_s = 0.0
-        draw_heat = draw_kg_s * CP * (top - dp.cold_water_temp_c)
+        draw_heat = draw_kg_s * CP * (top - cold_c)
         # --- tanks ---
         buf, loss_b = tank.tank_substep(buf, buf_m, buf_g, bp.ua_w_k, amb, streams, (), h)
         coil_heat = q_md + q_hp_dhw
-        coil = [(k, coil_heat / n_coil) for k in range(coil_top, coil_bot + 1)] if coil_heat != 0.0 else ()
-        dhw_streams = ((draw_kg_s, dp.cold_water_temp_c, nd - 1, 0),) if draw_kg_s > 0.0 else ()
+        coil = [(k, coil_heat / n_coil) for k in coil_range] if coil_heat != 0.0 else ()
+        dhw_streams = ((draw_kg_s, cold_c, nd - 1, 0),) if draw_kg_s > 0.0 else ()
         dhw, loss_d = tank.tank_substep(dhw, dhw_m, dhw_g, dp.ua_w_k, amb, dhw_streams, coil, h)
         # --- miner temperatures, STBs ---
-        for i in range(n_miners):
-            u = units[i]
-            units[i] = miners.MinerUnitState(u.power_w, u.target_w, u.energised, u.on_s, outlet[i],
-                                             miners.board_temps(p.miners, outlet[i], u.power_w),
-                                             u.mining, u.overheat)
-        if miners.loop_supply_temp_c(outlet) >= lp.stb_trip_c:
+        for i in miner_range:
+            closed, end, on_s, mining, over = switched[i]
+            units[i] = miners.MinerUnitState(end, miner_target[i], closed, on_s, outlet[i],
+                                             miners.board_temps(mp, outlet[i], end), mining, over)
+        if miners.loop_supply_temp_c(outlet) >= loop_trip_c:
             stb_loop = False
-        if buf[0] >= bp.stb_trip_c:
+        if buf[0] >= buf_trip_c:
             stb_buf = False
         # --- valves (spring return needs no power; the motor does) ---
-        rv1 = _move(rv1, act.rv1_to_dhw and powered, valve_rate)
-        rv2 = _move(rv2, act.rv2_to_dhw and powered, valve_rate)
+        if rv1 != (1.0 if act_rv1 and powered else 0.0):
+            rv1 = _move(rv1, act_rv1 and powered, valve_rate)
+        if rv2 != (1.0 if act_rv2 and powered else 0.0):
+            rv2 = _move(rv2, act_rv2 and powered, valve_rate)
         # --- electrical ---
         miner_w = sum(heat)
-        pump_w = p.electrical.pump_power_w * (p3 + p4 + (act.p5 and powered)) + fan_w
-        load_w = bnd.household_load_w if powered else 0.0
+        pump_w = pump_w_each * (p3 + p4 + p5) + fan_w
+        load_w = load_nom_w if powered else 0.0
         consumption = load_w + miner_w + hp_el + pump_w
-        d = electrical.dispatch(p.electrical, bnd.pv_power_w, consumption, batt, h, bnd.grid_ok)
+        d = electrical.dispatch(ep, pv_w, consumption, batt, h, grid_ok)
         batt = d.battery_energy_j
-        unserved = d.unserved_w + (bnd.household_load_w - load_w)
-        if not bnd.grid_ok and d.unserved_w > 0.0:
+        unserved = d.unserved_w + (load_nom_w - load_w)
+        if not grid_ok and d.unserved_w > 0.0:
             dark = True
-        elif dark and (bnd.grid_ok or batt >= restart_j):
+        elif dark and (grid_ok or batt >= restart_j):
             dark = False
-        for k, v in enumerate((bnd.pv_power_w, d.grid_import_w, d.grid_export_w, d.battery_charge_w,
-                               d.battery_discharge_w, d.battery_loss_w, hp_el,
-                               q_hp_buf + q_hp_dhw, consumption - d.unserved_w, q_em, draw_heat,
-                               loss_b + loss_d, loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw,
-                               gains_air + gains_mass, pump_w, q_heater, d.curtailed_w, unserved, dump_w)):
-            acc[k] += v * h
+        acc = [a + v * h for a, v in zip(acc, (
+            pv_w, d.grid_import_w, d.grid_export_w, d.battery_charge_w,
+            d.battery_discharge_w, d.battery_loss_w, hp_el,
+            q_hp_buf + q_hp_dhw, consumption - d.unserved_w, q_em, draw_heat,
+            loss_b + loss_d, loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw,
+            gains_air + gains_mass, pump_w, q_heater, d.curtailed_w, unserved, dump_w))]
 
     if not (stb_loop and stb_buf) or dark:  # the open chain (or no power) drops both contactors
         units = [replace(u, power_w=0.0, energised=False, on_s=0.0, mining=False) for u in units]

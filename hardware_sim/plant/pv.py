@@ -10,7 +10,8 @@ Computed once per weather file (numpy/pandas here, never in the plant step).
    (DNI = Gb(i)/cos AOI, DHI = Gd(i) 2/(1 + cos tilt) for an isotropic sky).
 3. Each array's plane: ``pvlib.irradiance.get_total_irradiance`` (Perez 1990 sky diffuse). For
    an array in the file's own plane the transposed components are scaled so that their sum is
-   the file's measured ``G(i)``.
+   the file's measured ``G(i)``; hours where the decomposition leaves the plane dark although
+   ``G(i)`` > 0 (dawn/dusk) take ``G(i)`` as sky diffuse.
 4. Reflection: ``pvlib.iam.martin_ruiz`` (a_r = 0.16) for beam, ``martin_ruiz_diffuse`` for
    sky and ground diffuse (the model PVGIS uses).
 5. Module temperature: ``pvlib.temperature.faiman`` with PVGIS' free-standing c-Si values
@@ -93,9 +94,13 @@ class SkyModel:
         w = self.weather
         if (w.poa_w_m2 is not None and "G(i)" in w.poa_w_m2 and w.plane_deg is not None
                 and abs(w.plane_deg[0] - tilt_deg) < 0.5 and abs(w.plane_deg[1] - azimuth_deg) < 0.5):
+            measured = w.poa_w_m2["G(i)"]
             total = beam + sky + ground
-            scale = np.divide(w.poa_w_m2["G(i)"], total, out=np.zeros_like(total), where=total > 1.0)
+            scale = np.divide(measured, total, out=np.zeros_like(total), where=total > 1.0)
             beam, sky, ground = beam * scale, sky * scale, ground * scale
+            # dawn/dusk hours where the decomposition gives nothing although the file measured
+            # light on the plane: that light is diffuse (no beam reaches the plane then)
+            sky = np.where((total <= 1.0) & (measured > 0.0), measured, sky)
         aoi = pvlib.irradiance.aoi(tilt_deg, azimuth_deg, self.zenith, self.azimuth)
         return beam, sky, ground, aoi
 

@@ -68,55 +68,65 @@ def tank_substep(temps_c, layer_mass_kg: float, conduction_w_k: float, ua_w_k: f
     t = temps_c
     n = len(t)
     ua_layer = ua_w_k / n
+    g = conduction_w_k
+    # net heat into each layer [W]: standing loss first, then ports, coils and interfaces
     flux = [ua_layer * (ambient_temp_c - x) for x in t]
     loss_w = -sum(flux)
-    face = None  # downward mass flow through interface k (between k and k+1) [kg/s]
+    # downward mass flow through interface k (between k and k+1) [kg/s], built from its
+    # differences (+m where a stream starts going down, -m where it stops): one pass, any streams
+    step_kg_s = None
     for m, t_in, a, b in streams:
         if m <= 0.0:
             continue
-        if face is None:
-            face = [0.0] * (n - 1)
+        if step_kg_s is None:
+            step_kg_s = [0.0] * n
         flux[a] += m * CP * t_in
         flux[b] -= m * CP * t[b]
         if a < b:
-            for k in range(a, b):
-                face[k] += m
-        else:
-            for k in range(b, a):
-                face[k] -= m
+            step_kg_s[a] += m
+            step_kg_s[b] -= m
+        elif b < a:
+            step_kg_s[b] -= m
+            step_kg_s[a] += m
     for layer, q in layer_heat_w:
         flux[layer] += q
-    g = conduction_w_k
-    if face is None:
+    if step_kg_s is None:
+        upper = t[0]
         for k in range(n - 1):
-            q = g * (t[k] - t[k + 1])
+            lower = t[k + 1]
+            q = g * (upper - lower)
             flux[k] -= q
             flux[k + 1] += q
+            upper = lower
     else:
         courant_per_kg_s = dt_s / layer_mass_kg
+        mcp = CP
+        f = 0.0
         for k in range(n - 1):
-            f = face[k]
-            q = g * (t[k] - t[k + 1])
-            if f != 0.0:
+            f += step_kg_s[k]
+            tk, tk1 = t[k], t[k + 1]
+            q = g * (tk - tk1)
+            if f > 1e-15 or f < -1e-15:
                 if f > 0.0:  # downward: upstream is layer k
-                    up, down = t[k], t[k + 1]
+                    up, down = tk, tk1
                     upup = t[k - 1] if k > 0 else up
+                    c = f * courant_per_kg_s
                 else:
-                    up, down = t[k + 1], t[k]
+                    up, down = tk1, tk
                     upup = t[k + 2] if k + 2 < n else up
+                    c = -f * courant_per_kg_s
                 jump = down - up
                 tf = up
                 if jump != 0.0:
                     r = (up - upup) / jump
                     if r > 0.0:  # superbee: max(min(2r, 1), min(r, 2))
                         phi = r + r if r < 0.5 else (1.0 if r < 1.0 else (r if r < 2.0 else 2.0))
-                        c = f * courant_per_kg_s if f > 0.0 else -f * courant_per_kg_s
                         tf = up + phi * 0.5 * (1.0 - c) * jump
-                q += f * CP * tf
+                q += f * mcp * tf
             flux[k] -= q
             flux[k + 1] += q
     scale = dt_s / (layer_mass_kg * CP)
-    return mix_inversions([x + q * scale for x, q in zip(t, flux, strict=True)]), loss_w
+    return mix_inversions([x + q * scale for x, q in zip(t, flux)]), loss_w
 
 
 def mix_inversions(temps_c: list[float]) -> tuple[float, ...]:

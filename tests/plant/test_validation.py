@@ -25,7 +25,8 @@ from tests.plant.openloop import rules
 from tests.plant.signals import sensors
 
 TMY_PATH = DATA_DIR / "tmy_48.351_10.164_2005_2023.csv"
-PV_YIELD_TOLERANCE = 0.035  # stated: 3.5 % (the issue asks for 1 %; see test_pv_yield_of_the_bundled_file)
+PV_YIELD_TOLERANCE_SEEN = 0.04  # the +3.5 % actually seen, plus margin (see test_pv_yield_of_the_bundled_file)
+PV_YIELD_TOLERANCE = 0.01  # issue 11
 
 
 @pytest.fixture(scope="module")
@@ -33,23 +34,47 @@ def sky():
     return SkyModel(load_weather(DEFAULT_WEATHER_PATH))
 
 
-def test_pv_yield_of_the_bundled_file(sky):
-    """Yearly yield of the file's own plane (35°, PVGIS -3° = pvlib 177°, 1 kWp, 14 % losses)
-    through the pvlib chain against the PVGIS ``P`` column of the same file.
-
-    The chain (Perez/GTI-DIRINT, Martin-Ruiz, Faiman with PVGIS' free-standing U0/U1, Huld)
-    gives +3.0 % for 2009 (PVGIS 930 kWh/kWp): too high at high irradiance (+6 %) and too low
-    below 100 W/m² (-11 %), which points at PVGIS' module-temperature and low-light details that
-    pvlib does not reproduce exactly. The 1 % of the issue is NOT reached; the tolerance here is
-    the figure actually seen plus margin.
-    """
-    w = sky.weather
+def _yields_kwh(sky):
     ac = sky.array_ac_w(PvArrayParams(tilt_deg=35.0, azimuth_deg=177.0, kwp=1.0, inverter_limit_w=1e5))
-    model_kwh, pvgis_kwh = ac.sum() / 1000.0, w.pv_w_per_kwp.sum() / 1000.0
+    return ac, ac.sum() / 1000.0, sky.weather.pv_w_per_kwp.sum() / 1000.0
+
+
+def test_pv_yield_of_the_bundled_file_as_seen(sky):
+    """Yearly yield of the file's own plane (35°, PVGIS -3° = pvlib 177°, 1 kWp, 14 % losses)
+    through the pvlib chain against the PVGIS ``P`` column of the same file: +3.5 % for 2009
+    (PVGIS 930 kWh/kWp, the chain 962 kWh/kWp). Tolerance = the figure seen plus margin; the
+    1 % of issue 11 is the strict-xfail test below.
+    """
+    ac, model_kwh, pvgis_kwh = _yields_kwh(sky)
     assert pvgis_kwh == pytest.approx(930.0, abs=1.0)
-    assert model_kwh == pytest.approx(pvgis_kwh, rel=PV_YIELD_TOLERANCE)
+    assert model_kwh == pytest.approx(pvgis_kwh, rel=PV_YIELD_TOLERANCE_SEEN)
     # hour by hour the shape follows PVGIS
-    assert np.corrcoef(ac, w.pv_w_per_kwp)[0, 1] > 0.99
+    assert np.corrcoef(ac, sky.weather.pv_w_per_kwp)[0, 1] > 0.99
+
+
+@pytest.mark.xfail(strict=True, reason="PVGIS' P is 7.4 % below Huld+Faiman on the file's own G(i); pvlib's "
+                   "Martin-Ruiz reflection explains ~4 %, the rest (spectral/temperature details) is not reproduced")
+def test_pv_yield_of_the_bundled_file(sky):
+    """Issue 11: within 1 % of the PVGIS figure of the bundled file. NOT reached.
+
+    What was measured (2009 file, 930.0 kWh/kWp):
+
+    * Huld (pvlib ``pvarray.huld``, PVGIS-5 c-Si coefficients) with Faiman module temperature
+      (U0 = 26.9, U1 = 6.2, the file's T2m and WS10m) on the file's own G(i), times 0.86, is
+      999 kWh: +7.4 %, and that excess is nearly flat over irradiance (+6.6 .. +8.4 % in every
+      bin from 0-50 to 800+ W/m²), so the low-light and temperature terms of Huld match PVGIS.
+    * The excess depends on the season (+5.7 % in December, +8.0 % in June): what is missing is
+      a factor PVGIS applies that is not in the file (PVGIS' spectral correction for c-Si, from
+      satellite spectral data, Huld & Gracia Amillo 2015, Energies 8:5159, ±6 %) and/or a hotter
+      module temperature in summer than Faiman with WS10m gives.
+    * Reflection (Martin & Ruiz 2001, a_r = 0.16) on the GTI-DIRINT decomposition of G(i) takes
+      4.0 % off: the chain lands at +3.5 %.
+
+    Closing the last 2.5 % would need a correction fitted to this very file (a hard-coded result),
+    so it is left open.
+    """
+    _ac, model_kwh, pvgis_kwh = _yields_kwh(sky)
+    assert model_kwh == pytest.approx(pvgis_kwh, rel=PV_YIELD_TOLERANCE)
 
 
 def test_pv_arrays_orientation_and_inverter_limit(sky):
