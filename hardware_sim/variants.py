@@ -74,20 +74,23 @@ def with_override(variant: Variant, key: str, value: object, label: str | None =
 
 def _set(data: dict, key: str, value: object, what: str) -> None:
     parts = key.split(".")
-    node = data
-    for i, part in enumerate(parts[:-1]):
-        nxt = node[int(part)] if isinstance(node, list) and part.isdigit() and int(part) < len(node) else (
-            node.setdefault(part, {}) if isinstance(node, dict) else None)
-        if not isinstance(nxt, (dict, list)):
-            raise VariantError(f"{what} key {key!r}: {'.'.join(parts[:i + 1])} is not a table or list")
-        node = nxt
-    last = parts[-1]
-    if isinstance(node, list):
-        if not (last.isdigit() and int(last) < len(node)):
-            raise VariantError(f"{what} key {key!r}: no item {last}")
-        node[int(last)] = value
-    else:
-        node[last] = value
+    node: object = data
+    for i, part in enumerate(parts):
+        where = ".".join(parts[:i + 1])
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if not (part.isdigit() and int(part) < len(node)):
+                raise VariantError(f"{what} key {key!r}: no item {part} in {'.'.join(parts[:i])} "
+                                   f"(it has {len(node)})")
+            if last:
+                node[int(part)] = value
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            node = node.setdefault(part, {})
+        else:
+            raise VariantError(f"{what} key {key!r}: {where} is not a table or list")
 
 
 def build(variant: Variant) -> tuple[ThermiqConfig, PlantParams]:
