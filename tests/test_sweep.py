@@ -72,3 +72,24 @@ def test_sweep_cli_refuses_a_bad_key_before_running(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and "no_such_key" in err
     assert not list(out.glob("sweep_*"))
+
+
+def test_sim_compare_no_miners_side_by_side(tmp_path):
+    """``thermiq sim --compare no-miners`` over two spring hours: both reports and the comparison."""
+    out = tmp_path / "cmp"
+    code = main(["sim", "--start", "2009-04-10", "--days", str(2 / 24), "--compare", "no-miners", "--quiet",
+                 "--out", str(out)])
+    assert code == 0
+    text = (out / "compare.md").read_text()
+    assert "| KPI | unit | as configured | no-miners | no-miners - as configured |" in text
+    assert "| Miners electrical | kWh | " in text and "| Net energy cost | EUR | " in text
+    assert "| 2009-04 |" in text  # the monthly table
+    for name in ("as_configured", "no-miners"):
+        assert (out / name / "summary.md").exists() and (out / name / "summary.html").exists()
+    assert (out / "compare.html").read_text().count("base64,") == 3  # monthly, dispatch, load duration
+
+
+def test_sim_compare_refuses_an_unknown_variant(tmp_path, capsys):
+    code = main(["sim", "--days", "0.1", "--compare", "plant.buffer.volume_litres=500", "--out", str(tmp_path / "x")])
+    assert code == 2 and "volume_litres" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
