@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 from hardware_sim.report.charts import save
 from hardware_sim.report.compare import slug
@@ -30,7 +31,7 @@ SWEEP_KPIS = (("grid_import_kwh", "grid import"), ("grid_export_kwh", "grid expo
               ("self_sufficiency", "self-sufficiency"), ("self_consumption", "self-consumption"),
               ("miner_power_kwh", "miners el."), ("miner_hx_buffer_kwh", "miner heat buffer"),
               ("hp_power_kwh", "HP el."), ("seasonal_cop", "seasonal COP"),
-              ("net_cost_eur", "net energy cost"), ("degree_hours_below", "degree-hours below"),
+              ("net_cost_eur", "net energy cost (< 0: earns)"), ("degree_hours_below", "degree-hours below"),
               ("trips", "trips"), ("hours_trip_latched", "h trip latched"))
 UNITS = {k: (u, d) for _, k, u, _, d, _ in KPI_ROWS}
 
@@ -65,12 +66,20 @@ def _table(res: SweepResult) -> tuple[list[str], list[list[str]]]:
 
 
 def plot_sweep(path: Path, res: SweepResult) -> Path:
-    """One small panel per KPI against the swept value (points joined in the given order)."""
+    """One small panel per KPI against the swept value (points joined in the given order); every
+    y axis includes zero, so a 1 % change does not fill the panel."""
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in res.values)
     x = list(res.values) if numeric else list(range(len(res.values)))
     fig, axes = plt.subplots(3, 4, figsize=(14, 8.5))
     for ax, (k, label) in zip(axes.flat, SWEEP_KPIS):
-        ax.plot(x, [kpi_value(r["kpis"], k) for r in res.rows], marker="o", color="#2166ac")
+        y = [kpi_value(r["kpis"], k) for r in res.rows]
+        ax.plot(x, y, marker="o", color="#2166ac", clip_on=False)
+        finite = [v for v in y if v == v] or [0.0]
+        lo, hi = min(0.0, min(finite)), max(0.0, max(finite))
+        pad = 0.08 * (hi - lo) if hi > lo else 1.0
+        ax.set_ylim(lo - (pad if lo < 0 else 0.0), hi + pad)  # zero always in view: no magnified wiggles
+        if UNITS[k][1] == 0 and UNITS[k][0] == "-":
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{label} [{UNITS[k][0]}]", fontsize=9)
         ax.grid(True, alpha=0.3)
         if not numeric:
