@@ -147,3 +147,24 @@ def test_long_runs_are_grouped_by_week_and_month():
     days = [dt.date(2009, 1, 1) + dt.timedelta(days=i) for i in range(365)]
     starts, e, unit = group_days(days, {"pv_power_w": np.ones(365)})
     assert unit == "month" and len(starts) == 12 and e["pv_power_w"][1] == 28.0
+
+
+def test_monthly_balance_splits_at_local_midnight():
+    from hardware_sim.report.monthly import monthly_balance, monthly_rows
+    n = 2 * 1440  # 31 Jan and 1 Feb 2009 (UTC) at 60 s
+    t0 = 1233360000.0  # 2009-01-31 00:00 UTC
+    s = {"t_utc_s": t0 + 60.0 * np.arange(1, n + 1), "room_temp_c": np.full(n, 19.0)}
+    for name in ("pv_power_w", "hp_power_w", "hp_heat_w"):
+        s[name] = np.full(n, 1000.0)
+    for name in ("grid_import_w", "grid_export_w", "battery_charge_w", "battery_discharge_w", "load_power_w",
+                 "miner_power_w", "house_heat_w", "dhw_draw_heat_w"):
+        s[name] = np.zeros(n)
+    s["hp_heat_w"] = np.full(n, 3000.0)
+    labels, table = monthly_balance(s, utc_offset_h=1.0, comfort_target_c=20.0)
+    assert labels == ["2009-01", "2009-02"]
+    assert table["PV"].tolist() == pytest.approx([23.0, 25.0])  # local time: Feb starts at 23:00 UTC
+    assert table["COP"].tolist() == pytest.approx([3.0, 3.0])
+    assert table["K h below"].sum() == pytest.approx(48.0)  # 1 K below for 48 h
+    header, rows = monthly_rows(labels, table)
+    assert header[:2] == ["month", "PV"] and rows[-1][:2] == ["total", "48.0"]
+    assert rows[-1][header.index("COP")] == "3.00"
