@@ -73,11 +73,12 @@ def plot_week_compare(path: Path, runs: dict[str, dict], lo: int, hi: int, title
         t, c = charts.downsample(t, cols, 2000)
         x = charts.dates(t)
         color = COLORS[j % len(COLORS)]
-        axes[0].plot(x, c["net"], color=color, lw=0.9, label=name)
-        axes[1].plot(x, c["miner"], color=color, lw=0.9, label=f"miners ({name})")
-        axes[1].plot(x, c["hp"], color=color, lw=0.9, ls="--", label=f"heat pump ({name})")
-        axes[2].plot(x, c["buf"], color=color, lw=0.9, label=name)
-        axes[3].plot(x, c["room"], color=color, lw=0.9, label=name)
+        lw = 2.2 if j == 0 else 0.9  # the first run wider and below: where runs agree both stay visible
+        axes[0].plot(x, c["net"], color=color, lw=lw, label=name)
+        axes[1].plot(x, c["miner"], color=color, lw=lw, label=f"miners ({name})")
+        axes[1].plot(x, c["hp"], color=color, lw=lw, ls="--", label=f"heat pump ({name})")
+        axes[2].plot(x, c["buf"], color=color, lw=lw, label=name)
+        axes[3].plot(x, c["room"], color=color, lw=lw, label=name)
     for ax, ylabel in zip(axes, ("net grid kW\n(import +)", "kW", "buffer top °C", "room °C")):
         ax.set_ylabel(ylabel, fontsize=8)
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
