@@ -12,7 +12,7 @@ from pathlib import Path
 
 CSS = ("body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222}"
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}"
-       "td{text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f0f0f0}"
+       "td{text-align:right}td.t{text-align:left}td:first-child,th:first-child{text-align:left}th{background:#f0f0f0}"
        "img{max-width:100%;border:1px solid #ddd}figure{margin:1.5em 0}figcaption{color:#555}"
        "li{font-family:monospace}")
 
@@ -40,6 +40,14 @@ def to_markdown(blocks: list[tuple]) -> str:
     return "\n".join(out)
 
 
+def _td(text: str) -> str:
+    """A table cell: figures right-aligned, text left, a relative ``.html`` path as a link."""
+    if text.endswith(".html") and " " not in text:
+        return f'<td class="t"><a href="{html.escape(text)}">{html.escape(text)}</a></td>'
+    numeric = text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit() or text == "n/a"
+    return f"<td>{html.escape(text)}</td>" if numeric else f'<td class="t">{html.escape(text)}</td>'
+
+
 def _img(path: Path) -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(Path(path).name)}">'
@@ -58,7 +66,7 @@ def to_html(blocks: list[tuple], title: str) -> str:
         elif kind == "table":
             header, rows = rest
             out.append("<table><tr>" + "".join(f"<th>{e(str(h))}</th>" for h in header) + "</tr>")
-            out += ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows]
+            out += ["<tr>" + "".join(_td(str(c)) for c in row) + "</tr>" for row in rows]
             out.append("</table>")
         elif kind == "list":
             out.append("<ul>" + "".join(f"<li>{e(str(i))}</li>" for i in rest[0]) + "</ul>" if rest[0] else "<p>none</p>")
