@@ -57,7 +57,14 @@ def study_meta(cfg, params) -> dict:
     from hardware_sim.report.economics import prices_from_config
 
     return {"prices": prices_from_config(cfg).as_dict(), "room_setpoint_c": cfg.heating.room_setpoint_c,
-            "utc_offset_h": params.simulation.utc_offset_h}
+            "utc_offset_h": params.simulation.utc_offset_h, "night_setback": _night_setback(params)}
+
+
+def _night_setback(params) -> tuple[float, float, float] | None:
+    house = params.house
+    if not hasattr(house, "night_setback_k"):
+        return None
+    return (house.night_setback_k, house.night_start_h, house.night_end_h)
 
 
 def run_kpis(spec: RunSpec) -> dict:

@@ -64,6 +64,9 @@ def test_kpis_from_known_inputs():
     revenue = Prices().mining_eur_kwh
     assert k["net_cost_eur"] == pytest.approx(12.0 * 0.36 - 6.0 * 0.076 - 14.4 * revenue)
     assert k["miner_hx_buffer_kwh"] == 0.0  # optional column absent: zero, not an error
+    # a 3 K night setback 22:00-06:00 local (UTC+0 here): its 6 night hours (00:00-06:00) in the cold half no longer count
+    k = compute_kpis(s, dict(meta, night_setback=(3.0, 22.0, 6.0)))
+    assert k["degree_hours_below"] == pytest.approx(0.5 * 6.0)  # 06:00-12:00 at 0.5 K below
 
 
 def test_trip_events_read_as_lines():

@@ -17,7 +17,7 @@ import numpy as np
 
 from hardware_sim.report import charts
 from hardware_sim.report.document import write_document
-from hardware_sim.report.kpis import compute_kpis, fmt, kpi_cells
+from hardware_sim.report.kpis import comfort_target_c, compute_kpis, fmt, kpi_cells
 from hardware_sim.report.monthly import monthly_balance, monthly_rows
 from hardware_sim.report.series import (REQUIRED_COLUMNS, ReportError, check_series, daily_energy_kwh, group_days,
                                         intervals_s)
@@ -92,8 +92,7 @@ def write_report(out_dir: str | Path, series: dict[str, np.ndarray], meta: dict)
     out.mkdir(parents=True, exist_ok=True)
     kpis = compute_kpis(series, meta)
     utc_offset_h = float(meta.get("utc_offset_h", 1.0))
-    target = float(meta.get("room_setpoint_c", 21.0)) - float(meta.get("comfort_band_k", 1.0))
-    labels, table = monthly_balance(series, utc_offset_h, target)
+    labels, table = monthly_balance(series, utc_offset_h, comfort_target_c(series, meta))
     header, rows = monthly_rows(labels, table)
     _write_csv(out / "timeseries.csv", series)
     made = run_charts(out, series, meta)

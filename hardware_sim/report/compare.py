@@ -12,7 +12,7 @@ import numpy as np
 
 from hardware_sim.report import charts, write_report
 from hardware_sim.report.document import write_document
-from hardware_sim.report.kpis import KPI_ROWS, compute_kpis, fmt, kpi_value
+from hardware_sim.report.kpis import KPI_ROWS, comfort_target_c, compute_kpis, fmt, kpi_value
 from hardware_sim.report.monthly import monthly_balance
 from hardware_sim.report.series import column
 from hardware_sim.report.weeks import week_windows
@@ -61,7 +61,7 @@ def plot_monthly_compare(path: Path, monthly: dict[str, tuple[list[str], dict]])
 
 
 def plot_week_compare(path: Path, runs: dict[str, dict], lo: int, hi: int, title: str,
-                      target_c: float | None = None) -> Path:
+                      target_c: np.ndarray | None = None) -> Path:
     """Net grid power, miner and heat-pump power, buffer top and room temperature of every run
     over the same rows (runs share the clock)."""
     fig, axes = plt.subplots(4, 1, figsize=(13, 10), sharex=True)
@@ -84,7 +84,9 @@ def plot_week_compare(path: Path, runs: dict[str, dict], lo: int, hi: int, title
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         charts.time_axis(ax, ax is axes[-1])
     if target_c is not None:
-        axes[3].axhline(target_c, color="black", lw=0.8, ls=":", label="comfort target")
+        t, c = charts.downsample(np.asarray(next(iter(runs.values()))["t_utc_s"], dtype=float)[lo:hi],
+                                 {"target": np.asarray(target_c)[lo:hi]}, 2000)
+        axes[3].plot(charts.dates(t), c["target"], color="black", lw=0.8, ls=":", label="comfort target")
         axes[3].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axes[0].axhline(0.0, color="black", lw=0.6)
     axes[0].set_title(title)
@@ -107,13 +109,13 @@ def write_comparison(out_dir: str | Path, results: dict) -> Path:
     for name, r in results.items():
         write_report(out / slug(name), r.series, r.meta)
         kpis[name] = compute_kpis(r.series, r.meta)
-        target = float(r.meta.get("room_setpoint_c", 21.0)) - float(r.meta.get("comfort_band_k", 1.0))
-        monthly[name] = monthly_balance(r.series, float(r.meta.get("utc_offset_h", 1.0)), target)
+        monthly[name] = monthly_balance(r.series, float(r.meta.get("utc_offset_h", 1.0)),
+                                        comfort_target_c(r.series, r.meta))
     first = next(iter(results.values()))
     made = [(plot_monthly_compare(out / "compare_monthly.png", monthly), "Monthly energy of the runs")]
     for stem, title, lo, hi in week_windows(first.series):
         made.append((plot_week_compare(out / f"compare_{stem}.png", runs, lo, hi, title,
-                                       float(first.meta.get("room_setpoint_c", 21.0)) - float(first.meta.get("comfort_band_k", 1.0))), f"{title}, all runs"))
+                                       comfort_target_c(first.series, first.meta)), f"{title}, all runs"))
     made.append((charts.plot_load_duration(out / "compare_load_duration.png", runs), "Load-duration curves of the runs"))
     names = list(results)
     mheader = ["month"] + [f"{h} ({n})" for h in ("import", "export", "HP el.", "miners el.") for n in names]

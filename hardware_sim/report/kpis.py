@@ -9,7 +9,7 @@ Definitions (energies [kWh] = sum of power x interval):
 * net energy cost = import x grid price - export x feed-in - miner electricity x mining revenue
   (prices from :mod:`hardware_sim.report.economics`);
 * comfort = degree-hours below target: sum of max(0, target - room) x interval / 3600 [K h],
-  target = room set point - ``comfort_band_k`` (default 1 K);
+  target = room set point - ``comfort_band_k`` (default 1 K), minus the night setback at night;
 * trips = events into ``active_unack``; hours latched = time with at least one trip latched.
 """
 
@@ -22,6 +22,21 @@ import numpy as np
 from hardware_sim.report.economics import Prices
 from hardware_sim.report.series import (J_PER_KWH, OPTIONAL_POWER_COLUMNS, POWER_COLUMNS, check_series, column,
                                         intervals_s)
+
+
+def comfort_target_c(series: dict[str, np.ndarray], meta: dict) -> np.ndarray:
+    """Room comfort target per row [°C]: set point - ``comfort_band_k``, lowered by the night
+    setback ``meta["night_setback"] = (k, start_h, end_h)`` (local hours, UTC + ``utc_offset_h``)
+    at the interval's midpoint."""
+    t = np.asarray(series["t_utc_s"], dtype=float)
+    target = np.full(len(t), float(meta.get("room_setpoint_c", 21.0)) - float(meta.get("comfort_band_k", 1.0)))
+    setback = meta.get("night_setback")
+    if setback and setback[0] > 0.0:
+        k, start_h, end_h = setback
+        hour = ((t - 0.5 * intervals_s(t)) / 3600.0 + float(meta.get("utc_offset_h", 1.0))) % 24.0
+        night = (hour >= start_h) | (hour < end_h) if start_h > end_h else (hour >= start_h) & (hour < end_h)
+        target = np.where(night, target - k, target)
+    return target
 
 
 def trip_count(events) -> int:
@@ -61,8 +76,7 @@ def compute_kpis(series: dict[str, np.ndarray], meta: dict, prices: Prices | Non
     k["scan_cost_p99_ms"] = float(np.percentile(cost_ms, 99))
     k["scan_cost_max_ms"] = float(np.max(cost_ms))
     room = np.asarray(series["room_temp_c"], dtype=float)
-    setpoint = float(meta.get("room_setpoint_c", 21.0))
-    target = setpoint - float(meta.get("comfort_band_k", 1.0))
+    target = comfort_target_c(series, meta)
     k["room_min_c"] = float(np.min(room))
     k["room_max_c"] = float(np.max(room))
     k["hours_room_below"] = float(np.sum(dts[room < target]) / 3600.0)
@@ -102,7 +116,7 @@ KPI_ROWS = (
     ("Export revenue", "export_revenue_eur", "EUR", None, 2, "export x feed-in tariff"),
     ("Mining revenue", "mining_revenue_eur", "EUR", None, 2, "miner electricity x revenue per kWh"),
     ("Net energy cost", "net_cost_eur", "EUR", None, 2, "import cost - export revenue - mining revenue"),
-    ("Comfort: degree-hours below target", "degree_hours_below", "K h", None, 1, "room below set point - 1 K"),
+    ("Comfort: degree-hours below target", "degree_hours_below", "K h", None, 1, "room below set point - 1 K (night: - setback)"),
     ("Hours room below target", "hours_room_below", "h", None, 1, "room below set point - 1 K"),
     ("Room temperature min", "room_min_c", "°C", None, 1, ""),
     ("Room temperature max", "room_max_c", "°C", None, 1, ""),

@@ -20,9 +20,9 @@ MONTHLY_COLUMNS = (
 
 
 def monthly_balance(series: dict[str, np.ndarray], utc_offset_h: float = 1.0,
-                    comfort_target_c: float = 20.0) -> tuple[list[str], dict[str, np.ndarray]]:
+                    comfort_target_c: float | np.ndarray = 20.0) -> tuple[list[str], dict[str, np.ndarray]]:
     """Energy per local month [kWh] of every ``MONTHLY_COLUMNS`` entry, the month's COP and its
-    degree-hours below ``comfort_target_c`` [K h].
+    degree-hours below ``comfort_target_c`` [K h] (a value or one per row).
 
     Returns (month labels "YYYY-MM", {header: values per month}); months in time order.
     """
