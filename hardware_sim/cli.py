@@ -43,6 +43,7 @@ def run_sim(args) -> int:
     """``thermiq sim``: closed loop on real weather, report folder. Returns the exit code."""
     from hardware_sim.harness import simulate
     from hardware_sim.report import write_report
+    from hardware_sim.study import study_meta
     from thermiq.config.load import load_config
 
     try:
@@ -62,6 +63,9 @@ def run_sim(args) -> int:
         day = dt.date.fromisoformat(args.start).replace(year=year)
         print(f"note: {args.start} is outside the weather file; simulating {day.isoformat()} instead", file=sys.stderr)
         start = _start_utc_s(day.isoformat())
+    if getattr(args, "compare", None):  # both runs and the comparison (hardware_sim.study)
+        from hardware_sim.study import compare_cli
+        return compare_cli(args, start, args.days * 86400.0, args.period)
     bridge = None
     if args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
@@ -80,6 +84,7 @@ def run_sim(args) -> int:
     wall_s = time.perf_counter() - t0
     result.meta.update(wall_s=wall_s, weather_file=str(args.weather or boundary.weather_meta.get("source")),
                        speed=args.days * 86400.0 / wall_s, config=str(args.config))
+    result.meta.update(study_meta(cfg, params))
     out = write_report(Path(args.out), result.series, result.meta)
     print(f"report written to {out} ({args.days:g} days in {wall_s:.1f} s, "
           f"{args.days * 86400.0 / wall_s:,.0f}x real time)")

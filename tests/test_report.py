@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 
 from hardware_sim.report import REQUIRED_COLUMNS, ReportError, compute_kpis, daily_energy_kwh, write_report
+from hardware_sim.report.economics import Prices
+from hardware_sim.report.trips import trip_line
+from hardware_sim.report.weeks import week_windows
 
 T0 = 1231545600.0  # 2009-01-10 00:00 UTC
 N = 1440  # one day at 60 s
@@ -56,7 +59,33 @@ def test_kpis_from_known_inputs():
     assert k["scan_cost_max_ms"] == pytest.approx(50.0)
     assert k["room_min_c"] == 19.5 and k["room_max_c"] == 21.0
     assert k["duration_h"] == pytest.approx(24.0)
+    assert k["degree_hours_below"] == pytest.approx(6.0)  # 12 h x 0.5 K below 21 - 1 °C
+    assert k["export_share"] == pytest.approx(0.25)
+    revenue = Prices().mining_eur_kwh
+    assert k["net_cost_eur"] == pytest.approx(12.0 * 0.36 - 6.0 * 0.076 - 14.4 * revenue)
+    assert k["miner_hx_buffer_kwh"] == 0.0  # optional column absent: zero, not an error
+    # a 3 K night setback 22:00-06:00 local (UTC+0 here): its 6 night hours (00:00-06:00) in the cold half no longer count
+    k = compute_kpis(s, dict(meta, night_setback=(3.0, 22.0, 6.0)))
+    assert k["degree_hours_below"] == pytest.approx(0.5 * 6.0)  # 06:00-12:00 at 0.5 K below
 
+
+def test_trip_events_read_as_lines():
+    event = {"t_utc_s": T0 + 36000.0, "trip": "I2_miner_loop_supply_hh", "from": "normal", "to": "active_unack",
+             "value": 65.04}
+    assert trip_line(event, 1.0) == "2009-01-10 11:00:00 (UTC+1) I2_miner_loop_supply_hh: normal -> active_unack (value 65.0)"
+    back = dict(event, **{"from": "active_unack", "to": "cleared_unack"})
+    s, meta = synthetic()
+    assert compute_kpis(s, dict(meta, trip_events=[event, back]))["trips"] == 1.0
+
+
+def test_week_windows_pick_coldest_and_sunniest():
+    n = 21 * 288  # three weeks at 300 s
+    t = T0 + 300.0 * np.arange(1, n + 1)
+    outdoor = np.where((np.arange(n) >= 7 * 288) & (np.arange(n) < 14 * 288), -10.0, 5.0)
+    pv = np.where(np.arange(n) >= 14 * 288, 3000.0, 100.0)
+    wins = {stem: (lo, hi) for stem, _, lo, hi in
+            week_windows({"t_utc_s": t, "outdoor_temp_c": outdoor, "pv_power_w": pv})}
+    assert wins == {"week_winter": (7 * 288, 14 * 288), "week_summer": (14 * 288, 21 * 288)}
 
 def test_write_report_creates_files(tmp_path):
     s, meta = synthetic()
@@ -66,11 +95,18 @@ def test_write_report_creates_files(tmp_path):
     text = summary.read_text()
     assert "| PV generation | 24.0 | kWh |" in text
     assert "| Self-consumption | 75.0 | % | (PV - export) / PV |" in text
+    assert "| Export share of generation | 25.0 | % | export / PV |" in text
     assert "| Heat pump seasonal COP | 3.50 |" in text
+    assert "| Net energy cost | 3.23 | EUR |" in text  # 12 x 0.36 - 6 x 0.076 - 14.4 x 0.0439 (defaults)
+    assert "| Comfort: degree-hours below target | 6.0 | K h |" in text  # 12 h at 0.5 K below 20 °C
     assert "miner_loop_supply_temp_c > 65 °C" in text and "| p3_switchings | 4 |" in text
-    for png in ("temperatures.png", "power_flows.png", "daily_energy.png"):
+    assert "| 2009-01 | 24.0 |" in text and "| total | 24.0 |" in text  # monthly balance, PV column
+    for png in ("balance.png", "dispatch.png", "temperatures.png", "load_duration.png"):
         data = (out / png).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+        assert f"]({png})" in text
+    page = (out / "summary.html").read_text()
+    assert page.count("<img src=\"data:image/png;base64,") == 4 and "Net energy cost" in page
     with (out / "timeseries.csv").open() as fh:
         rows = list(csv.reader(fh))
     assert rows[0][0] == "t_utc_s" and set(REQUIRED_COLUMNS) <= set(rows[0])
@@ -114,3 +150,24 @@ def test_long_runs_are_grouped_by_week_and_month():
     days = [dt.date(2009, 1, 1) + dt.timedelta(days=i) for i in range(365)]
     starts, e, unit = group_days(days, {"pv_power_w": np.ones(365)})
     assert unit == "month" and len(starts) == 12 and e["pv_power_w"][1] == 28.0
+
+
+def test_monthly_balance_splits_at_local_midnight():
+    from hardware_sim.report.monthly import monthly_balance, monthly_rows
+    n = 2 * 1440  # 31 Jan and 1 Feb 2009 (UTC) at 60 s
+    t0 = 1233360000.0  # 2009-01-31 00:00 UTC
+    s = {"t_utc_s": t0 + 60.0 * np.arange(1, n + 1), "room_temp_c": np.full(n, 19.0)}
+    for name in ("pv_power_w", "hp_power_w", "hp_heat_w"):
+        s[name] = np.full(n, 1000.0)
+    for name in ("grid_import_w", "grid_export_w", "battery_charge_w", "battery_discharge_w", "load_power_w",
+                 "miner_power_w", "house_heat_w", "dhw_draw_heat_w"):
+        s[name] = np.zeros(n)
+    s["hp_heat_w"] = np.full(n, 3000.0)
+    labels, table = monthly_balance(s, utc_offset_h=1.0, comfort_target_c=20.0)
+    assert labels == ["2009-01", "2009-02"]
+    assert table["PV"].tolist() == pytest.approx([23.0, 25.0])  # local time: Feb starts at 23:00 UTC
+    assert table["COP"].tolist() == pytest.approx([3.0, 3.0])
+    assert table["K h below"].sum() == pytest.approx(48.0)  # 1 K below for 48 h
+    header, rows = monthly_rows(labels, table)
+    assert header[:2] == ["month", "PV"] and rows[-1][:2] == ["total", "48.0"]
+    assert rows[-1][header.index("COP")] == "3.00"

@@ -1,6 +1,6 @@
-"""Command line: ``thermiq run | sim | check-config | io | trips | ack | reset | safe-outputs``.
+"""Command line: ``thermiq run | sim | sweep | check-config | io | trips | ack | reset | safe-outputs``.
 
-``thermiq sim`` is the one place where the ``thermiq`` command reaches into ``hardware_sim``
+``thermiq sim`` and ``thermiq sweep`` are the one place where the ``thermiq`` command reaches into ``hardware_sim``
 (lazily, at call time): the controller package itself never imports the simulator.
 """
 
@@ -122,6 +122,11 @@ def cmd_sim(args) -> int:
     return run_sim(args)
 
 
+def cmd_sweep(args) -> int:
+    from hardware_sim.sweep import run_sweep_cli
+    return run_sweep_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="thermiq", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -185,7 +190,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="report", help="report folder")
     p.add_argument("--mqtt", metavar="HOST:PORT", help="also publish the state as retained topics")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--compare", metavar="VARIANT",
+                   help="also run a second configuration and compare: no-miners | site .toml | key=value[,...]")
     p.set_defaults(func=cmd_sim)
+
+    p = sub.add_parser("sweep", help="one configuration key over a list of values, runs in parallel (local or Dask)")
+    p.add_argument("--key", required=True, help="dotted key: site key, plant.<section>.<key>, or site (a TOML per value)")
+    p.add_argument("--values", required=True, help="comma-separated values (TOML literals)")
+    for opt in ("--config", "--plant", "--weather", "--start"):
+        p.add_argument(opt, default=str(DEFAULT_CONFIG) if opt == "--config" else None)
+    p.add_argument("--days", type=float, help="simulated days (default 7)")
+    p.add_argument("--year", action="store_true", help="the whole weather file")
+    p.add_argument("--period", type=float, default=10.0, help="scan period [s]")
+    p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786); default: local cores")
+    p.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    p.add_argument("--out", default="report/sweep")
+    p.set_defaults(func=cmd_sweep)
     return ap
 
 

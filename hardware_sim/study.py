@@ -1,0 +1,152 @@
+"""Run study variants: one closed-loop run per variant, spread over local cores or a Dask cluster.
+
+``run_variant(spec)`` is a plain top-level function of a picklable :class:`RunSpec`, so the
+same call runs in this process, in a ``ProcessPoolExecutor`` on local cores, or on the workers
+of a Dask distributed cluster (``executor(scheduler="tcp://host:8786")``; the workers need this
+repository and the files the spec names at the same paths).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from hardware_sim.variants import Variant, build
+
+SAMPLE_S = 300.0
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A variant and the simulated period: first instant [UNIX s, UTC], length [s], scan period [s]."""
+
+    variant: Variant
+    start_utc_s: float
+    duration_s: float
+    period_s: float
+    weather: str | None = None
+    sample_s: float = SAMPLE_S
+
+
+def run_variant(spec: RunSpec):
+    """Simulate one variant; returns the harness's SimResult with the report's meta filled in
+    (prices from the site configuration, room set point, local-time offset, variant, wall time)."""
+    from hardware_sim.harness import simulate
+    from hardware_sim.plant.boundary import BoundarySeries
+    cfg, params = build(spec.variant)
+    boundary = (BoundarySeries.from_files(params, spec.weather) if spec.weather
+                else BoundarySeries.from_files(params))
+    t0 = time.perf_counter()
+    result = simulate(cfg, params, boundary, spec.start_utc_s, spec.duration_s, spec.period_s,
+                      sample_s=spec.sample_s)
+    wall_s = time.perf_counter() - t0
+    result.meta.update(study_meta(cfg, params))
+    result.meta.update(
+        variant=spec.variant.label, config=spec.variant.config, weather_file=str(spec.weather or boundary.weather_meta.get("source")), wall_s=wall_s,
+        speed=spec.duration_s / wall_s if wall_s > 0 else 0.0,
+        overrides=[f"{k}={v}" for k, v in spec.variant.overrides])
+    return result
+
+
+def study_meta(cfg, params) -> dict:
+    """What the report needs from the configuration: prices, room set point, local-time offset."""
+    from hardware_sim.report.economics import prices_from_config
+
+    return {"prices": prices_from_config(cfg).as_dict(), "room_setpoint_c": cfg.heating.room_setpoint_c,
+            "utc_offset_h": params.simulation.utc_offset_h, "night_setback": _night_setback(params)}
+
+
+def _night_setback(params) -> tuple[float, float, float] | None:
+    house = params.house
+    if not hasattr(house, "night_setback_k"):
+        return None
+    return (house.night_setback_k, house.night_start_h, house.night_end_h)
+
+
+def run_kpis(spec: RunSpec) -> dict:
+    """KPIs of one variant's run (a small dict: what a sweep sends back from a worker)."""
+    from hardware_sim.report.kpis import compute_kpis
+
+    result = run_variant(spec)
+    return {"label": spec.variant.label, "kpis": compute_kpis(result.series, result.meta),
+            "wall_s": result.meta["wall_s"]}
+
+
+@contextmanager
+def executor(scheduler: str | None = None, workers: int | None = None) -> Iterator[Executor]:
+    """A ``concurrent.futures`` executor: the Dask cluster at ``scheduler`` (its
+    ``Client.get_executor()``), else a process pool of ``workers`` (default: the local cores)."""
+    if scheduler:
+        from distributed import Client
+
+        client = Client(scheduler, timeout="30s")
+        try:
+            yield client.get_executor(pure=False)
+        finally:
+            client.close()
+    else:
+        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+            yield pool
+
+
+def run_all(fn, specs: list[RunSpec], scheduler: str | None = None, workers: int | None = None) -> list:
+    """``fn(spec)`` for every spec, in parallel; results in the order of ``specs``."""
+    with executor(scheduler, workers) as ex:
+        futures = [ex.submit(fn, spec) for spec in specs]
+        return [f.result() for f in futures]
+
+
+def resolve_period(start: str | None, days: float | None, year: bool, weather_start_s: float,
+                   weather_end_s: float) -> tuple[float, float]:
+    """(first instant [UNIX s], length [s]) of ``--start``/``--days``/``--year`` inside the weather
+    file (default 7 days from 10 January), cut to whole report samples. ValueError: outside the file."""
+    import datetime as dt
+    import math
+
+    if year:
+        if start is not None or days is not None:
+            raise ValueError("--year simulates the whole weather file: leave out --start and --days")
+        return weather_start_s, math.floor((weather_end_s - weather_start_s) / SAMPLE_S) * SAMPLE_S
+    days = 7.0 if days is None else days
+    if not (math.isfinite(days) and days > 0):
+        raise ValueError(f"--days {days:g} must be a positive number of days")
+    year0 = dt.datetime.fromtimestamp(weather_start_s, dt.timezone.utc).year
+    try:
+        day = dt.date.fromisoformat(start or f"{year0}-01-10")
+    except ValueError:
+        raise ValueError(f"--start {start!r} is not a date (YYYY-MM-DD)") from None
+    raw = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
+    t0 = max(weather_start_s, raw)
+    duration = math.floor(days * 86400.0 / SAMPLE_S) * SAMPLE_S
+    if raw < weather_start_s - 86400.0 or t0 + duration > weather_end_s or duration <= 0:
+        raise ValueError(f"--start {day} with --days {days:g} is outside the weather file")
+    return t0, duration
+
+
+def compare_cli(args, start_utc_s: float, duration_s: float, period_s: float) -> int:
+    """``thermiq sim --compare VARIANT``: the site as configured and the variant, run in parallel
+    over the same period; each run's report and the comparison go to ``--out``. Returns the exit code."""
+    import sys
+
+    from hardware_sim.plant.params import PlantParamsError
+    from hardware_sim.report.compare import write_comparison
+    from hardware_sim.variants import parse_variant
+    from thermiq.config.load import ConfigError
+
+    base = Variant("as configured", args.config, args.plant)
+    try:
+        other = parse_variant(args.compare, base)
+        build(other)
+    except (ValueError, ConfigError, PlantParamsError) as err:
+        print(f"error: --compare {args.compare}: {str(err).strip()}", file=sys.stderr)
+        return 2
+    specs = [RunSpec(v, start_utc_s, duration_s, period_s, args.weather) for v in (base, other)]
+    t0 = time.perf_counter()
+    results = run_all(run_variant, specs, workers=2)
+    md = write_comparison(args.out, {s.variant.label: r for s, r in zip(specs, results)})
+    print(f"comparison written to {md} (2 runs of {duration_s / 86400:g} days in {time.perf_counter() - t0:.1f} s)")
+    return 0
