@@ -17,6 +17,7 @@ import numpy as np
 
 from hardware_sim.devices.inproc import PlantDevices
 from hardware_sim.loop.driver import PlantDriver
+from hardware_sim.loop.memory_image import MemoryImage
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.params import PlantParams
 from hardware_sim.plant.state import flows_columns, initial_state
@@ -62,7 +63,8 @@ class SimResult:
 def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, start_utc_s: float,
              duration_s: float, period_s: float, sample_s: float = 300.0, workdir: str | Path | None = None,
              progress: Callable[[float], None] | None = None, bridge=None,
-             faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False) -> SimResult:
+             faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False,
+             file_image: bool = False) -> SimResult:
     """Run the closed loop for ``duration_s`` seconds of simulated time.
 
     Parameters
@@ -74,6 +76,8 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     sample_s : time-series sample interval [s]; flows are averaged over it (energy-exact)
     faults : optional ``t_s -> {signal: "open"|"short"}`` sensor-fault injection
     keep_costs : put every scan's measured cost [s] into ``meta["scan_costs_s"]`` (benchmarks)
+    file_image : run the image through a file and revpimodio2 (as ``thermiq run`` on a laptop)
+        instead of in memory (``hardware_sim.loop.memory_image``: same layout, binding and codec)
 
     Raises
     ------
@@ -89,9 +93,13 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     tmp = tempfile.TemporaryDirectory() if workdir is None else None
     work = Path(workdir or tmp.name)
     io_list, rsc = site_io(cfg, work)
-    img = make_procimg_file(work / "procimg.bin", rsc)
-    plant_io = PlantProcessImage(io_list, str(img), str(rsc))
-    ctrl_io = RevPiProcessImage(io_list, str(img), str(rsc))
+    if file_image:
+        img = make_procimg_file(work / "procimg.bin", rsc)
+        plant_io = PlantProcessImage(io_list, str(img), str(rsc))
+        ctrl_io = RevPiProcessImage(io_list, str(img), str(rsc))
+    else:
+        mem = MemoryImage(io_list, rsc)
+        plant_io, ctrl_io = mem.plant, mem.controller
     devices = PlantDevices.for_site(cfg)
     clock = {"now_s": 0.0}
     runner = Runner(cfg, io_list, ctrl_io, devices.inverter, devices.meters, devices.miners,
