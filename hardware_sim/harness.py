@@ -159,7 +159,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         "scan_cost_max_s": float(costs.max()) if costs.size else None,
         "weather": boundary.weather_meta,
         "stored_energy_start_j": stored_start_j, "stored_energy_end_j": stored_energy_j(driver.state, params),
-        "miners": len(cfg.miners),
+        "miners": len(cfg.miners), "miner_target_changes": devices.target_changes(),
     }
     if keep_costs:
         meta["scan_costs_s"] = costs
