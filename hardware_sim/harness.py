@@ -20,7 +20,7 @@ from hardware_sim.loop.driver import PlantDriver
 from hardware_sim.loop.memory_image import MemoryImage
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.params import PlantParams
-from hardware_sim.plant.state import flows_columns, initial_state
+from hardware_sim.plant.state import PlantState, flows_columns, initial_state
 from hardware_sim.plant.views import readings, stored_energy_j
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
@@ -64,7 +64,8 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
              duration_s: float, period_s: float, sample_s: float = 300.0, workdir: str | Path | None = None,
              progress: Callable[[float], None] | None = None, bridge=None,
              faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False,
-             file_image: bool = False) -> SimResult:
+             file_image: bool = False, start_state: Callable[[PlantState], PlantState] | None = None,
+             grid_ok: Callable[[float], bool] | None = None) -> SimResult:
     """Run the closed loop for ``duration_s`` seconds of simulated time.
 
     Parameters
@@ -76,6 +77,8 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     sample_s : time-series sample interval [s]; flows are averaged over it (energy-exact)
     faults : optional ``t_s -> {signal: "open"|"short"}`` sensor-fault injection
     keep_costs : put every scan's measured cost [s] into ``meta["scan_costs_s"]`` (benchmarks)
+    start_state : optional ``state -> state`` applied to the warm initial state (scenario files)
+    grid_ok : optional ``t_s -> bool``: False while the public grid is out (scenario files)
     file_image : run the image through a file and revpimodio2 (as ``thermiq run`` on a laptop)
         instead of in memory (``hardware_sim.loop.memory_image``: same layout, binding and codec)
 
@@ -106,7 +109,10 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
                     clock=lambda: clock["now_s"], wall=lambda: start_utc_s + clock["now_s"], bridge=bridge,
                     publish_every=max(1, int(round(60.0 / period_s))))
     state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s, len(cfg.miners))
+    if start_state is not None:
+        state = start_state(state)
     driver = PlantDriver(cfg, params, boundary, state, plant_io, devices)
+    driver.grid_ok = grid_ok
     stored_start_j = stored_energy_j(state, params)
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample

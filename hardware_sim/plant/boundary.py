@@ -40,12 +40,14 @@ class Boundary:
     pv_power_w : PV AC power of the whole array [W] (PVGIS P x kWp)
     household_load_w : household electricity demand (without miners, HP, pumps) [W]
     dhw_draw_kg_s : hot water flowing at the taps, at ``dhw.tap_temp_c`` [kg/s]
+    grid_ok : the public grid is there (False: an outage, scenario files)
     """
 
     outdoor_temp_c: float
     pv_power_w: float
     household_load_w: float
     dhw_draw_kg_s: float
+    grid_ok: bool = True
 
 
 class BoundarySeries:

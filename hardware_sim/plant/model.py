@@ -130,7 +130,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     stb_loop, stb_buf = state.stb_loop_ok, state.stb_buffer_ok
     batt = state.battery_energy_j
     hflow, hret = state.heating_flow_c, state.heating_return_c
-    acc = [0.0] * 20  # energy accumulators [J], see names below
+    acc = [0.0] * 22  # energy accumulators [J], see names below
     miner_acc = [0.0] * n_miners  # electrical energy per miner [J]
     heat = [0.0] * n_miners
 
@@ -220,12 +220,13 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         # --- electrical ---
         miner_w = sum(heat)
         consumption = bnd.household_load_w + miner_w + hp_el + pump_w
-        d = electrical.dispatch(p.electrical, bnd.pv_power_w, consumption, batt, h)
+        d = electrical.dispatch(p.electrical, bnd.pv_power_w, consumption, batt, h, bnd.grid_ok)
         batt = d.battery_energy_j
         for k, v in enumerate((bnd.pv_power_w, d.grid_import_w, d.grid_export_w, d.battery_charge_w,
                                d.battery_discharge_w, d.battery_loss_w, hp_el,
                                q_hp_buf + q_hp_dhw, consumption, q_em, draw_heat, loss_b + loss_d,
-                               loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw, gains, pump_w)):
+                               loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw, gains, pump_w,
+                               d.pv_curtailed_w, d.unserved_w)):
             acc[k] += v * h
 
     if not (stb_loop and stb_buf):  # the open chain drops both contactors by hardware
@@ -239,6 +240,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         pump_power_w=f[19], consumption_w=f[8], house_heat_w=f[9], house_gain_w=f[18],
         dhw_draw_heat_w=f[10], tank_loss_w=f[11], loop_loss_w=f[12], house_loss_w=f[13],
         miner_hx_buffer_w=f[14], miner_hx_dhw_w=f[15], hp_heat_buffer_w=f[16], hp_heat_dhw_w=f[17],
+        pv_curtailed_w=f[20], unserved_w=f[21],
     )
     t_new = state.t_utc_s + dt_s
     day = _local_day(p, t_new)

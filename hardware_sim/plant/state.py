@@ -103,6 +103,8 @@ class Flows:
     rooms), house_gain_w (internal + solar), dhw_draw_heat_w (enthalpy of the draw above cold
     water), tank_loss_w (buffer + DHW standing loss), loop_loss_w, house_loss_w (room to
     outdoor), miner_hx_buffer_w / miner_hx_dhw_w, hp_heat_buffer_w / hp_heat_dhw_w.
+    Grid outage (electrical.py): pv_curtailed_w (PV nobody could take), unserved_w (consumption
+    PV and battery could not cover); both 0 while the grid is there.
     """
 
     pv_power_w: float
@@ -128,6 +130,8 @@ class Flows:
     miner_hx_dhw_w: float
     hp_heat_buffer_w: float
     hp_heat_dhw_w: float
+    pv_curtailed_w: float = 0.0
+    unserved_w: float = 0.0
 
 
 FLOW_FIELDS = tuple(f.name for f in fields(Flows))
