@@ -24,6 +24,7 @@ from hardware_sim.plant.state import PlantState, flows_columns, initial_state
 from hardware_sim.plant.views import readings, stored_energy_j
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
+from thermiq.clock import FakeClock, SystemClock
 from thermiq.config.schema import ThermiqConfig
 from thermiq.cycle.runner import Runner
 from thermiq.iomap.io_list import load_io_list
@@ -96,17 +97,17 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     tmp = tempfile.TemporaryDirectory() if workdir is None else None
     work = Path(workdir or tmp.name)
     io_list, rsc = site_io(cfg, work)
+    clock = FakeClock(0.0, start_utc_s)
     if file_image:
         img = make_procimg_file(work / "procimg.bin", rsc)
         plant_io = PlantProcessImage(io_list, str(img), str(rsc))
-        ctrl_io = RevPiProcessImage(io_list, str(img), str(rsc))
+        ctrl_io = RevPiProcessImage(io_list, str(img), str(rsc), clock=clock)
     else:
-        mem = MemoryImage(io_list, rsc)
+        mem = MemoryImage(io_list, rsc, clock=clock)
         plant_io, ctrl_io = mem.plant, mem.controller
     devices = PlantDevices.for_site(cfg)
-    clock = {"now_s": 0.0}
     runner = Runner(cfg, io_list, ctrl_io, devices.inverter, devices.meters, devices.miners,
-                    clock=lambda: clock["now_s"], wall=lambda: start_utc_s + clock["now_s"], bridge=bridge,
+                    clock=clock, cost_clock=SystemClock(), bridge=bridge,
                     publish_every=max(1, int(round(60.0 / period_s))))
     state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s, len(cfg.miners))
     if start_state is not None:
@@ -125,7 +126,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         for k in range(n_steps):
             now_s = k * period_s
             t_utc = start_utc_s + now_s
-            clock["now_s"] = now_s
+            clock.advance_to(now_s)
             driver.sense(faults(now_s) if faults else None)
             res = runner.scan_once()
             all_costs[k] = runner.stats.last_cost_s

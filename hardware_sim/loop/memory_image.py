@@ -9,7 +9,10 @@ binds them), then both sides work on one 4096-byte ``bytearray``:
   (``thermiq.iomap.codec.encode_rtd`` / ``encode_current``) and reads the outputs;
 * :attr:`MemoryImage.controller` is what the runner scans: ``read()`` decodes every input
   with the controller's codec (``decode_rtd`` / ``decode_current``: open RTD, NE 43) into
-  :class:`~thermiq.cycle.image.Signal`, ``write()`` sets the output bits.
+  :class:`~thermiq.cycle.image.Signal`, ``write()`` sets the output bits. Freshness works as in
+  ``RevPiProcessImage``: after each read it leaves ``CYCLE_MARK`` in ``RevPiIOCycle``, which the
+  plant (playing piControl) overwrites on every write; a read that still finds the mark keeps
+  the stamp of the last fresh read, so a plant that stops writing makes the signals age (I8).
 
 The controller side has the interface of ``RevPiProcessImage`` (``read``, ``write``,
 ``io_running``, ``output_names``, ``close``); the plant side that of ``PlantProcessImage``.
@@ -21,7 +24,8 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from thermiq.adapters.revpi.process_image import check_binding, make_procimg_file, open_modio
+from thermiq.adapters.revpi.process_image import CYCLE_MARK, check_binding, make_procimg_file, open_modio
+from thermiq.clock import Clock, SystemClock
 from thermiq.cycle.image import Signal
 from thermiq.iomap.codec import decode_current, decode_rtd, encode_current, encode_rtd
 from thermiq.iomap.io_list import IoList
@@ -64,9 +68,12 @@ class _Layout:
 class ControllerSide:
     """What the runner scans (interface of ``RevPiProcessImage``)."""
 
-    def __init__(self, buf: bytearray, layout: _Layout):
+    def __init__(self, buf: bytearray, layout: _Layout, clock: Clock):
         self._buf = buf
+        self.clock = clock
         self._status = layout.status
+        self._cycle = layout.cycle
+        self.stamp_s: float | None = None   #: monotonic time [s] the plant was last seen refreshing the image
         self._analog = [(name, v[0], v[1], v[2], s[0], decode_rtd if kind == "rtd" else decode_current, lo, hi)
                         for name, v, s, kind, lo, hi in layout.analog]
         self._digital = layout.digital
@@ -81,16 +88,25 @@ class ControllerSide:
         """Decode every input of the I/O list (invalid is None with a fault)."""
         buf = self._buf
         st = self._status
+        now_s = self.clock.monotonic()
         self.io_running = st is None or bool(buf[st[0]] & 0x01)
         if not self.io_running:
             return {a[0]: _NOT_RUNNING for a in self._analog} | {d[0]: _NOT_RUNNING for d in self._digital}
+        cyc = self._cycle
+        if cyc is None or buf[cyc[0]] != CYCLE_MARK:
+            self.stamp_s = now_s
+            if cyc is not None:
+                buf[cyc[0]] = CYCLE_MARK
+        elif self.stamp_s is None:
+            self.stamp_s = now_s
+        stamp = self.stamp_s
         out: dict[str, Signal] = {}
         from_bytes = int.from_bytes
         for name, addr, length, signed, st_addr, decode, lo, hi in self._analog:
             value, fault = decode(from_bytes(buf[addr:addr + length], "little", signed=signed), buf[st_addr], lo, hi)
-            out[name] = Signal(value, 0.0, fault)
+            out[name] = Signal(value, 0.0, fault, stamp)
         for name, addr, mask in self._digital:
-            out[name] = Signal(bool(buf[addr] & mask))
+            out[name] = Signal(bool(buf[addr] & mask), 0.0, None, stamp)
         return out
 
     def write(self, digital: Mapping[str, bool]) -> None:
@@ -149,15 +165,15 @@ class PlantSide:
 
 class MemoryImage:
     """One in-memory process image with the piCtory layout of ``configrsc``; ``plant`` and
-    ``controller`` are its two sides.
+    ``controller`` are its two sides; ``clock`` stamps the controller's reads (the runner's clock).
 
     Raises
     ------
     IoBindingError  the piCtory file lacks names of the I/O list (as the cabinet would)
     """
 
-    def __init__(self, io_list: IoList, configrsc: str | Path):
+    def __init__(self, io_list: IoList, configrsc: str | Path, clock: Clock = SystemClock()):
         layout = _Layout(io_list, str(configrsc))
         self.buffer = bytearray(layout.initial)
         self.plant = PlantSide(self.buffer, layout)
-        self.controller = ControllerSide(self.buffer, layout)
+        self.controller = ControllerSide(self.buffer, layout, clock)
