@@ -39,7 +39,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -165,8 +165,8 @@ class Outcome:
     metrics: dict[str, float]
     tripped: set[str]
     result: object
-    known: list[str] = None    #: expectations marked ``known_failure`` that failed as known
-    fixed: list[str] = None    #: expectations marked ``known_failure`` that now hold
+    known: list[str] = field(default_factory=list)   #: marked ``known_failure`` and failing as known
+    fixed: list[str] = field(default_factory=list)   #: marked ``known_failure`` but holding now
 
 
 def _window(series: dict, sample_s: float, start_s: float, lo_h: float | None, hi_h: float | None):
