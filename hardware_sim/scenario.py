@@ -106,6 +106,8 @@ class Expect(_Section):
     max: float | None = None
     from_h: float | None = Field(None, ge=0.0)
     to_h: float | None = Field(None, gt=0.0)
+    known_failure: str | None = Field(None, description="why this expectation fails today (a known defect, "
+                                      "reported as XFAIL; the scenario tier fails once it holds)")
 
     @model_validator(mode="after")
     def _check(self):
@@ -264,17 +266,24 @@ def run_scenario(sc: Scenario, source: str = "<scenario>") -> Outcome:
                    faults=sensor_faults, start_state=_start_state(sc.start_state, params), grid_ok=grid_ok)
     failures: list[str] = []
     metrics: dict[str, float] = {}
+    known: list[str] = []
+    fixed: list[str] = []
     for e in sc.expect:
         key = e.metric + (f"[{e.from_h:g}..{e.to_h:g} h]" if e.from_h is not None or e.to_h is not None else "")
         value = metric(res.series, sc.period.sample_s, start, e.metric, e.from_h, e.to_h)
         metrics[key] = value
-        if (e.min is not None and value < e.min) or (e.max is not None and value > e.max):
-            failures.append(f"{key} = {value:.4g}, expected {'>= %g' % e.min if e.min is not None else ''}"
-                            f"{' and ' if e.min is not None and e.max is not None else ''}"
-                            f"{'<= %g' % e.max if e.max is not None else ''}")
+        bad = (e.min is not None and value < e.min) or (e.max is not None and value > e.max)
+        text = (f"{key} = {value:.4g}, expected {'>= %g' % e.min if e.min is not None else ''}"
+                f"{' and ' if e.min is not None and e.max is not None else ''}"
+                f"{'<= %g' % e.max if e.max is not None else ''}")
+        if e.known_failure is None:
+            if bad:
+                failures.append(text)
+        elif bad:
+            known.append(f"{text} (known: {e.known_failure})")
+        else:
+            fixed.append(f"{key}: holds now although marked known_failure: remove the mark")
     tripped = {ev["trip"] for ev in res.meta["trip_events"] if ev["from"] == "normal"}
-    known: list[str] = []
-    fixed: list[str] = []
     for t in sc.expect_trips:
         hit = any(tid == t.trip or tid.startswith(t.trip + "_") for tid in tripped)
         text = f"trip {t.trip}: expected {'a trip' if t.tripped else 'no trip'}, tripped: {sorted(tripped) or 'none'}"

@@ -105,7 +105,7 @@ class PlantDriver:
         """Read outputs and miner commands, step the plant ``dt_s`` seconds, report to the devices."""
         run, target = self.devices.commands()
         act = self.binding.actuators(self.image.read_outputs(), run, target)
-        bnd = self.boundary.at(self.state.t_utc_s)
+        bnd = self.boundary.at(self.state.t_utc_s, dt_s)
         if self.grid_ok is not None and not self.grid_ok(self.now_s):
             bnd = replace(bnd, grid_ok=False)
         self.state, flows = step(self.state, act, bnd, self.params, dt_s)

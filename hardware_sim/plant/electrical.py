@@ -10,11 +10,10 @@ are both sqrt(round_trip); AC-side powers are what the inverter reports.
 Energy: dE/dt = eta P_charge - P_discharge / eta; loss = P_charge (1 - eta) + P_discharge (1/eta - 1).
 Balance (exact): pv + import + discharge = consumption + export + charge.
 
-Grid outage (``grid_ok=False``, scenario files): the Deye runs as an island, nothing is
-imported or exported; PV the consumption and the battery cannot take is curtailed, and
-consumption that PV and battery cannot cover is *unserved* (reported, not switched off: the
-thermal side of the model still runs; *assumed* simplification).
-Balance then: (pv - curtailed) + discharge = (consumption - unserved) + charge.
+Grid outage (``grid_ok`` False; the Deye's backup port keeps the house on PV and battery): no
+import or export; PV the battery cannot take is curtailed (the inverter throttles the strings),
+consumption the battery cannot cover is unserved. Balance then:
+pv - curtailed + discharge = consumption - unserved + charge.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ class Dispatch(NamedTuple):
     battery_discharge_w: float
     battery_loss_w: float
     battery_energy_j: float
-    pv_curtailed_w: float = 0.0
+    curtailed_w: float = 0.0
     unserved_w: float = 0.0
 
 
@@ -45,8 +44,7 @@ def battery_capacity_j(p: ElectricalParams) -> float:
 
 def dispatch(p: ElectricalParams, pv_w: float, consumption_w: float, battery_energy_j: float,
              dt_s: float, grid_ok: bool = True) -> Dispatch:
-    """Split the PV/consumption imbalance between battery and grid for one substep
-    (``grid_ok=False``: no grid; the rest is curtailed PV or unserved consumption)."""
+    """Split the PV/consumption imbalance between battery and grid for one substep."""
     eta = math.sqrt(p.battery_round_trip_eff)
     e_max = battery_capacity_j(p)
     e_min = e_max * p.battery_min_soc_pct / 100.0

@@ -54,8 +54,8 @@ def test_an_island_balances_with_curtailed_pv_and_unserved_load(pv_w, load_w, so
     cap = p.battery_capacity_kwh * 3.6e6
     d = dispatch(p, pv_w, load_w, soc * cap, 10.0, grid_ok=False)
     assert d.grid_import_w == 0.0 and d.grid_export_w == 0.0
-    lhs = pv_w - d.pv_curtailed_w + d.battery_discharge_w
+    lhs = pv_w - d.curtailed_w + d.battery_discharge_w
     rhs = load_w - d.unserved_w + d.battery_charge_w
     assert math.isclose(lhs, rhs, rel_tol=1e-12, abs_tol=1e-9)
     on_grid = dispatch(p, pv_w, load_w, soc * cap, 10.0)
-    assert (d.pv_curtailed_w, d.unserved_w) == (on_grid.grid_export_w, on_grid.grid_import_w)
+    assert (d.curtailed_w, d.unserved_w) == (on_grid.grid_export_w, on_grid.grid_import_w)
