@@ -21,6 +21,7 @@ def test_the_tier_has_the_four_scenarios_of_issue_11():
     assert {f.stem for f in FILES} >= {"sunny_spring_day", "cold_winter_week", "grid_outage", "sensor_failure"}
 
 
+@pytest.mark.timeout(1200)   # the cold week is 60,480 scans of the real controller: minutes on a busy machine
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
 def test_scenario(path):
     out = run_scenario(load_scenario(path), str(path))
