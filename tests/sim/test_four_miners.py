@@ -22,6 +22,7 @@ from thermiq.config.load import load_config
 from thermiq.cycle.image import MinerCommand
 from tests.core.conftest import REPO
 
+pytestmark = pytest.mark.timeout(1200)   # the week is 60,480 scans of the real controller
 SITE = REPO / "tests" / "sim" / "sites" / "four_miners.toml"
 HEAT_IN = ("miner_heat_w", "hp_heat_w", "house_gain_w")
 HEAT_OUT = ("tank_loss_w", "house_loss_w", "dhw_draw_heat_w", "loop_loss_w")
