@@ -141,6 +141,22 @@ def _table(model: type[BaseModel]) -> list[str]:
     return rows
 
 
+def _subsections(prefix: str, model: type[BaseModel]) -> list[str]:
+    """``### [prefix.key]`` tables for the nested sections of a section (optional ones included)."""
+    out: list[str] = []
+    for name, f in model.model_fields.items():
+        args = [a for a in typing.get_args(f.annotation) if a is not type(None)]
+        sub, is_array = _section_model(args[0] if len(args) == 1 else f.annotation)
+        if sub is None:
+            continue
+        header = f"[[{prefix}.{name}]]" if is_array else f"[{prefix}.{name}]"
+        out += [f"### `{header}`", ""]
+        if sub.__doc__:
+            out += [inspect.getdoc(sub), ""]
+        out += _table(sub) + [""] + _subsections(f"{prefix}.{name}", sub)
+    return out
+
+
 def render(root: type[BaseModel] = ThermiqConfig) -> str:
     """The configuration reference as Markdown (deterministic)."""
     out = ["# Configuration reference", "",
@@ -162,7 +178,7 @@ def render(root: type[BaseModel] = ThermiqConfig) -> str:
         doc = inspect.getdoc(model)
         if doc and model.__doc__:  # own docstring only, not BaseModel's
             out += [doc, ""]
-        out += _table(model) + [""]
+        out += _table(model) + [""] + _subsections(name, model)
     if top_scalars:
         out += ["## Top-level keys", "", "| key | type | default | unit | range | description |",
                 "|---|---|---|---|---|---|"]

@@ -14,6 +14,7 @@ from thermiq.config.base import Section as _Section
 from thermiq.config.fieldbus import FieldbusConfig
 from thermiq.config.plant import (CabinetSignals, HeatingCircuitInstance, HeatPumpSignals, MinerLoopConfig,
                                   PumpInstance, TankInstance, ValveInstance)
+from thermiq.config.service import ServiceConfig
 
 
 class SiteConfig(_Section):
@@ -161,6 +162,7 @@ class ThermiqConfig(_Section):
     heating_circuits: tuple[HeatingCircuitInstance, ...] = Field(min_length=1, max_length=8)
     routing: RouteConfig = RouteConfig()
     fieldbus: FieldbusConfig = FieldbusConfig()
+    service: ServiceConfig = ServiceConfig()
     home_assistant: HomeAssistantConfig = HomeAssistantConfig()
     mode: Literal["auto", "manual"] = "auto"
 
