@@ -7,7 +7,6 @@ beside a separate ``thermiq run`` process, as in the cabinet: the two share noth
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 import time
@@ -16,16 +15,13 @@ from pathlib import Path
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.params import PlantParamsError, load_plant_params
 from hardware_sim.plant.weather import WeatherError
+from hardware_sim.sim_args import check_out_dir, parse_day, sim_period
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _start_utc_s(text: str) -> float:
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"--start {text!r} is not a date (YYYY-MM-DD)") from None
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
+    return parse_day(text)
 
 
 def _progress(quiet: bool):
@@ -40,32 +36,30 @@ def _progress(quiet: bool):
 
 
 def run_sim(args) -> int:
-    """``thermiq sim``: closed loop on real weather, report folder. Returns the exit code."""
+    """``thermiq sim``: closed loop on real weather, report folder. Returns the exit code.
+
+    Every option is checked before the run (:mod:`hardware_sim.sim_args`): one line on stderr,
+    exit code 2, nothing written.
+    """
     from hardware_sim.harness import simulate
     from hardware_sim.report import write_report
     from hardware_sim.study import study_meta
     from thermiq.config.load import load_config
 
     try:
+        out = check_out_dir(args.out)
         cfg = load_config(args.config)
         params = load_plant_params(args.plant) if args.plant else load_plant_params()
         boundary = (BoundarySeries.from_files(params, args.weather) if args.weather
                     else BoundarySeries.from_files(params))
-        year = dt.datetime.fromtimestamp(boundary.start_s + 86400, dt.timezone.utc).year
-        start = _start_utc_s(args.start or f"{year}-01-10")
-        if args.days <= 0:
-            raise ValueError("--days must be positive")
+        period = sim_period(args.start, args.days, getattr(args, "year", False), args.period,
+                            boundary.start_s, boundary.end_s)
     except (WeatherError, PlantParamsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if not boundary.start_s <= start <= boundary.end_s - args.days * 86400.0:
-        # a date outside the weather file's year: take the same calendar day of that year
-        day = dt.date.fromisoformat(args.start).replace(year=year)
-        print(f"note: {args.start} is outside the weather file; simulating {day.isoformat()} instead", file=sys.stderr)
-        start = _start_utc_s(day.isoformat())
     if getattr(args, "compare", None):  # both runs and the comparison (hardware_sim.study)
         from hardware_sim.study import compare_cli
-        return compare_cli(args, start, args.days * 86400.0, args.period)
+        return compare_cli(args, period.start_utc_s, period.duration_s, period.period_s)
     bridge = None
     if args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
@@ -73,8 +67,8 @@ def run_sim(args) -> int:
         bridge.start()
     t0 = time.perf_counter()
     try:
-        result = simulate(cfg, params, boundary, start, args.days * 86400.0, args.period,
-                          progress=_progress(args.quiet), bridge=bridge)
+        result = simulate(cfg, params, boundary, period.start_utc_s, period.duration_s, period.period_s,
+                          sample_s=period.sample_s, progress=_progress(args.quiet), bridge=bridge)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -83,11 +77,11 @@ def run_sim(args) -> int:
             bridge.stop()
     wall_s = time.perf_counter() - t0
     result.meta.update(wall_s=wall_s, weather_file=str(args.weather or boundary.weather_meta.get("source")),
-                       speed=args.days * 86400.0 / wall_s, config=str(args.config))
+                       speed=period.duration_s / wall_s, config=str(args.config))
     result.meta.update(study_meta(cfg, params))
-    out = write_report(Path(args.out), result.series, result.meta)
-    print(f"report written to {out} ({args.days:g} days in {wall_s:.1f} s, "
-          f"{args.days * 86400.0 / wall_s:,.0f}x real time)")
+    summary = write_report(out, result.series, result.meta)
+    print(f"report written to {summary} ({period.days:g} days in {wall_s:.1f} s, "
+          f"{period.duration_s / wall_s:,.0f}x real time)")
     return 0
 
 

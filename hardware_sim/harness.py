@@ -17,9 +17,10 @@ import numpy as np
 
 from hardware_sim.devices.inproc import PlantDevices
 from hardware_sim.loop.driver import PlantDriver
+from hardware_sim.loop.memory_image import MemoryImage
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.params import PlantParams
-from hardware_sim.plant.state import flows_columns, initial_state
+from hardware_sim.plant.state import PlantState, flows_columns, initial_state
 from hardware_sim.plant.views import readings, stored_energy_j
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
@@ -63,7 +64,9 @@ class SimResult:
 def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, start_utc_s: float,
              duration_s: float, period_s: float, sample_s: float = 300.0, workdir: str | Path | None = None,
              progress: Callable[[float], None] | None = None, bridge=None,
-             faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False) -> SimResult:
+             faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False,
+             file_image: bool = False, start_state: Callable[[PlantState], PlantState] | None = None,
+             grid_ok: Callable[[float], bool] | None = None) -> SimResult:
     """Run the closed loop for ``duration_s`` seconds of simulated time.
 
     Parameters
@@ -75,6 +78,10 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     sample_s : time-series sample interval [s]; flows are averaged over it (energy-exact)
     faults : optional ``t_s -> {signal: "open"|"short"}`` sensor-fault injection
     keep_costs : put every scan's measured cost [s] into ``meta["scan_costs_s"]`` (benchmarks)
+    start_state : optional ``state -> state`` applied to the warm initial state (scenario files)
+    grid_ok : optional ``t_s -> bool``: False while the public grid is out (scenario files)
+    file_image : run the image through a file and revpimodio2 (as ``thermiq run`` on a laptop)
+        instead of in memory (``hardware_sim.loop.memory_image``: same layout, binding and codec)
 
     Raises
     ------
@@ -90,16 +97,23 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     tmp = tempfile.TemporaryDirectory() if workdir is None else None
     work = Path(workdir or tmp.name)
     io_list, rsc = site_io(cfg, work)
-    img = make_procimg_file(work / "procimg.bin", rsc)
-    plant_io = PlantProcessImage(io_list, str(img), str(rsc))
     clock = FakeClock(0.0, start_utc_s)
-    ctrl_io = RevPiProcessImage(io_list, str(img), str(rsc), clock=clock)
+    if file_image:
+        img = make_procimg_file(work / "procimg.bin", rsc)
+        plant_io = PlantProcessImage(io_list, str(img), str(rsc))
+        ctrl_io = RevPiProcessImage(io_list, str(img), str(rsc), clock=clock)
+    else:
+        mem = MemoryImage(io_list, rsc, clock=clock)
+        plant_io, ctrl_io = mem.plant, mem.controller
     devices = PlantDevices.for_site(cfg)
     runner = Runner(cfg, io_list, ctrl_io, devices.inverter, devices.meters, devices.miners,
                     clock=clock, cost_clock=SystemClock(), bridge=bridge,
                     publish_every=max(1, int(round(60.0 / period_s))))
     state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s, len(cfg.miners))
+    if start_state is not None:
+        state = start_state(state)
     driver = PlantDriver(cfg, params, boundary, state, plant_io, devices)
+    driver.grid_ok = grid_ok
     stored_start_j = stored_energy_j(state, params)
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample
@@ -152,7 +166,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         "scan_cost_max_s": float(costs.max()) if costs.size else None,
         "weather": boundary.weather_meta,
         "stored_energy_start_j": stored_start_j, "stored_energy_end_j": stored_energy_j(driver.state, params),
-        "miners": len(cfg.miners),
+        "miners": len(cfg.miners), "miner_target_changes": devices.target_changes(),
     }
     if keep_costs:
         meta["scan_costs_s"] = costs

@@ -45,6 +45,7 @@ class InprocMiner:
         self.last_change_s: float | None = None
         self.calls = {"pause": 0, "resume": 0, "set_target": 0}
         self.notes: tuple[str, ...] = ()
+        self.changes: list[tuple[float, float]] = []   #: (now_s, target_w) of every target change sent
 
     @property
     def running(self) -> bool:
@@ -70,6 +71,7 @@ class InprocMiner:
             else:
                 self.target_w = float(action.target_w)
                 self.last_change_s = now_s
+                self.changes.append((now_s, self.target_w))
         if d.actions:  # the worker polls again after acting: the next decision sees the new state
             self._snap = replace(self._snap, state=self._state(self._snap.reachable, self._snap.state),
                                  power_target_w=self.target_w)
@@ -145,6 +147,10 @@ class PlantDevices:
         """Every miner applies its queued command through the policy."""
         for m in self._order:
             m.apply(now_s)
+
+    def target_changes(self) -> list[tuple[float, str, float]]:
+        """(now_s, miner name, target_w) of every target change the miners took, in time order."""
+        return sorted((t, n, w) for n in self._names for t, w in self.miners[n].changes)
 
     def commands(self) -> tuple[tuple[bool, ...], tuple[float, ...]]:
         """(running, target in force [W]) per miner, in plant order."""

@@ -18,7 +18,8 @@ Field devices are anything with ``commands() -> (running, target_w)`` per miner 
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol
+from dataclasses import replace
+from typing import Callable, Mapping, Protocol
 
 from hardware_sim.loop.binding import BindingError, SiteBinding
 from hardware_sim.plant.boundary import BoundarySeries
@@ -83,6 +84,8 @@ class PlantDriver:
         self.image, self.devices = image, devices
         self.now_s = 0.0
         self.last_act = Actuators()
+        #: optional ``now_s -> grid there?`` (scenario grid outages); None = always there
+        self.grid_ok: Callable[[float], bool] | None = None
 
     def sensor_values(self) -> dict[str, float | bool]:
         """What the plant's sensors read now, by site signal."""
@@ -102,7 +105,10 @@ class PlantDriver:
         """Read outputs and miner commands, step the plant ``dt_s`` seconds, report to the devices."""
         run, target = self.devices.commands()
         act = self.binding.actuators(self.image.read_outputs(), run, target)
-        self.state, flows = step(self.state, act, self.boundary.at(self.state.t_utc_s, dt_s), self.params, dt_s)
+        bnd = self.boundary.at(self.state.t_utc_s, dt_s)
+        if self.grid_ok is not None and not self.grid_ok(self.now_s):
+            bnd = replace(bnd, grid_ok=False)
+        self.state, flows = step(self.state, act, bnd, self.params, dt_s)
         self.now_s += dt_s
         self.last_act = act
         self.devices.update(self.state, flows, self.params, dt_s, self.now_s)

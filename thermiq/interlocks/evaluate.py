@@ -209,10 +209,10 @@ def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None, bool]:
     """
     active, cleared, value = _compare(row, signals)
     spec = row.spec
+    if not (active and spec.bad_trips and spec.compare is not Compare.BAD):
+        return active, cleared, value, False   # most rows, most scans: no need to look at badness
     bad = [(s := signals.get(n)) is None or s.value is None for n in spec.signals]
-    immediate = (active and spec.bad_trips and spec.compare is not Compare.BAD
-                 and (all(bad) if spec.compare is Compare.ALL_HIGH else any(bad)))
-    return active, cleared, value, immediate
+    return active, cleared, value, (all(bad) if spec.compare is Compare.ALL_HIGH else any(bad))
 
 
 def evaluate(image: ProcessImage, st: InterlockState, table: tuple[CompiledTrip, ...],
