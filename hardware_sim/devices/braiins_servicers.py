@@ -39,7 +39,7 @@ class Handlers(pb_grpc.AuthenticationServiceServicer, pb_grpc.ActionsServiceServ
     def GetMinerStats(self, request, context):
         self.sim._enter("GetMinerStats", context)
         power, _, paused, _, _ = self.sim._telemetry()
-        ghs = 0.0 if paused else power / 3250.0 * 90000.0  # S19J: 90 TH/s at 3250 W (braiins.md §3)
+        ghs = 0.0 if paused else power / 3250.0 * 90000.0  # S19J: 90 TH/s at 3250 W (docs/SOURCES.md S-BRAIINS)
         rh = pb.RealHashrate(last_5s=pb.GigaHashrate(gigahash_per_second=ghs),
                              last_1m=pb.GigaHashrate(gigahash_per_second=ghs),
                              last_5m=pb.GigaHashrate(gigahash_per_second=ghs))

@@ -45,7 +45,7 @@ class _Slave(ModbusSlaveContext):
 
     def __init__(self, lock: threading.Lock) -> None:
         block = ModbusSequentialDataBlock(1, [0] * _SIZE)  # +1: pymodbus adds 1 to PDU addresses
-        # di= must be passed or pymodbus 3.9.2 ignores hr/ir (hardware.md §4.4)
+        # di= must be passed or pymodbus 3.9.2 ignores hr/ir (docs/SOURCES.md S-HARDWARE)
         super().__init__(di=ModbusSequentialDataBlock(1, [0] * 8), co=ModbusSequentialDataBlock(1, [0] * 8),
                          ir=block, hr=block)
         self.fault: str | None = None

@@ -48,14 +48,14 @@ Q_max taken at the flow temperature it produces (two fixed-point passes). Cyclin
 after a start the heat ramps as ``1 - exp(-t_on/start_tau_s)`` while the electrical power is
 already that of the requested output (start-up of compressor and refrigerant circuit, EN 14825
 uses a degradation coefficient Cd = 0.9 for the same effect). Minimum run and off times are kept
-(hardware.md §1.7 / Modelica Buildings ``Controls.Safety.OnOff``).
+(docs/SOURCES.md S-HARDWARE / Modelica Buildings ``Controls.Safety.OnOff``).
 
 Backup heater (inline electric heater, ``backup_heater_w`` *assumed* 3 kW first stage): switched
 on when the under-temperature integral ∫(target - T_sensor) dt while there is demand exceeds
 ``backup_delay_k_s`` (Buderus "Verzögerung Heizung", default 600 K·min = 36,000 K·s), and alone
 when the compressor is locked out below ``min_outdoor_temp_c``; off when the target is reached.
 
-SG-Ready (hardware.md §1.5): (in1, in4) = (1, 0) EVU block: off, heater too; (0, 0) normal;
+SG-Ready (docs/SOURCES.md S-HARDWARE): (in1, in4) = (1, 0) EVU block: off, heater too; (0, 0) normal;
 (0, 1) boost: target + ``boost_k``; (1, 1) forced: run until target + ``forced_extra_k`` (with the
 backup heater if ``forced_uses_backup``, BWP state 4 variant 2).
 """

@@ -8,7 +8,7 @@ Nodes (a 2R2C reduction of ISO 13790's 5R1C, Modelica ``Buildings.ThermalZones.I
 T_a room air [°C], T_m building mass [°C]; H_ao = windows + ventilation, H_mo = opaque envelope,
 H_am = air-to-mass surface coupling (ISO 13790: h_ms = 9.1 W/(m²K) x A_m). The steady-state loss
 is H (T_a - T_out) with H = H_ao + H_am H_mo / (H_am + H_mo) = ``h_w_k`` (TABULA-derived 190-250
-W/K for a refurbished 1970s-90s German single-family house, hardware.md §6.2; split and C_a
+W/K for a refurbished 1970s-90s German single-family house, docs/SOURCES.md S-HARDWARE; split and C_a
 *assumed*); C_m = 24 MJ/K (45 Wh/(m²K) x 150 m², TABULA "medium"). Emitter and internal gains go
 to the air, solar gains through the glazing to the mass.
 

@@ -5,12 +5,12 @@ Electrical model (Braiins OS; *assumed* where no source is cited)
       once. After closing, the control board boots for ``boot_time_s`` (assumed 120 s) at
       ``idle_power_w`` (assumed 15 W).
     * Running (not paused), power ramps linearly towards the target at ``ramp_w_per_s``
-      (assumed 30 W/s: the Braiins autotuner changes power slowly; braiins.md). Targets are
-      clamped to the Braiins range [power_min_w, power_max_w] (braiins.md: e.g. [1700, 6500]
+      (assumed 30 W/s: the Braiins autotuner changes power slowly; docs/SOURCES.md S-BRAIINS). Targets are
+      clamped to the Braiins range [power_min_w, power_max_w] (docs/SOURCES.md S-BRAIINS: e.g. [1700, 6500]
       W; site nominal 3250 W).
     * Paused: power falls to idle at once (hashing stops within seconds).
     * Above ``shutdown_board_temp_c`` on a hashboard the miner stops hashing (Braiins
-      "dangerous temperature", default 110 °C; braiins.md) until it is 10 K cooler.
+      "dangerous temperature", default 110 °C; docs/SOURCES.md S-BRAIINS) until it is 10 K cooler.
     * All electrical power becomes heat in the cooling water (docs/SOURCES.md S-PLANT).
 
 Thermal model

@@ -17,7 +17,7 @@ pass ``bnd = series.at(t, dt_s)`` so the draw is the exact mean of the step.
 Grid outage (``bnd.grid_ok`` False): the Deye islands the house on PV and battery; when the
 battery cannot cover the consumption the house goes dark (no pumps, HP, miners, valve motors)
 until the grid returns or the battery is back at ``backup_restart_soc_pct``. Valves travel 75 s end to end
-(Belimo CQ, hardware.md §2) and split flows in proportion to position while moving.
+(Belimo CQ, docs/SOURCES.md S-HARDWARE) and split flows in proportion to position while moving.
 Hardware STBs (95 °C buffer top, 75 °C miner-loop supply) latch; an open chain drops both
 contactors. :func:`reset_safety` is the manual reset.
 """

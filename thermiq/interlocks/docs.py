@@ -160,7 +160,7 @@ def render(cfg: ThermiqConfig, io_list: IoList | None = None) -> str:
         f"  its I/O-list `stuck_ref` moved more than {_num(lim.stuck_ref_change_k)} K: "
         + (", ".join(f"`{a}` (ref. `{b}`)" for a, b in q.stuck_ref.items()) or "none") + ".",
         "",
-        "## Interlocks of safety.md §6 that are not latched rows",
+        "## Interlocks of the plant's list (docs/SOURCES.md S-ALARMS) that are not latched rows",
         "",
         *[f"- **{n.id}** ({n.cause}): {n.handling}" for n in NOTES],
         "",

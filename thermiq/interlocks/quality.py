@@ -8,7 +8,7 @@ are decoded earlier, in ``thermiq.iomap.codec`` (faults ``open``, ``short``, ``s
 
 Checks, in order (the first that fails names the fault):
 
-* ``stale``: ``age_s > limits.signal_max_age_s`` (OPC UA DataValue practice, safety.md §4.1).
+* ``stale``: ``age_s > limits.signal_max_age_s`` (OPC UA DataValue practice, docs/SOURCES.md S-ALARMS).
 * ``range``: a temperature outside ``temp_valid_min_c .. temp_valid_max_c``.
 * ``rate``: ``|v - v_prev| / dt >`` the signal's ``max_rate_k_per_s`` (an I/O-list column, set
   for sensors in large thermal masses: tanks, air) against the previous valid value; flags the

@@ -65,7 +65,7 @@ class TripSpec:
         signal is supervised by another row (documented in docs/SAFETY.md).
     bad_trips : a bad cause signal counts as active (fail-safe); False only where a bad signal
         is the expected state under the guard (a disconnected miner has no telemetry).
-    ref : requirement ids this row implements (SA-xxx of the site specification, safety.md §6)
+    ref : requirement ids this row implements (SA-xxx of the site specification, docs/SOURCES.md S-ALARMS)
     miner : the miner whose row this is (its effect ``MINER_OFF`` and its first-out are that
         miner's own); None for the plant-wide rows
     """
@@ -233,7 +233,7 @@ def trips_by_id(table: tuple[TripSpec, ...]) -> dict[str, TripSpec]:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """An interlock of safety.md §6 that is not a latched row of the table, and where it lives."""
+    """An interlock of docs/SOURCES.md S-ALARMS that is not a latched row of the table, and where it lives."""
 
     id: str
     cause: str
@@ -245,7 +245,7 @@ NOTES: tuple[Note, ...] = (
          "Not a trip. The miner controller follows the heat sink; the high-high trip is I2."),
     Note("I8", "A sensor feeding I1-I7/I9 is bad (stale, RTD status, open/short, range, NE 43, rate of change, stuck)",
          "thermiq.interlocks.quality marks the signal invalid; every row treats an invalid cause signal as active, "
-         "so the row's own effect follows (fail-safe, safety.md §3.3 rule 2)."),
+         "so the row's own effect follows (fail-safe, docs/SOURCES.md S-ALARMS)."),
     Note("I14", "Remote link or broker lost",
          "Not a trip. Remote setpoints hold a lease and fall back to the local defaults (thermiq.commands.store); "
          "local control and all interlocks are unaffected."),

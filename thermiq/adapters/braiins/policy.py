@@ -4,7 +4,7 @@ Braiins OS rejects targets outside ``GetConstraints`` (INVALID_ARGUMENT, pyasic#
 a 0 W target, so a stop is ``PauseMining`` (site requirement SA-006), a target is clamped
 into [min, max] with a stated reason, and target changes are sent only when they differ
 from the target in force by at least ``deadband_w`` and at most once per
-``min_change_interval_s`` (each change makes the tuner ramp slowly: braiins.md §2.1).
+``min_change_interval_s`` (each change makes the tuner ramp slowly: docs/SOURCES.md S-BRAIINS).
 Pause is never rate-limited.
 """
 

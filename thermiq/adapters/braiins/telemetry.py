@@ -1,7 +1,7 @@
 """Pure: Braiins OS replies → :class:`MinerSnapshot`, with plausibility limits.
 
 Power is ``GetMinerStats.power_stats.approximated_consumption`` — what the miner measures
-of itself (braiins.md §1.5: an estimate; the wall meter is better, and the site meters
+of itself (docs/SOURCES.md S-BRAIINS: an estimate; the wall meter is better, and the site meters
 can be compared in the scan). It is never the commanded target. Values outside the
 plausible range (a firmware glitch, a broken sensor) become ``None``, never clipped.
 """
