@@ -11,13 +11,14 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
 from hardware_sim.devices.inproc import PlantDevices
 from hardware_sim.plant.boundary import BoundarySeries
-from hardware_sim.plant.model import sensors, step
+from hardware_sim.operator import OperatorPolicy, OperatorState, operator_step
+from hardware_sim.plant.model import reset_safety, sensors, step
 from hardware_sim.plant.params import PlantParams
 from hardware_sim.plant.state import Actuators, flows_columns, initial_state
 from hardware_sim.plant.views import stored_energy_j
@@ -25,6 +26,7 @@ from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
 from thermiq.config.schema import ThermiqConfig
 from thermiq.cycle.runner import Runner
+from thermiq.cycle.scan import SafetyCommand
 from thermiq.iomap.io_list import load_io_list
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,7 +55,9 @@ def _actuators(outs: dict[str, bool], devices: PlantDevices, cfg: ThermiqConfig)
 def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, start_utc_s: float,
              duration_s: float, period_s: float, sample_s: float = 300.0, workdir: str | Path | None = None,
              progress: Callable[[float], None] | None = None, bridge=None,
-             faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False) -> SimResult:
+             faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False,
+             inputs: Callable[[float], Mapping[str, object]] | None = None,
+             operator: OperatorPolicy | None = None) -> SimResult:
     """Run the closed loop for ``duration_s`` seconds of simulated time.
 
     Parameters
@@ -65,6 +69,8 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     sample_s : time-series sample interval [s]; flows are averaged over it (energy-exact)
     faults : optional ``t_s -> {signal: "open"|"short"}`` sensor-fault injection
     keep_costs : put every scan's measured cost [s] into ``meta["scan_costs_s"]`` (benchmarks)
+    inputs : optional ``t_utc_s -> {setpoint: value}`` outside inputs (forecast, price; hardware_sim.inputs)
+    operator : optional simulated operator (hardware_sim.operator; off by default)
 
     Raises
     ------
@@ -88,6 +94,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
                     clock=lambda: clock["now_s"], wall=lambda: start_utc_s + clock["now_s"], bridge=bridge,
                     publish_every=max(1, int(round(60.0 / period_s))))
     state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s)
+    sp_local, op = runner.defaults, OperatorState()
     stored_start_j = stored_energy_j(state, params)
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample
@@ -103,6 +110,14 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
             clock["now_s"] = now_s
             bnd = boundary.at(t_utc)
             plant_io.write_inputs(sensors(state, params), faults(now_s) if faults else None)
+            if inputs is not None:
+                runner.defaults = sp_local.with_values(inputs(t_utc))
+            if operator is not None and operator.enabled:
+                op, cmds = operator_step(operator, op, runner.state.interlocks.trips, now_s)
+                for action, tid in cmds:
+                    runner.submit_safety_command(SafetyCommand(action, tid, f"operator-{k}"))
+                    if tid == "I13_safety_chain":
+                        state = reset_safety(state, params)
             res = runner.scan_once()
             all_costs[k] = runner.stats.last_cost_s
             cost_max = max(cost_max, all_costs[k])
@@ -142,6 +157,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         "scan_cost_max_s": float(costs.max()) if costs.size else None,
         "weather": boundary.weather_meta,
         "stored_energy_start_j": stored_start_j, "stored_energy_end_j": stored_energy_j(state, params),
+        "operator_resets": list(op.resets),
     }
     if keep_costs:
         meta["scan_costs_s"] = costs

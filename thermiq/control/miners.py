@@ -171,10 +171,12 @@ def dispatch(states: Mapping[str, MinerCtl], miners: tuple[MinerConfig, ...], in
             onoff = on_off_step(st.onoff, want_closed, now_s, 0.0, 0.0, cfg.min_on_s, cfg.min_off_s)
         if hashing and not onoff.on:  # contactor still in its minimum off time: wait, do not hash
             hashing, target = False, 0.0
-        if hashing:
-            if left_w is not None:
-                left_w -= target
-            cap_left -= target
+        # reserve what this miner is ramping into (its goal), or the minimum of a miner about to start,
+        # before the next miner is allocated (a slow ramp must not look like spare surplus)
+        reserve = max(target, min(alloc, cap_w)) if hashing else (m.power_min_w if ready_since is not None else 0.0)
+        if left_w is not None:
+            left_w -= reserve
+        cap_left -= reserve
         new_states[m.name] = MinerCtl(onoff, hashing, since, short_since, ready_since, target)
         requests[m.name] = MinerRequest(hashing, target, onoff.on)
     return new_states, requests
