@@ -95,6 +95,8 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
                     publish_every=max(1, int(round(60.0 / period_s))))
     state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s)
     sp_local, op = runner.defaults, OperatorState()
+    switchings: dict[str, int] = {}
+    last_outs: dict[str, bool] = {}
     stored_start_j = stored_energy_j(state, params)
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample
@@ -123,7 +125,12 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
             cost_max = max(cost_max, all_costs[k])
             for ev in res.events:
                 trips.append({"t_utc_s": t_utc, "trip": ev.trip_id, "from": ev.old.value, "to": ev.new.value, "value": ev.value})
-            act = _actuators(plant_io.read_outputs(), devices, cfg)
+            outs = plant_io.read_outputs()
+            for name, on in outs.items():
+                if on != last_outs.get(name, on):
+                    switchings[name] = switchings.get(name, 0) + 1
+            last_outs = outs
+            act = _actuators(outs, devices, cfg)
             state, flows = step(state, act, bnd, params, period_s)
             devices.update(state, flows, params, period_s, now_s + period_s)
             for name, value in flows_columns(flows).items():
@@ -157,7 +164,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         "scan_cost_max_s": float(costs.max()) if costs.size else None,
         "weather": boundary.weather_meta,
         "stored_energy_start_j": stored_start_j, "stored_energy_end_j": stored_energy_j(state, params),
-        "operator_resets": list(op.resets),
+        "operator_resets": list(op.resets), "output_switchings": switchings,
     }
     if keep_costs:
         meta["scan_costs_s"] = costs
