@@ -35,11 +35,12 @@ def healthy(cfg) -> dict:
 class Bench:
     """Drive the real core scan by scan. ``set(**values)`` changes inputs; ``leap(s)`` advances time."""
 
-    def __init__(self, cfg, period_s: float = 1.0, wall0: float = WALL0, **values):
+    def __init__(self, cfg, period_s: float = 2.0, wall0: float = WALL0, **values):
         self.cfg, self.core, self.period_s = cfg, Core.build(cfg), period_s
         self.st = initial_state(cfg)
         self.t, self.wall0 = 0.0, wall0
         self.values = healthy(cfg) | values
+        self.return_base_c = self.values["miner_loop_return_temp_c"]
         self.pv_w, self.load_w, self.battery_w, self.soc_pct = 8000.0, 500.0, 0.0, 95.0
         self.power = {m.name: 0.0 for m in cfg.miners}
         self.outs: dict[str, bool] = {}
@@ -93,7 +94,11 @@ class Bench:
                 goal, p = cmd.power_target_w, max(self.power[m.name], IDLE_W)
                 step = RAMP_W_PER_S * dt_s
                 self.power[m.name] = p + max(-step, min(step, goal - p))
-            # flow is proven by a delta-T that grows with power (I4), well below I3
+        # the loop return follows the miners' heat a little; flow is proven by a delta-T that grows
+        # with power (I4), well below I3
+        total = sum(self.power.values())
+        self.values["miner_loop_return_temp_c"] = self.return_base_c + total / 5000.0
+        for m in self.cfg.miners:
             self.values[m.outlet_temp_signal] = self.values["miner_loop_return_temp_c"] + 1.0 + self.power[m.name] / 1000.0
 
     def scan(self):

@@ -122,11 +122,12 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float) -> Plan
     lim = cfg.limits
     temps = [sig(cfg.miner_loop.supply_temp_signal)] + [sig(m.outlet_temp_signal) for m in cfg.miners]
     trips = [lim.miner_loop_supply_trip_c] + [lim.miner_outlet_trip_c] * len(cfg.miners)
-    hashing = any(c.hashing for c in st.miners.values())
+    # the loop sensors tell the truth while P3 circulates; a standing loop only by estimate from the sink
+    circulating = bool(st.outputs.get(cfg.pump(cfg.miner_loop.pump).output, False))
     sink_c = _sink_temp_c(image, cfg, heat_req.rv1_to_dhw)
     est = None if sink_c is None else sink_c + d.derating.sink_rise_k
     room_k = headroom_k((est,), (lim.miner_loop_supply_trip_c,), d.derating.margin_k)
-    if hashing:
+    if circulating:
         room_k = min(room_k, headroom_k(tuple(temps), tuple(trips), d.derating.margin_k))
     der = derate_step(prev.derate_paused, room_k, d.derating)
     one_min = min(m.power_min_w for m in cfg.miners)
