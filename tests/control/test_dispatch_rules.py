@@ -190,7 +190,10 @@ def test_off_mode_opens_the_contactors_and_leaves_the_heat_pump_alone(cfg):
     b.leap(900.0)
     b.setpoints(mode="off")
     b.leap(2.0)
-    assert not b.contactor(0) and not b.contactor(1) and b.sg == "normal" or b.sg == "boost"
+    assert not b.contactor(0) and not b.contactor(1) and not b.run(0) and not b.run(1)
+    b.leap(cfg.heat_pump.min_dwell_s)
+    assert b.sg == "normal", "off: the heat pump runs on its own controller"
+    assert not b.contactor(0)
 
 
 def test_hs01_forces_manual_whatever_the_mode_setpoint(cfg):
@@ -240,3 +243,28 @@ def test_wilo_limits_are_counted_per_pump(cfg):
     assert all(b2 - a >= c.min_switch_interval_s for a, b2 in zip(hist5, hist5[1:]))
     hist4 = b.st.pumps.get("p4")
     assert hist4 is None or hist4.switches_s != hist5, "each pump has its own history"
+
+
+# --- check-config: tank targets and maxima a margin below every trip they feed -------------------------
+
+@pytest.mark.parametrize("tank, field, value, trip", [
+    ("buffer", "max_c", 70.0, "miner_loop_supply_trip_c"),     # the 2009 year trip: buffer allowed to 70 °C
+    ("dhw", "max_c", 62.0, "no_sink_dhw_c"),
+    ("dhw", "max_c", 62.0, "miner_loop_supply_trip_c"),
+])
+def test_check_config_refuses_tank_limits_above_a_trip_minus_the_margin(cfg, tmp_path, tank, field, value, trip):
+    import subprocess
+    import sys
+    from tests.conftest import REPO
+    text = (REPO / "thermiq" / "sites" / "asp1.toml").read_text()
+    head, sep, rest = text.partition(f'name = "{tank}"\nrole = "{tank}"')
+    assert sep, "tank section found"
+    before, _, after = rest.partition(f"{field} = ")
+    after = after.split("\n", 1)[1]
+    bad = tmp_path / "site.toml"
+    bad.write_text(head + sep + before + f"{field} = {value}\n" + after)
+    r = subprocess.run([sys.executable, "-m", "thermiq", "check-config", "--config", str(bad)],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode != 0
+    assert trip in r.stderr and f"tank {tank}" in r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 3, "a clear short error"
