@@ -49,6 +49,16 @@ def _timing(ok):
     return do
 
 
+def _blind_controller(lp):
+    """A controller with wrong tank limits (it sees room where there is none): the dispatch opens
+    the contactors before the tanks are full (issue #10), so the no-sink trip is shown against a
+    controller that fails to (the configuration is copied without validation on purpose)."""
+    from thermiq.cycle.scan import Core
+    core = lp.runner.core
+    tanks = tuple(t.model_copy(update={"max_c": 95.0}) for t in core.cfg.tanks)
+    lp.runner.core = Core(core.cfg.model_copy(update={"tanks": tanks}), core.table)
+
+
 def _both(*fns):
     def do(lp):
         for f in fns:
@@ -71,7 +81,7 @@ CASES = {
     "I7_dhw_hh": (True, _temp("dhw_temp_c", 76.0), _temp("dhw_temp_c", 50.0), 1.0, 3),
     "I9_rv1_discrepancy": (True, _override("rv1_at_buffer", False), _drop_override("rv1_at_buffer"), 5.0, 120),
     "I9_rv2_discrepancy": (True, _override("rv2_at_buffer", False), _drop_override("rv2_at_buffer"), 5.0, 120),
-    "I9_no_heat_sink": (True, _both(_temp("buffer_top_temp_c", 76.0), _temp("dhw_temp_c", 66.0)),
+    "I9_no_heat_sink": (True, _both(_blind_controller, _temp("buffer_top_temp_c", 76.0), _temp("dhw_temp_c", 66.0)),
                         _both(_temp("buffer_top_temp_c", 60.0), _temp("dhw_temp_c", 50.0)), 5.0, 120),
     "I10_miner1_telemetry_lost": (True, _unreachable("m1", True), _unreachable("m1", False), 10.0, 400),
     "I10_miner2_telemetry_lost": (True, _unreachable("m2", True), _unreachable("m2", False), 10.0, 400),

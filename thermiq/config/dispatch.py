@@ -125,7 +125,14 @@ class DeratingConfig(_Section):
 
 
 class DispatchConfig(_Section):
-    """How the controllers spend PV and buy heat (``[dispatch]``)."""
+    """How the controllers spend PV and buy heat (``[dispatch]``).
+
+    Checked at load (``thermiq check-config`` too): every tank's ``setpoint_c`` and ``max_c`` lie at
+    least ``derating.margin_k`` below each trip limit its temperature feeds (its own trip, the
+    no-sink trip, the heating-flow trip of a circuit drawn from it, the miner-loop supply trip of a
+    tank the miners heat); ``dhw.legionella_c`` <= the hot-water tank's ``max_c``; zones name
+    declared circuits.
+    """
 
     strategy: Literal["merit_order", "naive"] = Field("merit_order", description="merit_order, or naive: miners on above a fixed export, heat pump alone on its thermostat (the baseline of the report)")
     objective: Literal["net_cost", "self_consumption"] = Field("net_cost", description="net_cost: export when it earns more than mining; self_consumption: a sink with room beats export")

@@ -141,6 +141,22 @@ def _table(model: type[BaseModel]) -> list[str]:
     return rows
 
 
+def _subsections(prefix: str, model: type[BaseModel]) -> list[str]:
+    """Tables of the sections nested in a section (``[dispatch.tariff]``, ``[[dispatch.zones]]``), depth first."""
+    out: list[str] = []
+    for name, f in model.model_fields.items():
+        sub, is_array = _section_model(f.annotation)
+        if sub is None:
+            continue
+        key = f"{prefix}.{name}"
+        out += [f"### `{f'[[{key}]]' if is_array else f'[{key}]'}`", "", f"*schema `{sub.__name__}`*", ""]
+        doc = inspect.getdoc(sub)
+        if doc and sub.__doc__:
+            out += [doc, ""]
+        out += _table(sub) + [""] + _subsections(key, sub)
+    return out
+
+
 def render(root: type[BaseModel] = ThermiqConfig) -> str:
     """The configuration reference as Markdown (deterministic)."""
     out = ["# Configuration reference", "",
@@ -162,7 +178,7 @@ def render(root: type[BaseModel] = ThermiqConfig) -> str:
         doc = inspect.getdoc(model)
         if doc and model.__doc__:  # own docstring only, not BaseModel's
             out += [doc, ""]
-        out += _table(model) + [""]
+        out += _table(model) + [""] + _subsections(name, model)
     if top_scalars:
         out += ["## Top-level keys", "", "| key | type | default | unit | range | description |",
                 "|---|---|---|---|---|---|"]

@@ -11,7 +11,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from thermiq.config.base import Section as _Section
-from thermiq.config.dispatch import DispatchConfig, trip_margin_errors
+from thermiq.config.dispatch import (DeratingConfig, DhwConfig, DispatchConfig, ForecastConfig,  # noqa: F401 (core imports them from here)
+                                     HeatPumpCostConfig, MiningConfig, TariffConfig, ZoneConfig, minutes_of_day,
+                                     trip_margin_errors)
 from thermiq.config.fieldbus import FieldbusConfig
 from thermiq.config.plant import (CabinetSignals, HeatingCircuitInstance, HeatPumpSignals, MinerLoopConfig,
                                   PumpInstance, TankInstance, ValveInstance)

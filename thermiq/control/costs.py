@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from thermiq.config.dispatch import HeatPumpCostConfig, MiningConfig
+from thermiq.config.schema import HeatPumpCostConfig, MiningConfig
 
 
 def cop(cfg: HeatPumpCostConfig, outdoor_temp_c: float, flow_temp_c: float) -> float:
@@ -27,7 +27,7 @@ def cop(cfg: HeatPumpCostConfig, outdoor_temp_c: float, flow_temp_c: float) -> f
 def mining_revenue_eur_kwh(cfg: MiningConfig, hashprice_usd_th_day: float) -> float:
     """Mining revenue per kWh of miner electricity [EUR/kWh].
 
-    >>> from thermiq.config.dispatch import MiningConfig
+    >>> from thermiq.config.schema import MiningConfig
     >>> round(mining_revenue_eur_kwh(MiningConfig(usd_to_eur=1.0, pool_fee_frac=0.0), 0.038), 4)
     0.0487
     """

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from thermiq.config.dispatch import DeratingConfig
+from thermiq.config.schema import DeratingConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from thermiq.config.dispatch import DhwConfig, minutes_of_day
+from thermiq.config.schema import DhwConfig, minutes_of_day
 from thermiq.control.tariff import local_minute, local_weekday
 from thermiq.control.timers import NEVER
 

@@ -9,7 +9,7 @@ would open (``refill_factor`` times = fully). No forecast (0 or None) keeps ``pr
 
 from __future__ import annotations
 
-from thermiq.config.dispatch import ForecastConfig
+from thermiq.config.schema import ForecastConfig
 
 
 def battery_threshold_pct(priority_soc_pct: float, forecast_tomorrow_kwh: float | None, cfg: ForecastConfig,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from thermiq.config.dispatch import DispatchConfig
+from thermiq.config.schema import DispatchConfig
 from thermiq.control.costs import HeatCosts
 from thermiq.control.heat import SgState
 

@@ -6,7 +6,7 @@ offset; a slot whose end lies before its start crosses midnight.
 
 from __future__ import annotations
 
-from thermiq.config.dispatch import TariffConfig, minutes_of_day
+from thermiq.config.schema import TariffConfig, minutes_of_day
 
 
 def local_minute(wall_s: float, utc_offset_h: float) -> float:

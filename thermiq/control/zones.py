@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from thermiq.config.dispatch import ZoneConfig
+from thermiq.config.schema import ZoneConfig
 from thermiq.control.tariff import in_slot, local_minute
 from thermiq.control.timers import NEVER
 
