@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from thermiq.adapters.field import build_field_devices  # noqa: E402
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file  # noqa: E402
+from thermiq.clock import SystemClock  # noqa: E402
 from thermiq.config.fieldbus import FieldbusConfig  # noqa: E402
 from thermiq.config.load import load_config  # noqa: E402
 from thermiq.cycle.runner import Runner  # noqa: E402
@@ -60,9 +61,10 @@ def run_once(cfg, fieldbus: FieldbusConfig, duration_s: float, workdir: Path) ->
     img_path = make_procimg_file(workdir / "procimg.bin", CONFIG_RSC)
     plant = subprocess.Popen([sys.executable, "-m", "hardware_sim", "--procimg", str(img_path),
                               "--period", "0.1", "--duration", str(duration_s + 10.0)], cwd=REPO)
-    field = build_field_devices(cfg, time.monotonic, fieldbus=fieldbus)
-    image = RevPiProcessImage(io_list, str(img_path), str(CONFIG_RSC))
-    runner = Runner(cfg, io_list, image, field.inverter, field.meters, field.miners)
+    clock = SystemClock()
+    field = build_field_devices(cfg, clock, fieldbus=fieldbus)
+    image = RevPiProcessImage(io_list, str(img_path), str(CONFIG_RSC), clock=clock)
+    runner = Runner(cfg, io_list, image, field.inverter, field.meters, field.miners, clock=clock)
     starts: list[float] = []
     scan = runner.scan_once
 

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from thermiq.adapters.mqtt import compat  # noqa: E402
-from thermiq.adapters.mqtt.testbroker import Mosquitto  # noqa: E402
+from tests.mqtt.testbroker import Mosquitto  # noqa: E402
 
 BASE = "thermiq/asp1"
 

@@ -87,40 +87,40 @@ def run_sim(args) -> int:
 
 
 def run_plant(args) -> int:
-    """Plant process: write sensors, read outputs, step; in real time scaled by ``--speed``."""
-    from hardware_sim.plant.model import sensors, step
-    from hardware_sim.plant.state import Actuators, initial_state
+    """Plant process: write sensors, read outputs, step; in real time scaled by ``--speed``.
+
+    No miner protocol in this mode: an energised miner mines at its configured nominal power.
+    """
+    from hardware_sim.harness import site_io
+    from hardware_sim.loop.driver import NominalMiners, PlantDriver
+    from hardware_sim.plant.state import initial_state
     from hardware_sim.process_image import PlantProcessImage
     from thermiq.adapters.revpi.process_image import make_procimg_file
-    from thermiq.iomap.io_list import load_io_list
+    from thermiq.config.load import load_config
 
+    cfg = load_config(args.config)
     params = load_plant_params(args.plant) if args.plant else load_plant_params()
     boundary = BoundarySeries.from_files(params)
-    io_list = load_io_list(REPO / "Schaltschrank" / "io_list.csv")
-    rsc = args.configrsc or str(REPO / "Schaltschrank" / "config.rsc")
+    io_list, rsc = site_io(cfg, Path(args.procimg).resolve().parent)
+    rsc = args.configrsc or str(rsc)
     make_procimg_file(args.procimg, rsc)
     image = PlantProcessImage(io_list, args.procimg, rsc)
     t_utc = _start_utc_s(args.start) if args.start else boundary.start_s + 9 * 86400
-    state = initial_state(params, boundary.at(t_utc).outdoor_temp_c, t_utc)
+    state = initial_state(params, boundary.at(t_utc).outdoor_temp_c, t_utc, len(cfg.miners))
     if args.room_c is not None:
         state = state.__class__(**{**{f: getattr(state, f) for f in state.__slots__}, "room_c": args.room_c})
+    driver = PlantDriver(cfg, params, boundary, state, image, NominalMiners(cfg))
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     dt_plant = args.period * args.speed
     next_t = time.monotonic()
     end = next_t + args.duration
     try:
         while time.monotonic() < end:
-            image.write_inputs(sensors(state, params))
-            outs = image.read_outputs()
-            # no miner protocol in this mode: an energised miner runs at its nominal power
-            on = (outs["k1_miner1_run"], outs["k2_miner2_run"])
-            act = Actuators(on, on, (params.miners.nominal_power_w,) * 2, outs["p3_miner_loop_run"],
-                            outs["p4_buffer_charge_run"], outs["p5_heating_run"], outs["rv1_to_dhw"],
-                            outs["rv2_to_dhw"], outs["hp_sg_in1"], outs["hp_sg_in4"])
-            state, flows = step(state, act, boundary.at(t_utc), params, dt_plant)
-            t_utc += dt_plant
+            driver.sense()
+            flows = driver.advance(dt_plant)
             if log:
-                log.write(json.dumps({"t_utc_s": t_utc, "outputs": outs, "sensors": sensors(state, params),
+                log.write(json.dumps({"t_utc_s": driver.state.t_utc_s, "outputs": dict(image.read_outputs()),
+                                      "sensors": driver.sensor_values(),
                                       "hp_heat_w": flows.hp_heat_w, "house_heat_w": flows.house_heat_w}) + "\n")
                 log.flush()
             next_t += args.period
@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--procimg", required=True, help="4096-byte process image file shared with `thermiq run`")
     ap.add_argument("--configrsc", help="piCtory configuration (default: Schaltschrank/config.rsc)")
     ap.add_argument("--plant", help="plant parameters TOML")
+    ap.add_argument("--config", default=str(REPO / "thermiq" / "sites" / "asp1.toml"),
+                    help="site configuration TOML (default: ASP1); binds the plant to its signals")
     ap.add_argument("--period", type=float, default=0.2, help="real seconds between plant steps")
     ap.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
     ap.add_argument("--duration", type=float, default=3600.0, help="real seconds to run")

@@ -16,24 +16,43 @@ from typing import Callable, Mapping
 import numpy as np
 
 from hardware_sim.devices.inproc import PlantDevices
-from hardware_sim.plant.boundary import BoundarySeries
+from hardware_sim.loop.driver import PlantDriver
 from hardware_sim.operator import OperatorPolicy, OperatorState, operator_step
-from hardware_sim.plant.model import reset_safety, sensors, step
+from hardware_sim.plant.model import reset_safety
+from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.params import PlantParams
-from hardware_sim.plant.state import Actuators, flows_columns, initial_state
-from hardware_sim.plant.views import stored_energy_j
+from hardware_sim.plant.state import flows_columns, initial_state
+from hardware_sim.plant.views import readings, stored_energy_j
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
+from thermiq.clock import FakeClock, SystemClock
 from thermiq.config.schema import ThermiqConfig
 from thermiq.cycle.runner import Runner
 from thermiq.cycle.scan import SafetyCommand
 from thermiq.iomap.io_list import load_io_list
+from thermiq.iomap.pictory import build_rsc, dump_rsc
 
 REPO = Path(__file__).resolve().parents[1]
-IO_LIST = REPO / "Schaltschrank" / "io_list.csv"
 CONFIG_RSC = REPO / "Schaltschrank" / "config.rsc"
-TEMPS = ("buffer_top_temp_c", "buffer_mid_temp_c", "buffer_bottom_temp_c", "dhw_temp_c", "room_temp_c",
-         "outdoor_temp_c", "miner_loop_supply_temp_c", "heating_flow_temp_c")
+#: report columns (names of the design study, not signals) <- plant readings
+TEMPS = {"buffer_top_temp_c": "buffer_top_c", "buffer_mid_temp_c": "buffer_mid_c",
+         "buffer_bottom_temp_c": "buffer_bottom_c", "dhw_temp_c": "dhw_sensor_c", "room_temp_c": "room_c",
+         "outdoor_temp_c": "outdoor_c", "miner_loop_supply_temp_c": "loop_supply_c",
+         "heating_flow_temp_c": "heating_flow_c"}
+
+
+def site_io(cfg: ThermiqConfig, workdir: Path):
+    """(I/O list, piCtory file) of a site: its ``process_image.io_list`` (relative to the
+    repository), with the committed ``Schaltschrank/config.rsc`` for the cabinet's own list and
+    a piCtory file generated into ``workdir`` for any other list."""
+    path = Path(cfg.process_image.io_list)
+    path = path if path.is_absolute() else REPO / path
+    io_list = load_io_list(path)
+    if path.resolve() == (REPO / "Schaltschrank" / "io_list.csv").resolve():
+        return io_list, CONFIG_RSC
+    rsc = workdir / "config.rsc"
+    rsc.write_text(dump_rsc(build_rsc(io_list)), encoding="utf-8")
+    return io_list, rsc
 
 
 @dataclass
@@ -42,14 +61,6 @@ class SimResult:
 
     series: dict[str, np.ndarray]
     meta: dict = field(default_factory=dict)
-
-
-def _actuators(outs: dict[str, bool], devices: PlantDevices, cfg: ThermiqConfig) -> Actuators:
-    run, target = devices.commands()
-    return Actuators(contactor=tuple(outs[m.contactor_output] for m in cfg.miners), miner_run=run,
-                     miner_target_w=target, p3=outs["p3_miner_loop_run"], p4=outs["p4_buffer_charge_run"],
-                     p5=outs["p5_heating_run"], rv1_to_dhw=outs["rv1_to_dhw"], rv2_to_dhw=outs["rv2_to_dhw"],
-                     sg_in1=outs["hp_sg_in1"], sg_in4=outs["hp_sg_in4"])
 
 
 def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, start_utc_s: float,
@@ -83,17 +94,19 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     if per_sample < 1 or abs(per_sample * period_s - sample_s) > 1e-9:
         raise ValueError(f"sample_s ({sample_s}) must be a whole multiple of period_s ({period_s})")
     cfg = cfg.model_copy(update={"scan": cfg.scan.model_copy(update={"period_s": period_s})})
-    io_list = load_io_list(IO_LIST)
     tmp = tempfile.TemporaryDirectory() if workdir is None else None
-    img = make_procimg_file(Path(workdir or tmp.name) / "procimg.bin", CONFIG_RSC)
-    plant_io = PlantProcessImage(io_list, str(img), str(CONFIG_RSC))
-    ctrl_io = RevPiProcessImage(io_list, str(img), str(CONFIG_RSC))
-    devices = PlantDevices(cfg.miners)
-    clock = {"now_s": 0.0}
+    work = Path(workdir or tmp.name)
+    io_list, rsc = site_io(cfg, work)
+    img = make_procimg_file(work / "procimg.bin", rsc)
+    plant_io = PlantProcessImage(io_list, str(img), str(rsc))
+    clock = FakeClock(0.0, start_utc_s)
+    ctrl_io = RevPiProcessImage(io_list, str(img), str(rsc), clock=clock)
+    devices = PlantDevices.for_site(cfg)
     runner = Runner(cfg, io_list, ctrl_io, devices.inverter, devices.meters, devices.miners,
-                    clock=lambda: clock["now_s"], wall=lambda: start_utc_s + clock["now_s"], bridge=bridge,
+                    clock=clock, cost_clock=SystemClock(), bridge=bridge,
                     publish_every=max(1, int(round(60.0 / period_s))))
-    state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s)
+    state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s, len(cfg.miners))
+    driver = PlantDriver(cfg, params, boundary, state, plant_io, devices)
     sp_local, op = runner.defaults, OperatorState()
     switchings: dict[str, int] = {}
     last_outs: dict[str, bool] = {}
@@ -109,9 +122,8 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         for k in range(n_steps):
             now_s = k * period_s
             t_utc = start_utc_s + now_s
-            clock["now_s"] = now_s
-            bnd = boundary.at(t_utc)
-            plant_io.write_inputs(sensors(state, params), faults(now_s) if faults else None)
+            clock.advance_to(now_s)
+            driver.sense(faults(now_s) if faults else None)
             if inputs is not None:
                 runner.defaults = sp_local.with_values(inputs(t_utc))
             if operator is not None and operator.enabled:
@@ -119,7 +131,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
                 for action, tid in cmds:
                     runner.submit_safety_command(SafetyCommand(action, tid, f"operator-{k}"))
                     if tid == "I13_safety_chain":
-                        state = reset_safety(state, params)
+                        driver.state = reset_safety(driver.state, params)
             res = runner.scan_once()
             all_costs[k] = runner.stats.last_cost_s
             cost_max = max(cost_max, all_costs[k])
@@ -129,18 +141,17 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
             for name, on in outs.items():
                 if on != last_outs.get(name, on):
                     switchings[name] = switchings.get(name, 0) + 1
-            last_outs = outs
-            act = _actuators(outs, devices, cfg)
-            state, flows = step(state, act, bnd, params, period_s)
-            devices.update(state, flows, params, period_s, now_s + period_s)
+            last_outs = dict(outs)
+            devices.apply_commands(now_s)
+            flows = driver.advance(period_s)
             for name, value in flows_columns(flows).items():
                 acc[name] = acc.get(name, 0.0) + value
             if (k + 1) % per_sample == 0:
                 row = {name: total / per_sample for name, total in acc.items()}
                 acc.clear()
                 row["t_utc_s"] = t_utc + period_s
-                sens = sensors(state, params)
-                row.update({name: sens[name] for name in TEMPS})
+                rd = readings(driver.state, params)
+                row.update({name: rd[key] for name, key in TEMPS.items()})
                 row["battery_soc_pct"] = devices.inverter.snapshot().battery_soc_pct
                 row["scan_cost_s"] = cost_max
                 row["trips_latched"] = len(res.state.interlocks.latched)
@@ -163,8 +174,8 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         "scan_cost_p99_s": float(np.percentile(costs, 99)) if costs.size else None,
         "scan_cost_max_s": float(costs.max()) if costs.size else None,
         "weather": boundary.weather_meta,
-        "stored_energy_start_j": stored_start_j, "stored_energy_end_j": stored_energy_j(state, params),
-        "operator_resets": list(op.resets), "output_switchings": switchings,
+        "stored_energy_start_j": stored_start_j, "stored_energy_end_j": stored_energy_j(driver.state, params),
+        "miners": len(cfg.miners), "operator_resets": list(op.resets), "output_switchings": switchings,
     }
     if keep_costs:
         meta["scan_costs_s"] = costs

@@ -13,3 +13,25 @@ def unavailable(reason: str):
     if os.environ.get("CI"):
         pytest.fail(f"required test dependency unavailable under CI: {reason}")
     pytest.skip(reason)
+
+
+class ShiftedClock:
+    """The system clock moved by ``offset_s`` [s], which a test may change (a clock domain unlike
+    the system's, to prove injection; a jump of the clock without real waiting for worker threads)."""
+
+    def __init__(self, offset_s: float = 0.0) -> None:
+        from thermiq.clock import SystemClock
+        self._sys = SystemClock()
+        self.offset_s = offset_s
+
+    def monotonic(self) -> float:
+        return self._sys.monotonic() + self.offset_s
+
+    def wall(self) -> float:
+        return self._sys.wall() + self.offset_s
+
+    def sleep(self, seconds: float) -> None:
+        self._sys.sleep(seconds)
+
+    def wait(self, event, timeout_s: float) -> bool:
+        return self._sys.wait(event, timeout_s)

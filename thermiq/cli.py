@@ -10,7 +10,6 @@ import argparse
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from thermiq.config.load import ConfigError, load_config
@@ -31,20 +30,29 @@ def _load(args) -> tuple:
     return cfg, io_list
 
 
+def _refused(config: str, problems: list[str]) -> int:
+    """Print the load-time proof's problems (one line each) and return the exit code 2."""
+    print(f"{config}: refused, {len(problems)} signal problem(s):", file=sys.stderr)
+    for line in problems:
+        print(f"  {line}", file=sys.stderr)
+    return 2
+
+
 def cmd_check_config(args) -> int:
     cfg, io_list = _load(args)
+    from thermiq.cycle.proof import prove_files
     from thermiq.interlocks.evaluate import compile_table
     compile_table(cfg)
-    missing = [name for m in cfg.miners for name in (m.contactor_output, m.contactor_feedback, m.outlet_temp_signal)
-               if name not in io_list]
-    if missing:
-        print(f"{args.config}: miners name signals the I/O list lacks: {', '.join(missing)}", file=sys.stderr)
-        return 2
+    rsc = args.configrsc or (cfg.process_image.configrsc if Path(cfg.process_image.configrsc).exists() else None)
+    problems = prove_files(cfg, io_list, rsc)
+    if problems:
+        return _refused(args.config, problems)
     if args.configrsc:
         from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
         img = make_procimg_file(Path(args.procimg or "/tmp/thermiq-check.img"))
         RevPiProcessImage(io_list, str(img), args.configrsc).close()
-    print(f"{args.config}: OK (site {cfg.site.name}, {len(cfg.miners)} miners, {len(io_list.points)} I/O points)")
+    checked = f"piCtory {rsc}" if rsc else "piCtory not checked (no file; give --configrsc)"
+    print(f"{args.config}: OK (site {cfg.site.name}, {len(cfg.miners)} miners, {len(io_list.points)} I/O points, {checked})")
     return 0
 
 
@@ -53,29 +61,35 @@ def cmd_run(args) -> int:
 
     from thermiq.adapters.fakes import RecordingMiner, StaticInverter, StaticMeters
     from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
+    from thermiq.clock import SystemClock
     from thermiq.cycle.latches import LatchStore
     from thermiq.cycle.runner import Runner
 
     cfg, io_list = _load(args)
+    clock = SystemClock()   # the one clock of image, field devices, bridge and runner
     procimg = args.procimg or cfg.process_image.procimg
     # on a laptop (file-backed image) the cabinet's own piCtory file in the repository is the default
     configrsc = args.configrsc or (str(REPO / "Schaltschrank" / "config.rsc") if args.procimg
                                    else cfg.process_image.configrsc)
+    from thermiq.cycle.proof import prove_files
+    problems = prove_files(cfg, io_list, configrsc)   # load-time proof: nothing runs on a bad config
+    if problems:
+        return _refused(args.config, problems)
     if args.procimg:
         make_procimg_file(procimg, configrsc)
-    image = RevPiProcessImage(io_list, procimg, configrsc, cfg.process_image.output_watchdog_ms)
+    image = RevPiProcessImage(io_list, procimg, configrsc, cfg.process_image.output_watchdog_ms, clock)
     if args.field == "protocol":
         from thermiq.adapters.field import build_field_devices
-        field = build_field_devices(cfg, time.monotonic)
+        field = build_field_devices(cfg, clock)
         inverter, meters, miners = field.inverter, field.meters, field.miners
     else:
         inverter, meters, miners = StaticInverter(), StaticMeters(), {m.name: RecordingMiner() for m in cfg.miners}
     bridge = None
     if args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
-        bridge = build_bridge(cfg, args.mqtt)
+        bridge = build_bridge(cfg, args.mqtt, clock)
     from thermiq.cycle.watchdog import Notifier
-    runner = Runner(cfg, io_list, image, inverter, meters, miners, bridge=bridge,
+    runner = Runner(cfg, io_list, image, inverter, meters, miners, clock=clock, bridge=bridge,
                     latch_store=LatchStore(args.latches) if args.latches else None, notifier=Notifier())
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -25,15 +25,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from hardware_sim.harness import site_io
+from hardware_sim.loop.driver import PlantDriver
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.electrical import battery_capacity_j
-from hardware_sim.plant.model import sensors, step
 from hardware_sim.plant.params import load_plant_params
-from hardware_sim.plant.state import Actuators, initial_state
+from hardware_sim.plant.state import initial_state
 from hardware_sim.plant.views import inverter_view
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import make_procimg_file
-from thermiq.iomap.io_list import load_io_list
+from thermiq.config.load import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 J_PER_KWH = 3.6e6
@@ -63,6 +64,40 @@ class DevicesChild:
         self.p.wait(10)
 
 
+class ProtocolDevices:
+    """Field devices of the closed-loop driver behind the simulated protocol devices: each miner's
+    run/pause state and target in force come from its simulated Braiins OS (which the controller
+    commands over gRPC through the cabinet's policy); the plant's results go back to them."""
+
+    def __init__(self, child: DevicesChild):
+        self.child = child
+        self.energy_j = {"miners": 0.0, "heat_pump": 0.0, "house": 0.0}
+        self.last_miners: list[dict] = []
+        self.view: dict = {}
+
+    def commands(self):
+        self.last_miners = self.child.ask({"miner_state": None})["miners"]
+        return (tuple(not m["paused"] for m in self.last_miners),
+                tuple(m["power_target_w"] for m in self.last_miners))
+
+    def update(self, state, flows, params, dt_s, now_s) -> None:
+        for i, p in enumerate(flows.miner_power_w):
+            self.child.ask({"set_measured_power": {"miner": i, "power_w": max(0.0, p)}})
+        meter_w = {"miners": sum(flows.miner_power_w), "heat_pump": flows.hp_power_w, "house": flows.load_power_w}
+        values = {}
+        for name, p in meter_w.items():
+            self.energy_j[name] += max(0.0, p) * dt_s
+            values[f"{name}.power_w"] = p
+            values[f"{name}.import_energy_kwh"] = self.energy_j[name] / J_PER_KWH
+        view = inverter_view(state, flows, params)
+        values.update({f"inverter.{k}": view[k] for k in ("pv_power_w", "battery_soc_pct", "battery_power_w",
+                                                          "grid_power_w", "load_power_w", "battery_voltage_v")})
+        values["inverter.grid_import_energy_kwh"] = view["grid_import_energy_total_kwh"]
+        values["inverter.grid_export_energy_kwh"] = view["grid_export_energy_total_kwh"]
+        self.child.ask({"update": values})
+        self.view = view
+
+
 def _start_utc_s(text: str) -> float:
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc).timestamp()
 
@@ -77,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--battery-soc-pct", type=float, default=50.0, help="initial battery state of charge")
     ap.add_argument("--trip-at", type=float, help="plant second from which buffer top reads 90 °C (a trip)")
     ap.add_argument("--grpc-ports", default="0,0")
+    ap.add_argument("--config", default=str(REPO / "thermiq" / "sites" / "asp1.toml"),
+                    help="site configuration (binds the plant to its signals)")
     return ap
 
 
@@ -84,59 +121,36 @@ def main(argv: list[str] | None = None) -> int:
     """Run the plant until ``--sim-duration``; returns the exit code."""
     args = build_parser().parse_args(argv)
     params = load_plant_params()
+    cfg = load_config(args.config)
     boundary = BoundarySeries.from_files(params)
-    io_list = load_io_list(REPO / "Schaltschrank" / "io_list.csv")
-    rsc = str(REPO / "Schaltschrank" / "config.rsc")
+    io_list, rsc = site_io(cfg, Path(args.procimg).resolve().parent)
+    rsc = str(rsc)
     make_procimg_file(args.procimg, rsc)
     image = PlantProcessImage(io_list, args.procimg, rsc)
     t_utc = _start_utc_s(args.start)
     if not boundary.start_s <= t_utc <= boundary.end_s - args.sim_duration:
         sys.stderr.write(f"--start {args.start} (+ {args.sim_duration} s) lies outside the weather year\n")
         return 2
-    state = initial_state(params, boundary.at(t_utc).outdoor_temp_c, t_utc)
+    state = initial_state(params, boundary.at(t_utc).outdoor_temp_c, t_utc, len(cfg.miners))
     state = replace(state, battery_energy_j=args.battery_soc_pct / 100.0 * battery_capacity_j(params.electrical))
     ramp = str(params.miners.nominal_power_w * args.speed)  # the device ramps are not used: the plant rules
-    devices = DevicesChild(["--rtu-pty", "auto", "--grpc-ports", args.grpc_ports, "--miner-ramp-w-per-s", ramp])
-    sys.stdout.write(json.dumps(devices.ready) + "\n")
+    child = DevicesChild(["--rtu-pty", "auto", "--grpc-ports", args.grpc_ports, "--miner-ramp-w-per-s", ramp])
+    devices = ProtocolDevices(child)
+    driver = PlantDriver(cfg, params, boundary, state, image, devices)
+    trip_signal = cfg.buffer.top_temp_signal
+    sys.stdout.write(json.dumps(child.ready) + "\n")
     sys.stdout.flush()
     dt_plant = args.period * args.speed
-    energy_j = {"miners": 0.0, "heat_pump": 0.0, "house": 0.0}
-    t_sim = 0.0
     next_t = time.monotonic()
     try:
-        while t_sim < args.sim_duration:
-            sens = sensors(state, params)
-            forced = args.trip_at is not None and t_sim >= args.trip_at
-            if forced:
-                sens = {**sens, "buffer_top_temp_c": 90.0}
-            image.write_inputs(sens)
-            outs = image.read_outputs()
-            miners = devices.ask({"miner_state": None})["miners"]
-            contactor = (outs["k1_miner1_run"], outs["k2_miner2_run"])
-            act = Actuators(contactor, tuple(not m["paused"] for m in miners),
-                            tuple(m["power_target_w"] for m in miners), outs["p3_miner_loop_run"],
-                            outs["p4_buffer_charge_run"], outs["p5_heating_run"], outs["rv1_to_dhw"],
-                            outs["rv2_to_dhw"], outs["hp_sg_in1"], outs["hp_sg_in4"])
-            state, flows = step(state, act, boundary.at(t_utc), params, dt_plant)
-            t_utc += dt_plant
-            t_sim += dt_plant
-            for i, p in enumerate(flows.miner_power_w):
-                devices.ask({"set_measured_power": {"miner": i, "power_w": max(0.0, p)}})
-            meter_w = {"miners": sum(flows.miner_power_w), "heat_pump": flows.hp_power_w, "house": flows.load_power_w}
-            values = {}
-            for name, p in meter_w.items():
-                energy_j[name] += max(0.0, p) * dt_plant
-                values[f"{name}.power_w"] = p
-                values[f"{name}.import_energy_kwh"] = energy_j[name] / J_PER_KWH
-            view = inverter_view(state, flows, params)
-            values.update({f"inverter.{k}": view[k] for k in ("pv_power_w", "battery_soc_pct", "battery_power_w",
-                                                              "grid_power_w", "load_power_w", "battery_voltage_v")})
-            values["inverter.grid_import_energy_kwh"] = view["grid_import_energy_total_kwh"]
-            values["inverter.grid_export_energy_kwh"] = view["grid_export_energy_total_kwh"]
-            devices.ask({"update": values})
+        while driver.now_s < args.sim_duration:
+            forced = args.trip_at is not None and driver.now_s >= args.trip_at
+            driver.sense(forced={trip_signal: 90.0} if forced else None)
+            flows = driver.advance(dt_plant)
+            act, view, miners = driver.last_act, devices.view, devices.last_miners
             sys.stdout.write(json.dumps({
-                "t_sim_s": t_sim, "pv_w": flows.pv_power_w, "grid_w": view["grid_power_w"],
-                "soc_pct": view["battery_soc_pct"], "trip_forced": forced, "contactor": contactor,
+                "t_sim_s": driver.now_s, "pv_w": flows.pv_power_w, "grid_w": view["grid_power_w"],
+                "soc_pct": view["battery_soc_pct"], "trip_forced": forced, "contactor": act.contactor,
                 "miner_run": act.miner_run, "miner_target_w": act.miner_target_w,
                 "miner_power_w": flows.miner_power_w,
                 "pause_calls": [m["calls"].get("PauseMining", 0) for m in miners],
@@ -145,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             next_t += args.period
             time.sleep(max(0.0, next_t - time.monotonic()))
     finally:
-        devices.close()
+        child.close()
         image.close()
     return 0
 

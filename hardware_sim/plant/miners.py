@@ -14,9 +14,10 @@ Electrical model (Braiins OS; *assumed* where no source is cited)
     * All electrical power becomes heat in the cooling water (asp1-plant.md).
 
 Thermal model
-    Each miner is a lumped mass (water + heat sink, ``miner_heat_capacity_j_k``, assumed
-    20 kJ/K) at its outlet temperature; the loop is one mixed volume (~30 L, assumed) at the
-    return temperature. With P3 on each miner gets half the flow; otherwise only a small
+    Any number N >= 1 of miners sit in parallel on the loop. Each miner is a lumped mass
+    (water + heat sink, ``miner_heat_capacity_j_k``, assumed 20 kJ/K) at its outlet
+    temperature; the loop is one mixed volume (~30 L, assumed) at the return temperature.
+    With P3 on each miner gets 1/N of the loop flow; otherwise only a small
     thermosiphon conductance couples miner and loop, so miners heat up at ~10 K/min at full
     power (what the interlocks must catch). The mixed outlet (``supply``) passes a plate HX
     to the tank RV1 selects (split by valve position during travel)::
@@ -95,15 +96,17 @@ def board_temps(p: MinerParams, outlet_temp_c: float, power_w: float) -> tuple[f
     return (outlet_temp_c + rise, outlet_temp_c + rise + s, outlet_temp_c + rise + 2.0 * s)
 
 
-def loop_supply_temp_c(outlet_c: tuple[float, float]) -> float:
-    """Mixed supply after both miners (equal flow halves) [°C]."""
-    return 0.5 * (outlet_c[0] + outlet_c[1])
+def loop_supply_temp_c(outlet_c: tuple[float, ...]) -> float:
+    """Mixed supply after the N parallel miners (equal flow shares) [°C]."""
+    return sum(outlet_c) / len(outlet_c)
 
 
-def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, float], loop_c: float,
-                 heat_w: tuple[float, float], p3_on: bool, to_dhw_frac: float,
+def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, ...], loop_c: float,
+                 heat_w: tuple[float, ...], p3_on: bool, to_dhw_frac: float,
                  buffer_bottom_c: float, dhw_bottom_c: float, ambient_c: float, dt_s: float):
     """Advance miner and loop temperatures by one explicit substep.
+
+    ``outlet_c`` and ``heat_w`` have one entry per miner (N >= 1, equal flow shares).
 
     Returns
     -------
@@ -113,9 +116,8 @@ def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, float], loop_c: flo
         buffer [kg/s].
     """
     m = lp.p3_flow_kg_s if p3_on else 0.0
-    g_each = 0.5 * m * CP + lp.thermosiphon_w_k
-    q1 = g_each * (outlet_c[0] - loop_c)
-    q2 = g_each * (outlet_c[1] - loop_c)
+    g_each = m * CP / len(outlet_c) + lp.thermosiphon_w_k
+    q_each = [g_each * (t - loop_c) for t in outlet_c]
     if m > 0.0:
         supply = loop_supply_temp_c(outlet_c)
         q_dhw = lp.hx_effectiveness * to_dhw_frac * m * CP * (supply - dhw_bottom_c)
@@ -125,8 +127,9 @@ def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, float], loop_c: flo
     loss = lp.ua_w_k * (loop_c - ambient_c)
     cm = lp.miner_heat_capacity_j_k
     cl = loop_heat_capacity_j_k(lp)
-    new_outlet = (outlet_c[0] + (heat_w[0] - q1) * dt_s / cm, outlet_c[1] + (heat_w[1] - q2) * dt_s / cm)
-    new_loop = loop_c + (q1 + q2 - q_buf - q_dhw - loss) * dt_s / cl
+    k = dt_s / cm
+    new_outlet = tuple(t + (w - q) * k for t, w, q in zip(outlet_c, heat_w, q_each))
+    new_loop = loop_c + (sum(q_each) - q_buf - q_dhw - loss) * dt_s / cl
     return new_outlet, new_loop, q_buf, q_dhw, loss, (1.0 - to_dhw_frac) * m
 
 

@@ -35,13 +35,27 @@ from hardware_sim.plant.state import (
     flows_columns,
     initial_state,
 )
-from hardware_sim.plant.views import battery_soc_pct, inverter_view, miner_view, stored_energy_j
+from hardware_sim.plant.views import battery_soc_pct, inverter_view, miner_view, readings, stored_energy_j
 
-__all__ = ["Actuators", "Flows", "PlantState", "initial_state", "step", "sensors", "inverter_view",
+__all__ = ["Actuators", "Flows", "PlantState", "initial_state", "step", "readings", "inverter_view",
            "miner_view", "stored_energy_j", "reset_safety", "flows_columns", "COUNTERS",
            "battery_soc_pct"]
 
 MAX_DT_S = 3600.0
+
+
+def _per_miner(act: Actuators, n: int) -> tuple[tuple, tuple, tuple, tuple]:
+    """The actuators' per-miner tuples, each of length ``n`` (``()`` = all off / model)."""
+    out = []
+    for name, off in (("contactor", False), ("miner_run", False), ("miner_target_w", 0.0),
+                      ("miner_power_override_w", None)):
+        v = getattr(act, name)
+        if not v:
+            v = (off,) * n
+        elif len(v) != n:
+            raise ValueError(f"actuators {name} has {len(v)} entries, the plant has {n} miners")
+        out.append(v)
+    return tuple(out)
 
 
 def _check(act: Actuators, bnd: Boundary, dt_s: float) -> None:
@@ -90,6 +104,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         Non-finite or out-of-range ``dt_s``, targets or boundary values (nothing changes).
     """
     _check(act, bnd, dt_s)
+    n_miners = len(state.miners)
+    contactor, miner_run, miner_target, override = _per_miner(act, n_miners)
     p = params
     n_sub = p.substeps(dt_s)
     h = dt_s / n_sub
@@ -108,26 +124,27 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
 
     buf, dhw, loop_c, room = state.buffer_c, state.dhw_c, state.loop_c, state.room_c
     units = list(state.miners)
-    outlet = (units[0].outlet_temp_c, units[1].outlet_temp_c)
+    outlet = tuple(u.outlet_temp_c for u in units)
     rv1, rv2 = state.rv1_pos, state.rv2_pos
     hp_run, hp_in_state = state.hp.running, state.hp.in_state_s
     stb_loop, stb_buf = state.stb_loop_ok, state.stb_buffer_ok
     batt = state.battery_energy_j
     hflow, hret = state.heating_flow_c, state.heating_return_c
-    acc = [0.0] * 22  # energy accumulators [J], see names below
+    acc = [0.0] * 20  # energy accumulators [J], see names below
+    miner_acc = [0.0] * n_miners  # electrical energy per miner [J]
+    heat = [0.0] * n_miners
 
     for _ in range(n_sub):
         chain = stb_loop and stb_buf
         # --- miners (electrical) ---
-        heat = [0.0, 0.0]
-        for i in range(2):
+        for i in range(n_miners):
             u = units[i]
-            closed = act.contactor[i] and chain
+            closed = contactor[i] and chain
             avg, end, on_s, mining, over = miners.miner_power_substep(
-                p.miners, u, closed, act.miner_run[i], act.miner_target_w[i], h,
-                act.miner_power_override_w[i])
+                p.miners, u, closed, miner_run[i], miner_target[i], h, override[i])
             heat[i] = avg
-            units[i] = miners.MinerUnitState(end, act.miner_target_w[i], closed, on_s, u.outlet_temp_c,
+            miner_acc[i] += avg * h
+            units[i] = miners.MinerUnitState(end, miner_target[i], closed, on_s, u.outlet_temp_c,
                                              u.board_temps_c, mining, over)
         # --- heat pump ---
         to_dhw = rv2 >= 0.5
@@ -157,7 +174,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
                 buf_charge_h += m_buf * CP * buf[-1] + q_hp_buf
         # --- miner loop ---
         outlet, loop_c, q_mb, q_md, loop_loss, m_sec = miners.loop_substep(
-            lp, outlet, loop_c, (heat[0], heat[1]), act.p3, rv1, buf[-1], dhw[-1], amb, h)
+            lp, outlet, loop_c, heat, act.p3, rv1, buf[-1], dhw[-1], amb, h)
         if m_sec > 0.0:
             buf_charge_kg_s += m_sec
             buf_charge_h += m_sec * CP * buf[-1] + q_mb
@@ -188,7 +205,7 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         dhw, loss_d = tank.tank_substep(dhw, dhw_m, dhw_g, dp.ua_w_k, amb, 0.0, 0.0, draw_kg_s,
                                         dp.cold_water_temp_c, q_md + q_hp_dhw, h)
         # --- miner temperatures, STBs ---
-        for i in range(2):
+        for i in range(n_miners):
             u = units[i]
             units[i] = miners.MinerUnitState(u.power_w, u.target_w, u.energised, u.on_s, outlet[i],
                                              miners.board_temps(p.miners, outlet[i], u.power_w),
@@ -201,12 +218,12 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         rv1 = _move(rv1, act.rv1_to_dhw, valve_rate)
         rv2 = _move(rv2, act.rv2_to_dhw, valve_rate)
         # --- electrical ---
-        miner_w = heat[0] + heat[1]
+        miner_w = sum(heat)
         consumption = bnd.household_load_w + miner_w + hp_el + pump_w
         d = electrical.dispatch(p.electrical, bnd.pv_power_w, consumption, batt, h)
         batt = d.battery_energy_j
         for k, v in enumerate((bnd.pv_power_w, d.grid_import_w, d.grid_export_w, d.battery_charge_w,
-                               d.battery_discharge_w, d.battery_loss_w, heat[0], heat[1], hp_el,
+                               d.battery_discharge_w, d.battery_loss_w, hp_el,
                                q_hp_buf + q_hp_dhw, consumption, q_em, draw_heat, loss_b + loss_d,
                                loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw, gains, pump_w)):
             acc[k] += v * h
@@ -214,20 +231,21 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     if not (stb_loop and stb_buf):  # the open chain drops both contactors by hardware
         units = [replace(u, power_w=0.0, energised=False, on_s=0.0, mining=False) for u in units]
     f = [a / dt_s for a in acc]
+    miner_w = tuple(a / dt_s for a in miner_acc)
     flows = Flows(
         pv_power_w=f[0], load_power_w=bnd.household_load_w, grid_import_w=f[1], grid_export_w=f[2],
         battery_charge_w=f[3], battery_discharge_w=f[4], battery_loss_w=f[5],
-        miner_power_w=(f[6], f[7]), miner_heat_w=f[6] + f[7], hp_power_w=f[8], hp_heat_w=f[9],
-        pump_power_w=f[21], consumption_w=f[10], house_heat_w=f[11], house_gain_w=f[20],
-        dhw_draw_heat_w=f[12], tank_loss_w=f[13], loop_loss_w=f[14], house_loss_w=f[15],
-        miner_hx_buffer_w=f[16], miner_hx_dhw_w=f[17], hp_heat_buffer_w=f[18], hp_heat_dhw_w=f[19],
+        miner_power_w=miner_w, miner_heat_w=sum(miner_w), hp_power_w=f[6], hp_heat_w=f[7],
+        pump_power_w=f[19], consumption_w=f[8], house_heat_w=f[9], house_gain_w=f[18],
+        dhw_draw_heat_w=f[10], tank_loss_w=f[11], loop_loss_w=f[12], house_loss_w=f[13],
+        miner_hx_buffer_w=f[14], miner_hx_dhw_w=f[15], hp_heat_buffer_w=f[16], hp_heat_dhw_w=f[17],
     )
     t_new = state.t_utc_s + dt_s
     day = _local_day(p, t_new)
-    step_j = (acc[0], acc[1], acc[2], acc[3], acc[4], acc[10])
+    step_j = (acc[0], acc[1], acc[2], acc[3], acc[4], acc[8])
     today = state.today_j if day == state.local_day else tuple(0.0 for _ in COUNTERS)
     new_state = PlantState(
-        t_utc_s=t_new, buffer_c=buf, dhw_c=dhw, loop_c=loop_c, miners=(units[0], units[1]),
+        t_utc_s=t_new, buffer_c=buf, dhw_c=dhw, loop_c=loop_c, miners=tuple(units),
         rv1_pos=rv1, rv2_pos=rv2, hp=HeatPumpState(hp_run, hp_in_state, mode, t_damped), room_c=room,
         outdoor_c=t_out,
         heating_flow_c=hflow, heating_return_c=hret, battery_energy_j=batt, stb_loop_ok=stb_loop,
@@ -243,44 +261,7 @@ def reset_safety(state: PlantState, params: PlantParams) -> PlantState:
     below the trip point (a real STB cannot be reset while hot)."""
     band = params.miner_loop.stb_reset_band_k
     loop_ok = state.stb_loop_ok or (
-        miners.loop_supply_temp_c((state.miners[0].outlet_temp_c, state.miners[1].outlet_temp_c))
+        miners.loop_supply_temp_c(tuple(u.outlet_temp_c for u in state.miners))
         < params.miner_loop.stb_trip_c - band)
     buf_ok = state.stb_buffer_ok or state.buffer_c[0] < params.buffer.stb_trip_c - band
     return replace(state, stb_loop_ok=loop_ok, stb_buffer_ok=buf_ok)
-
-
-def _mid(temps: tuple[float, ...]) -> float:
-    n = len(temps)
-    return temps[n // 2] if n % 2 else 0.5 * (temps[n // 2 - 1] + temps[n // 2])
-
-
-def sensors(state: PlantState, params: PlantParams) -> dict[str, float | bool]:
-    """Process-image inputs by Schaltschrank/io_list.csv name (temperatures [°C], contacts)."""
-    outlet = (state.miners[0].outlet_temp_c, state.miners[1].outlet_temp_c)
-    chain = state.safety_chain_ok
-    return {
-        "buffer_top_temp_c": state.buffer_c[0],
-        "buffer_mid_temp_c": _mid(state.buffer_c),
-        "buffer_bottom_temp_c": state.buffer_c[-1],
-        "miner_loop_supply_temp_c": miners.loop_supply_temp_c(outlet),
-        "miner_loop_return_temp_c": state.loop_c,
-        "miner1_outlet_temp_c": outlet[0],
-        "miner2_outlet_temp_c": outlet[1],
-        "dhw_temp_c": state.dhw_c[params.dhw.sensor_layer],
-        "heating_flow_temp_c": state.heating_flow_c,
-        "heating_return_temp_c": state.heating_return_c,
-        "outdoor_temp_c": state.outdoor_c,
-        "room_temp_c": state.room_c,
-        "safety_chain_ok": chain,
-        "miner_loop_stb_ok": state.stb_loop_ok,
-        "buffer_stb_ok": state.stb_buffer_ok,
-        "k1_miner1_closed": state.miners[0].energised,
-        "k2_miner2_closed": state.miners[1].energised,
-        "rv1_at_dhw": state.rv1_pos >= 1.0,
-        "rv1_at_buffer": state.rv1_pos <= 0.0,
-        "rv2_at_dhw": state.rv2_pos >= 1.0,
-        "rv2_at_buffer": state.rv2_pos <= 0.0,
-        "hp_ok": True,
-        "manual_mode": False,
-    }
-

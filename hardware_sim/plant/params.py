@@ -189,7 +189,8 @@ class PlantParams(_Section):
     def _stability(self) -> "PlantParams":
         # Explicit Euler substeps must stay well inside the fastest coupling's time constant.
         loop = self.miner_loop
-        per_miner_g = loop.p3_flow_kg_s / 2.0 * WATER_CP_J_KG_K + loop.thermosiphon_w_k
+        # worst case: a single miner takes the whole loop flow (N miners share it equally)
+        per_miner_g = loop.p3_flow_kg_s * WATER_CP_J_KG_K + loop.thermosiphon_w_k
         tau_miner_s = loop.miner_heat_capacity_j_k / per_miner_g
         loop_c = loop.water_volume_l * WATER_DENSITY_KG_L * WATER_CP_J_KG_K
         loop_g = loop.p3_flow_kg_s * WATER_CP_J_KG_K * (1.0 + loop.hx_effectiveness) + loop.ua_w_k

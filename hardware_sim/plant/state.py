@@ -17,21 +17,24 @@ COUNTERS = ("pv", "grid_import", "grid_export", "battery_charge", "battery_disch
 class Actuators:
     """What the controller drives (the DIO outputs plus the miner commands).
 
-    contactor : K1/K2 coils energised (per miner)
-    miner_run : miner hashing requested (False = paused over gRPC)
-    miner_target_w : Braiins power target per miner [W]
+    contactor : contactor coils energised, one entry per plant miner (``()`` = all open)
+    miner_run : miner hashing requested (False = paused over gRPC); ``()`` = all paused
+    miner_target_w : Braiins power target per miner [W]; ``()`` = all 0
     p3, p4, p5 : pump relays
     rv1_to_dhw, rv2_to_dhw : valve commands (False = spring return to the buffer)
     sg_in1, sg_in4 : heat pump SG-Ready contacts
     miner_power_override_w : optional per-miner electrical power [W] that replaces the plant's
         own boot/ramp model while the contactor is closed (e.g. the measured power of the
         simulated Braiins server in hardware_sim/devices); ``None`` = use the model. An open
-        contactor still means 0 W.
+        contactor still means 0 W. ``()`` = the model for every miner.
+
+    A non-empty per-miner tuple must have one entry per miner of the plant state
+    (``step`` raises ValueError otherwise).
     """
 
-    contactor: tuple[bool, bool] = (False, False)
-    miner_run: tuple[bool, bool] = (False, False)
-    miner_target_w: tuple[float, float] = (0.0, 0.0)
+    contactor: tuple[bool, ...] = ()
+    miner_run: tuple[bool, ...] = ()
+    miner_target_w: tuple[float, ...] = ()
     p3: bool = False
     p4: bool = False
     p5: bool = False
@@ -39,7 +42,7 @@ class Actuators:
     rv2_to_dhw: bool = False
     sg_in1: bool = False
     sg_in4: bool = False
-    miner_power_override_w: tuple[float | None, float | None] = (None, None)
+    miner_power_override_w: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,7 @@ class PlantState:
     buffer_c: tuple[float, ...]
     dhw_c: tuple[float, ...]
     loop_c: float
-    miners: tuple[MinerUnitState, MinerUnitState]
+    miners: tuple[MinerUnitState, ...]
     rv1_pos: float
     rv2_pos: float
     hp: HeatPumpState
@@ -94,7 +97,7 @@ class Flows:
     """Mean powers over one step [W] (electrical and thermal).
 
     Electrical: pv_power_w, load_power_w (household only), grid_import_w, grid_export_w,
-    battery_charge_w, battery_discharge_w (AC side), battery_loss_w, miner_power_w (per miner),
+    battery_charge_w, battery_discharge_w (AC side), battery_loss_w, miner_power_w (one entry per miner),
     hp_power_w (incl. standby), pump_power_w, consumption_w (household + miners + HP + pumps).
     Thermal: miner_heat_w (= miner electrical power), hp_heat_w, house_heat_w (emitters to
     rooms), house_gain_w (internal + solar), dhw_draw_heat_w (enthalpy of the draw above cold
@@ -109,7 +112,7 @@ class Flows:
     battery_charge_w: float
     battery_discharge_w: float
     battery_loss_w: float
-    miner_power_w: tuple[float, float]
+    miner_power_w: tuple[float, ...]
     miner_heat_w: float
     hp_power_w: float
     hp_heat_w: float
@@ -131,12 +134,12 @@ FLOW_FIELDS = tuple(f.name for f in fields(Flows))
 
 
 def flows_columns(flows: Flows) -> dict[str, float]:
-    """Flatten Flows for a report row: ``miner_power_w`` summed, plus miner1/2_power_w."""
+    """Flatten Flows for a report row: ``miner_power_w`` summed, plus ``miner<i>_power_w`` (i from 1)."""
     row = {name: getattr(flows, name) for name in FLOW_FIELDS}
-    m1, m2 = row.pop("miner_power_w")
-    row["miner_power_w"] = m1 + m2
-    row["miner1_power_w"] = m1
-    row["miner2_power_w"] = m2
+    per_miner = row.pop("miner_power_w")
+    row["miner_power_w"] = sum(per_miner)
+    for i, w in enumerate(per_miner, start=1):
+        row[f"miner{i}_power_w"] = w
     return row
 
 
@@ -144,7 +147,8 @@ def _local_day(params: PlantParams, t_utc_s: float) -> int:
     return int(math.floor((t_utc_s + params.simulation.utc_offset_h * 3600.0) / 86400.0))
 
 
-def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0.0) -> PlantState:
+def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0.0,
+                  n_miners: int = 2) -> PlantState:
     """A warm start: buffer 50 -> 40 °C top to bottom (~45 °C mean), DHW 50 °C, room 20.5 °C,
     miner loop and miners at 35 °C (off, contactors open), valves at the buffer, HP off,
     battery 50 %.
@@ -153,12 +157,15 @@ def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0
     ----------
     outdoor_temp_c : initial outdoor temperature [°C] (checked for plausibility)
     t_utc_s : UTC time of the state [s] (for the "today" counters); default 0
+    n_miners : number of miners on the loop (1-8, the site configuration's ``[[miners]]``)
 
     Raises
     ------
     ValueError
-        ``outdoor_temp_c`` not finite or outside [-50, 50] °C.
+        ``outdoor_temp_c`` not finite or outside [-50, 50] °C, or ``n_miners`` not in 1..8.
     """
+    if not 1 <= n_miners <= 8:
+        raise ValueError(f"n_miners={n_miners} must be 1..8")
     if not (math.isfinite(outdoor_temp_c) and -50.0 <= outdoor_temp_c <= 50.0):
         raise ValueError(f"outdoor_temp_c={outdoor_temp_c} is not a plausible outdoor temperature")
     n = params.buffer.layers
@@ -168,7 +175,7 @@ def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0
     room = params.simulation.plant_room_temp_c
     zero = tuple(0.0 for _ in COUNTERS)
     return PlantState(
-        t_utc_s=float(t_utc_s), buffer_c=buffer_c, dhw_c=dhw_c, loop_c=35.0, miners=(miner, miner),
+        t_utc_s=float(t_utc_s), buffer_c=buffer_c, dhw_c=dhw_c, loop_c=35.0, miners=(miner,) * n_miners,
         rv1_pos=0.0, rv2_pos=0.0, hp=HeatPumpState(False, 1e9, "normal", float(outdoor_temp_c)), room_c=20.5,
         outdoor_c=float(outdoor_temp_c),
         heating_flow_c=room, heating_return_c=room,

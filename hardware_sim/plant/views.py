@@ -43,7 +43,7 @@ def inverter_view(state: PlantState, flows: Flows, params: PlantParams) -> dict[
 
 
 def miner_view(state: PlantState, i: int) -> dict[str, float | bool | tuple[float, ...]]:
-    """What Braiins OS reports for miner ``i`` (0 or 1).
+    """What Braiins OS reports for miner ``i`` (0 .. N-1, plant order).
 
     Keys: power_w (measured, end of last step) [W], power_target_w [W], mining (bool),
     energised (bool), board_temps_c (three hashboards) [°C], outlet_temp_c [°C].
@@ -51,10 +51,10 @@ def miner_view(state: PlantState, i: int) -> dict[str, float | bool | tuple[floa
     Raises
     ------
     IndexError
-        ``i`` not 0 or 1.
+        ``i`` not in 0 .. N-1.
     """
-    if i not in (0, 1):
-        raise IndexError(f"miner index {i} must be 0 or 1")
+    if not 0 <= i < len(state.miners):
+        raise IndexError(f"miner index {i} must be in 0..{len(state.miners) - 1}")
     u = state.miners[i]
     return {
         "power_w": u.power_w,
@@ -69,14 +69,48 @@ def miner_view(state: PlantState, i: int) -> dict[str, float | bool | tuple[floa
 def stored_energy_j(state: PlantState, params: PlantParams) -> float:
     """Thermal energy of all water and house masses relative to 0 °C [J].
 
-    Buffer and DHW layers (m c_p T), loop water and both miner masses (C T), house (C T).
+    Buffer and DHW layers (m c_p T), loop water and every miner's mass (C T), house (C T).
     The battery is not included (see ``state.battery_energy_j``).
     """
     lp = params.miner_loop
     energy = tank_energy_j(state.buffer_c, params.buffer.layer_mass_kg)
     energy += tank_energy_j(state.dhw_c, params.dhw.layer_mass_kg)
     energy += miners.loop_heat_capacity_j_k(lp) * state.loop_c
-    energy += lp.miner_heat_capacity_j_k * (state.miners[0].outlet_temp_c + state.miners[1].outlet_temp_c)
+    energy += lp.miner_heat_capacity_j_k * sum(u.outlet_temp_c for u in state.miners)
     energy += params.house.c_j_k * state.room_c
     return energy
 
+
+
+def _mid(temps: tuple[float, ...]) -> float:
+    n = len(temps)
+    return temps[n // 2] if n % 2 else 0.5 * (temps[n // 2 - 1] + temps[n // 2])
+
+
+def readings(state: PlantState, params: PlantParams) -> dict:
+    """What the plant's sensors and contacts read, by plant role (never by I/O-list name).
+
+    The closed-loop driver (``hardware_sim.loop.binding``) maps these roles onto the site
+    configuration's signals. Temperatures [°C], contacts bool, valve positions 0 (port B,
+    the buffer) .. 1 (port A, the DHW tank).
+
+    Keys: buffer_top_c, buffer_mid_c, buffer_bottom_c, dhw_top_c, dhw_sensor_c (the layer of
+    the DHW thermostat well, ``dhw.sensor_layer``), dhw_mid_c, dhw_bottom_c, loop_supply_c,
+    loop_return_c, miner_outlet_c (tuple, one per miner), miner_closed (tuple: contactor
+    auxiliary contacts), heating_flow_c, heating_return_c, room_c, outdoor_c,
+    safety_chain_ok, stb_loop_ok, stb_buffer_ok, miner_valve_pos, hp_valve_pos, hp_ok.
+    """
+    outlet = tuple(u.outlet_temp_c for u in state.miners)
+    buf, dhw = state.buffer_c, state.dhw_c
+    return {
+        "buffer_top_c": buf[0], "buffer_mid_c": _mid(buf), "buffer_bottom_c": buf[-1],
+        "dhw_top_c": dhw[0], "dhw_sensor_c": dhw[params.dhw.sensor_layer], "dhw_mid_c": _mid(dhw),
+        "dhw_bottom_c": dhw[-1],
+        "loop_supply_c": miners.loop_supply_temp_c(outlet), "loop_return_c": state.loop_c,
+        "miner_outlet_c": outlet, "miner_closed": tuple(u.energised for u in state.miners),
+        "heating_flow_c": state.heating_flow_c, "heating_return_c": state.heating_return_c,
+        "room_c": state.room_c, "outdoor_c": state.outdoor_c,
+        "safety_chain_ok": state.safety_chain_ok, "stb_loop_ok": state.stb_loop_ok,
+        "stb_buffer_ok": state.stb_buffer_ok,
+        "miner_valve_pos": state.rv1_pos, "hp_valve_pos": state.rv2_pos, "hp_ok": True,
+    }

@@ -14,6 +14,9 @@ from types import MappingProxyType
 
 from thermiq.cycle.image import InverterSnapshot, MinerSnapshot, MinerState, ProcessImage, Signal
 from thermiq.cycle.scan import Core, initial_state
+from thermiq.iomap.io_list import load_io_list
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 RAMP_W_PER_S = 30.0
 IDLE_W = 15.0
@@ -36,7 +39,7 @@ class Bench:
     """Drive the real core scan by scan. ``set(**values)`` changes inputs; ``leap(s)`` advances time."""
 
     def __init__(self, cfg, period_s: float = 2.0, wall0: float = WALL0, **values):
-        self.cfg, self.core, self.period_s = cfg, Core.build(cfg), period_s
+        self.cfg, self.core, self.period_s = cfg, Core.build(cfg, load_io_list(REPO / cfg.process_image.io_list)), period_s
         self.st = initial_state(cfg)
         self.t, self.wall0 = 0.0, wall0
         self.values = healthy(cfg) | values

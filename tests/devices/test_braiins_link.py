@@ -11,10 +11,12 @@ from structlog.testing import capture_logs
 from hardware_sim.devices.braiins_sim import BraiinsSim
 from thermiq.adapters.braiins.client import BraiinsClient
 from thermiq.adapters.braiins.link import BraiinsMinerLink, LinkTiming
-from thermiq.cycle.image import MinerCommand, MinerSnapshot, MinerState
+from tests.support import ShiftedClock
+from thermiq.config.schema import ScanConfig
+from thermiq.cycle.freeze import freeze
+from thermiq.cycle.image import InverterSnapshot, MinerCommand, MinerSnapshot, MinerState
 
-FAST = LinkTiming(poll_period_s=0.1, invalid_after_failures=2, stale_after_s=5.0, deadband_w=100.0,
-                  min_change_interval_s=0.0)
+FAST = LinkTiming(poll_period_s=0.1, invalid_after_failures=2, deadband_w=100.0, min_change_interval_s=0.0)
 
 
 @pytest.fixture
@@ -145,12 +147,20 @@ def test_site_without_hashrate(sim, wait_until):
 
 
 def test_stale_snapshot_when_the_worker_stops(sim, wait_until):
-    jump = [0.0]
-    lk = make_link(sim, clock=lambda: time.monotonic() + jump[0])
-    wait_until(lambda: lk.snapshot().reachable, what="first poll")
+    """The link keeps the stamp of its last good poll; the freeze phase's miner_max_age_s decides."""
+    clock = ShiftedClock()
+    lk = make_link(sim, clock=clock)
+    wait_until(lambda: lk.snapshot().reachable and lk.snapshot().power_w is not None, what="first poll")
     lk.close()
-    jump[0] = 6.0  # stale_after_s is 5 s
-    assert not lk.snapshot().reachable and lk.snapshot().power_w is None
+    scan = ScanConfig(miner_max_age_s=5.0)
+
+    def frozen():
+        return freeze(clock.monotonic(), clock.wall(), {}, InverterSnapshot(), {}, {"m1": lk.snapshot()}, scan, 2.0)
+    assert frozen().miners["m1"].reachable
+    clock.offset_s = 6.0  # older than miner_max_age_s
+    snap = lk.snapshot()
+    assert snap.reachable                                   # the link decides no staleness of its own
+    assert frozen().miners["m1"] == MinerSnapshot(stamp_s=snap.stamp_s)
 
 
 def test_command_rejects_wrong_type(link):

@@ -15,11 +15,12 @@ import pytest
 
 from hardware_sim.devices.braiins_sim import BraiinsSim
 from hardware_sim.devices.modbus_sim import ModbusDeviceSim, SimMeterSpec
-from hardware_sim.plant.model import sensors
+from tests.plant.signals import sensors
 from hardware_sim.plant.params import load_plant_params
 from hardware_sim.plant.state import initial_state
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.field import build_field_devices
+from thermiq.clock import SystemClock
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
 from thermiq.cli import DEFAULT_CONFIG
 from thermiq.config.fieldbus import FieldbusConfig
@@ -50,11 +51,10 @@ def loop(tmp_path, free_port):
         "scan": base.scan.model_copy(update={"period_s": 0.1}),
     })
     fb = FieldbusConfig.model_validate({
-        "rs485": {"port": f"tcp://127.0.0.1:{tcp}", "period_s": 0.2, "timeout_s": 0.2, "stale_after_s": 2.0,
+        "rs485": {"port": f"tcp://127.0.0.1:{tcp}", "period_s": 0.2, "timeout_s": 0.2,
                   "backoff_max_s": 1.0},
         "meters": [{"name": "miners", "model": "eastron_sdm630", "unit_id": 2}],
-        "miner_link": {"poll_period_s": 0.2, "call_deadline_s": 0.5, "min_change_interval_s": 0.0,
-                       "stale_after_s": 2.0},
+        "miner_link": {"poll_period_s": 0.2, "call_deadline_s": 0.5, "min_change_interval_s": 0.0},
     })
     io_list = load_io_list(REPO / "Schaltschrank" / "io_list.csv")
     img = make_procimg_file(tmp_path / "procimg.bin", RSC)
@@ -62,8 +62,9 @@ def loop(tmp_path, free_port):
     params = load_plant_params()
     plant_io.write_inputs(sensors(initial_state(params, 10.0), params))
     ctrl_io = RevPiProcessImage(io_list, str(img), str(RSC))
-    field = build_field_devices(cfg, time.monotonic, fieldbus=fb)
-    runner = Runner(cfg, io_list, ctrl_io, field.inverter, field.meters, field.miners)
+    clock = SystemClock()
+    field = build_field_devices(cfg, clock, fieldbus=fb)
+    runner = Runner(cfg, io_list, ctrl_io, field.inverter, field.meters, field.miners, clock=clock)
     costs: list[float] = []
 
     state = initial_state(params, 10.0)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from hardware_sim.devices.braiins_sim import BraiinsSim
 from hardware_sim.devices.modbus_sim import ModbusDeviceSim, SimMeterSpec
 from thermiq.adapters.field import build_field_devices
+from thermiq.clock import SystemClock
 from thermiq.config.fieldbus import FieldbusConfig
 from thermiq.config.load import load_config
 from thermiq.cycle.image import MinerCommand, MinerState
@@ -31,7 +30,7 @@ def test_factory_builds_working_devices_from_config(free_port, wait_until, monke
         "meters": [{"name": "miners", "model": "eastron_sdm630", "unit_id": 2}],
         "miner_link": {"poll_period_s": 0.1, "min_change_interval_s": 0.0},
     })
-    dev = build_field_devices(cfg, time.monotonic, fieldbus=fb)
+    dev = build_field_devices(cfg, SystemClock(), fieldbus=fb)
     try:
         wait_until(lambda: all(m.snapshot().reachable for m in dev.miners.values())
                    and dev.meters.snapshots()["miners"].power_w is not None

@@ -6,13 +6,14 @@ keep being read on schedule, nothing crashes, and the device comes back when hea
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from hardware_sim.devices.modbus_sim import ModbusDeviceSim, SimMeterSpec
+from tests.support import ShiftedClock
 from thermiq.adapters.modbus.line import build_line
 from thermiq.config.fieldbus import FieldbusConfig
+from thermiq.config.schema import ScanConfig
+from thermiq.cycle.freeze import freeze
 from thermiq.cycle.image import MeterSnapshot
 
 METERS = [SimMeterSpec("house", "eastron_sdm630", 2), SimMeterSpec("miners", "eastron_sdm72d_m", 3)]
@@ -94,26 +95,35 @@ def test_silent_inverter_turns_inverter_snapshot_invalid(line_and_sim, wait_unti
 
 
 def test_values_go_stale_when_the_worker_stops(free_port, wait_until):
-    """A stopped (or hung) worker must not freeze the values: after stale_after_s they are invalid."""
+    """A stopped (or hung) worker must not freeze the values: the snapshots keep the stamp of their
+    last good read, and the scan's freeze phase invalidates them after its one limit per source."""
     tcp = free_port()
     sim = ModbusDeviceSim(METERS, inverter_kind="single-phase").start(tcp_port=tcp)
     sim.update(VALUES)
-    jump_s = [0.0]
-    clock = lambda: time.monotonic() + jump_s[0]  # noqa: E731 - an injected clock we can move
+    clock = ShiftedClock()   # an injected clock we can move
     cfg = FieldbusConfig.model_validate({
-        "rs485": {"port": f"tcp://127.0.0.1:{tcp}", "period_s": 0.2, "stale_after_s": 5.0},
+        "rs485": {"port": f"tcp://127.0.0.1:{tcp}", "period_s": 0.2},
         "meters": [{"name": "house", "model": "eastron_sdm630", "unit_id": 2}],
     })
+    scan = ScanConfig(meter_max_age_s=5.0, inverter_max_age_s=8.0)
     line = build_line(cfg, clock=clock)
+
+    def frozen():
+        return freeze(clock.monotonic(), clock.wall(), {}, line.inverter.snapshot(), line.meters.snapshots(), {},
+                      scan, 2.0)
     try:
         wait_until(lambda: line.meters.snapshots()["house"].power_w is not None
                    and line.inverter.snapshot().grid_power_w is not None, what="first reads")
         line.bus.close()  # the worker stops reading, as if hung
-        assert line.meters.snapshots()["house"].power_w == pytest.approx(1234.5)  # still fresh
-        jump_s[0] = 5.5
-        assert line.meters.snapshots()["house"].power_w is None
-        assert line.bus.reading("house").fault == "stale"
-        assert line.inverter.snapshot().grid_power_w is None
+        stamp = line.meters.snapshots()["house"].stamp_s
+        assert frozen().meters["house"].power_w == pytest.approx(1234.5)  # still fresh
+        clock.offset_s = 5.5
+        img = frozen()
+        assert img.meters["house"] == MeterSnapshot(stamp)      # older than meter_max_age_s: all None
+        assert img.inverter.grid_power_w is not None            # the inverter's own limit is 8 s
+        assert line.bus.reading("house").fault is None          # the adapter decides no staleness
+        clock.offset_s = 8.5
+        assert frozen().inverter.grid_power_w is None
     finally:
         line.close()
         sim.stop()

@@ -3,11 +3,10 @@ meters share the line, signs are normalised per site, stamps come from the injec
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from hardware_sim.devices.modbus_sim import ModbusDeviceSim, SimMeterSpec
+from tests.support import ShiftedClock
 from thermiq.adapters.modbus.line import build_line
 from thermiq.config.fieldbus import FieldbusConfig
 
@@ -36,15 +35,15 @@ def _cfg(port: str, kind: str, **inverter) -> FieldbusConfig:
     })
 
 
-def _offset_clock():
-    return time.monotonic() + 5000.0  # a clock domain unlike time.monotonic, to prove injection
+def _offset_clock() -> ShiftedClock:
+    return ShiftedClock(5000.0)  # a clock domain unlike the system's, to prove injection
 
 
 @pytest.mark.parametrize("kind", ["single-phase", "single-phase-16kw", "three-phase", "three-phase-hv"])
 def test_sunsynk_reads_simulated_deye_over_rtu_on_virtual_serial_line(pty_line, kind, wait_until):
     sim = ModbusDeviceSim(METERS, inverter_kind=kind).start(serial_port=pty_line.device_port)
     sim.update(PLANT)
-    line = build_line(_cfg(pty_line.master_port, kind), clock=_offset_clock)
+    line = build_line(_cfg(pty_line.master_port, kind), clock=_offset_clock())
     try:
         wait_until(lambda: line.inverter.snapshot().stamp_s is not None
                    and all(s.power_w is not None for s in line.meters.snapshots().values()),

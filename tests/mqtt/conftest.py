@@ -9,7 +9,7 @@ import pytest
 from tests.support import unavailable
 
 from thermiq.adapters.mqtt.registry import REPO, registry_for_site
-from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto
+from tests.mqtt.testbroker import BrokerError, Mosquitto
 from thermiq.config.load import load_config
 
 from tests.mqtt.mqtt_helpers import Probe, envelope  # noqa: F401  (re-exported for tests)

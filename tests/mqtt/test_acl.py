@@ -11,9 +11,9 @@ import pytest
 from tests.support import unavailable
 
 from thermiq.adapters.mqtt.bridge import MqttBridge
-from thermiq.adapters.mqtt.miniscan import MiniScan
+from tests.mqtt.miniscan import MiniScan
 from thermiq.adapters.mqtt.registry import REPO
-from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, make_passwd, make_test_ca
+from tests.mqtt.testbroker import BrokerError, Mosquitto, make_passwd, make_test_ca
 from thermiq.commands import SetpointStore
 
 from tests.mqtt.mqtt_helpers import envelope

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from thermiq.adapters.mqtt.bridge import MqttBridge
-from thermiq.adapters.mqtt.miniscan import MiniScan
+from tests.mqtt.miniscan import MiniScan
 from thermiq.commands import AuditRecord, SetpointStore
 
 from tests.mqtt.mqtt_helpers import envelope

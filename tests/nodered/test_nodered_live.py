@@ -21,10 +21,10 @@ import pytest
 from tests.support import unavailable
 
 from thermiq.adapters.mqtt.bridge import MqttBridge
-from thermiq.adapters.mqtt.miniscan import MiniScan
+from tests.mqtt.miniscan import MiniScan
 from thermiq.adapters.mqtt.nodered_flows import nid
 from thermiq.adapters.mqtt.registry import REPO, registry_for_site
-from thermiq.adapters.mqtt.testbroker import BrokerError, Mosquitto, free_port, make_passwd
+from tests.mqtt.testbroker import BrokerError, Mosquitto, free_port, make_passwd
 from thermiq.commands import SafetyCommand, SetpointCommand, SetpointStore, validate
 
 from tests.mqtt.mqtt_helpers import Probe

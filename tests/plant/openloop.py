@@ -14,6 +14,7 @@ import numpy as np
 from hardware_sim.plant import model
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.model import Actuators
+from tests.plant.signals import sensors
 from hardware_sim.plant.params import load_plant_params
 from hardware_sim.report import write_report
 
@@ -45,7 +46,7 @@ def run(params, boundary, start_s: float, days: float, dt_s: float = 10.0, sampl
     for k in range(int(days * 86400 / dt_s)):
         t = start_s + k * dt_s
         bnd = boundary.at(t)
-        sen = model.sensors(state, params)
+        sen = sensors(state, params)
         t0 = time.perf_counter()
         act = rules(act, sen, {"battery_soc_pct": model.battery_soc_pct(state, params)}, bnd)
         cost = time.perf_counter() - t0
@@ -53,7 +54,7 @@ def run(params, boundary, start_s: float, days: float, dt_s: float = 10.0, sampl
         for name, v in model.flows_columns(flows).items():
             acc[name] = acc.get(name, 0.0) + v / per
         if (k + 1) % per == 0:
-            sen = model.sensors(state, params)
+            sen = sensors(state, params)
             row = dict(acc, t_utc_s=t + dt_s, battery_soc_pct=model.battery_soc_pct(state, params),
                        scan_cost_s=cost, trips_latched=int(not state.safety_chain_ok))
             row.update({n: sen[n] for n in ("buffer_top_temp_c", "buffer_mid_temp_c", "buffer_bottom_temp_c",

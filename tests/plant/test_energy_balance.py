@@ -8,6 +8,7 @@ import pytest
 
 from hardware_sim.plant import model
 from hardware_sim.plant.model import Actuators
+from tests.plant.signals import sensors
 from tests.plant.conftest import JAN_START_S
 
 WEEK_S = 7 * 86400
@@ -119,7 +120,7 @@ def test_results_agree_from_0_1_s_to_10_s_steps(params):
         state = model.initial_state(params, -5.0)
         for _ in range(int(round(3600.0 / dt_s))):
             state, _ = model.step(state, act, bnd, params, dt_s)
-        ends[dt_s] = model.sensors(state, params)
+        ends[dt_s] = sensors(state, params)
     for name in ("buffer_top_temp_c", "buffer_bottom_temp_c", "dhw_temp_c", "room_temp_c",
                  "miner_loop_supply_temp_c", "miner1_outlet_temp_c"):
         assert ends[0.1][name] == pytest.approx(ends[10.0][name], abs=0.3), name

@@ -11,6 +11,7 @@ from hardware_sim.plant import heat_pump as hpm
 from hardware_sim.plant import model
 from hardware_sim.plant.boundary import DATA_DIR, Boundary
 from hardware_sim.plant.model import Actuators
+from tests.plant.signals import sensors
 from hardware_sim.plant.params import DEFAULT_PARAMS_PATH
 
 KEYMARK = DATA_DIR / "keymark_Buderus_Logatherm_WLW_MB-4_5_7_AR.csv"
@@ -98,13 +99,13 @@ def test_hp_routes_to_dhw_and_stops_at_target(params):
     for _ in range(6 * 360):
         state, f = model.step(state, act, bnd, params, 10.0)
         heat_dhw += f.hp_heat_dhw_w * 10.0
-        peak_c = max(peak_c, model.sensors(state, params)["dhw_temp_c"])
+        peak_c = max(peak_c, sensors(state, params)["dhw_temp_c"])
         assert f.hp_heat_buffer_w == 0.0
     target = params.heat_pump.dhw_target_c
     assert heat_dhw > 5 * 3.6e6
     assert target <= peak_c < target + 1.0  # stops at the target (one substep of overshoot)
     assert not state.hp.running  # and stays off inside the hysteresis band
-    assert target - params.heat_pump.hysteresis_k < model.sensors(state, params)["dhw_temp_c"] < target
+    assert target - params.heat_pump.hysteresis_k < sensors(state, params)["dhw_temp_c"] < target
 
 
 def test_hp_uses_a_damped_outdoor_temperature(params):

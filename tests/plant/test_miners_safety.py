@@ -7,6 +7,7 @@ import pytest
 from hardware_sim.plant import model
 from hardware_sim.plant.boundary import Boundary
 from hardware_sim.plant.model import Actuators
+from tests.plant.signals import sensors
 
 BND = Boundary(0.0, 0.0, 500.0, 0.0)
 BLOCK_HP = dict(sg_in1=True)
@@ -34,8 +35,8 @@ def test_boot_then_ramp_at_30_w_per_s(params):
     state, f = run(state, act, params, 120.0)
     assert model.miner_view(state, 0)["power_w"] == 3250.0
     assert f.miner_power_w == (3250.0, 0.0)
-    assert model.sensors(state, params)["k1_miner1_closed"] is True
-    assert model.sensors(state, params)["k2_miner2_closed"] is False
+    assert sensors(state, params)["k1_miner1_closed"] is True
+    assert sensors(state, params)["k2_miner2_closed"] is False
 
 
 def test_target_is_clamped_to_braiins_range_and_pause_drops_to_idle(params):
@@ -67,21 +68,21 @@ def test_p3_off_heats_the_miners_fast_and_the_stb_opens_the_chain(params):
     on = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0),
                    p3=True, **BLOCK_HP)
     state, _ = run(state, on, params, 600.0, dt_s=10.0)
-    start_c = model.sensors(state, params)["miner_loop_supply_temp_c"]
+    start_c = sensors(state, params)["miner_loop_supply_temp_c"]
     no_pump = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0),
                         p3=False, **BLOCK_HP)
     state, _ = run(state, no_pump, params, 60.0)
-    rise_k = model.sensors(state, params)["miner_loop_supply_temp_c"] - start_c
+    rise_k = sensors(state, params)["miner_loop_supply_temp_c"] - start_c
     assert rise_k > 5.0  # > 5 K in the first minute: interlocks can see it
     tripped_after_s = None
     for k in range(1, 1200):
         state, f = model.step(state, no_pump, BND, params, 1.0)
-        if not model.sensors(state, params)["safety_chain_ok"]:
+        if not sensors(state, params)["safety_chain_ok"]:
             tripped_after_s = k
             break
     assert tripped_after_s is not None
-    sen = model.sensors(state, params)
-    assert sen["miner_loop_stb_ok"] is False and sen["buffer_stb_ok"] is True
+    sen = sensors(state, params)
+    assert state.stb_loop_ok is False and state.stb_buffer_ok is True  # the loop STB opened the chain
     assert sen["k1_miner1_closed"] is False and sen["k2_miner2_closed"] is False
     assert sen["miner_loop_supply_temp_c"] >= params.miner_loop.stb_trip_c
     # the chain stays open (latched) although the controller still asks for the contactors
@@ -103,7 +104,7 @@ def test_buffer_stb_trips_at_95(params):
     # the plate HX pushes hot water in at the top only if the loop is hotter; force via direct temps
     state = replace(state, buffer_c=(95.5,) + state.buffer_c[1:])
     state, f = model.step(state, on, Boundary(0.0, 0.0, 0.0, 0.0), params, 1.0)
-    sen = model.sensors(state, params)
+    sen = sensors(state, params)
     assert sen["buffer_stb_ok"] is False and sen["safety_chain_ok"] is False
     assert sen["k1_miner1_closed"] is False
 
@@ -111,15 +112,15 @@ def test_buffer_stb_trips_at_95(params):
 @pytest.mark.parametrize("valve", ["rv1", "rv2"])
 def test_valve_end_positions_after_75_s_travel(params, valve):
     state = model.initial_state(params, 0.0)
-    assert model.sensors(state, params)[f"{valve}_at_buffer"] is True
+    assert sensors(state, params)[f"{valve}_at_buffer"] is True
     act = Actuators(**{f"{valve}_to_dhw": True}, **BLOCK_HP)
     state, _ = run(state, act, params, 70.0)
-    sen = model.sensors(state, params)
+    sen = sensors(state, params)
     assert not sen[f"{valve}_at_dhw"] and not sen[f"{valve}_at_buffer"]  # travelling: neither
     state, _ = run(state, act, params, 6.0)
-    assert model.sensors(state, params)[f"{valve}_at_dhw"] is True
+    assert sensors(state, params)[f"{valve}_at_dhw"] is True
     state, _ = run(state, Actuators(**BLOCK_HP), params, 76.0)
-    assert model.sensors(state, params)[f"{valve}_at_buffer"] is True
+    assert sensors(state, params)[f"{valve}_at_buffer"] is True
 
 
 def test_miner_heat_goes_to_dhw_through_rv1(params):
@@ -142,7 +143,7 @@ def test_sensor_keys_are_the_io_list_inputs(params):
     io_list = Path(__file__).resolve().parents[2] / "Schaltschrank" / "io_list.csv"
     rows = list(csv.DictReader(io_list.open()))
     inputs = {r["signal"] for r in rows if r["signal_type"].startswith(("RTD", "AI", "DI"))}
-    assert set(model.sensors(model.initial_state(params, 0.0), params)) == inputs
+    assert set(sensors(model.initial_state(params, 0.0), params)) == inputs
 
 
 @pytest.mark.parametrize("dt_s", [5.0, 2.5, 0.1])
@@ -151,9 +152,9 @@ def test_valve_reaches_end_exactly_after_travel_time(params, dt_s):
     act = Actuators(rv1_to_dhw=True, **BLOCK_HP)
     steps = int(round(params.valves.travel_s / dt_s))
     state, _ = run(state, act, params, (steps - 1) * dt_s, dt_s=dt_s)
-    assert not model.sensors(state, params)["rv1_at_dhw"]
+    assert not sensors(state, params)["rv1_at_dhw"]
     state, _ = model.step(state, act, BND, params, dt_s)
-    assert model.sensors(state, params)["rv1_at_dhw"]
+    assert sensors(state, params)["rv1_at_dhw"]
 
 
 def test_power_override_replaces_the_ramp_but_not_the_contactor(params):

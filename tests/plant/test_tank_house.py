@@ -10,6 +10,7 @@ import pytest
 from hardware_sim.plant import house, model, tank
 from hardware_sim.plant.boundary import Boundary
 from hardware_sim.plant.model import Actuators
+from tests.plant.signals import sensors
 from hardware_sim.plant.params import WATER_CP_J_KG_K
 
 BLOCKED = Actuators(sg_in1=True)  # heat pump EVU-blocked, everything else off
@@ -87,7 +88,7 @@ def test_heating_circuit_moves_buffer_heat_into_the_house(params):
         state, f = model.step(state, act, bnd, params, 10.0)
         delivered += f.house_heat_w * 10.0
     assert delivered > 5 * 3.6e6  # ~ 5+ kWh in one hour from a 45 °C buffer
-    sen = model.sensors(state, params)
+    sen = sensors(state, params)
     assert sen["heating_flow_temp_c"] == pytest.approx(state.buffer_c[0], abs=0.5)
     assert sen["heating_flow_temp_c"] > sen["heating_return_temp_c"] > state.room_c
     assert params.house.c_j_k * state.room_c > e_house0

@@ -18,7 +18,7 @@ from thermiq.interlocks.trip_table import Effect
 
 
 class PlantLoop(Loop):
-    """A Loop whose plant answers its outputs: K1/K2 feedback = coil, RV end switches = command.
+    """A Loop whose plant answers its outputs: contactor feedback = coil, valve end switches = command.
 
     ``overrides``: input values forced regardless of the outputs (stuck end switch, welded contact).
     ``power``: miner name -> reported power [W] regardless of the command.
@@ -47,9 +47,12 @@ class PlantLoop(Loop):
     def _follow(self):
         for m in self.cfg.miners:
             self.values[m.contactor_feedback] = bool(self.outs.get(m.contactor_output, False))
-        for v in ("rv1", "rv2"):
-            to_dhw = bool(self.outs.get(f"{v}_to_dhw", False))
-            self.values[f"{v}_at_dhw"], self.values[f"{v}_at_buffer"] = to_dhw, not to_dhw
+        for v in self.cfg.valves:
+            at_a = bool(self.outs.get(v.output, False))
+            if v.feedback_a:
+                self.values[v.feedback_a] = at_a
+            if v.feedback_b:
+                self.values[v.feedback_b] = not at_a
         self.values.update(self.overrides)
 
     def step(self, dt_s=1.0, sunny=True, commands=()):
@@ -72,6 +75,15 @@ class PlantLoop(Loop):
             self.values[name] = cur
             self.step()
         self.values[name] = value
+
+    def set_temps(self, targets: dict[str, float], step_k: float = 10.0):
+        """Move several temperatures together, each by at most ``step_k`` per scan."""
+        while any(abs(v - self.values[n]) > step_k for n, v in targets.items()):
+            for n, v in targets.items():
+                cur = self.values[n]
+                self.values[n] = v if abs(v - cur) <= step_k else cur + (step_k if v > cur else -step_k)
+            self.step()
+        self.values.update(targets)
 
     def run_until_miners_on(self, max_s=2000):
         for _ in range(max_s):
@@ -100,17 +112,26 @@ def plant(cfg, io_list, tmp_path):
     lp.close()
 
 
-def check_effects(effects, res, outs, cfg) -> None:
-    """Assert that the output image carries every effect in ``effects``."""
+def check_effects(effects, res, outs, cfg, miner: str | None = None) -> None:
+    """Assert that the output image carries every effect in ``effects`` (``miner``: the row's own miner)."""
     if Effect.MINERS_OFF in effects:
         assert not any(outs[m.contactor_output] for m in cfg.miners), "contactors must be open"
         assert all(not c.run for c in res.outputs.miners.values()), "miners must be paused over gRPC (SA-006)"
+    if Effect.MINER_OFF in effects:
+        own = next(m for m in cfg.miners if m.name == miner)
+        assert not outs[own.contactor_output], f"contactor of {miner} must be open"
+        assert not res.outputs.miners[miner].run, f"{miner} must be paused over gRPC (SA-006)"
     if Effect.MINER_PUMP_RUN in effects:
-        assert outs["p3_miner_loop_run"], "P3 must keep running"
+        assert outs[cfg.pump(cfg.miner_loop.pump).output], "the miner-loop pump must keep running"
     if Effect.HEAT_PUMP_BLOCK in effects:
-        assert outs["hp_sg_in1"] and not outs["hp_sg_in4"], "heat pump must be blocked (SG-Ready 1)"
+        assert outs[cfg.heat_pump.sg_in1_output] and not outs[cfg.heat_pump.sg_in4_output], \
+            "heat pump must be blocked (SG-Ready 1)"
     if Effect.HEATING_PUMP_OFF in effects:
-        assert not outs["p5_heating_run"], "P5 must be off"
+        assert not any(outs[cfg.pump(c.pump).output] for c in cfg.heating_circuits), "heating pumps must be off"
     if Effect.DHW_CHARGE_OFF in effects:
-        assert not outs["rv1_to_dhw"] and not outs["rv2_to_dhw"], "valves must go to the buffer"
-    assert outs["alarm_lamp"], "the alarm lamp shows a latched trip"
+        for route in (cfg.miner_loop, cfg.heat_pump):
+            if route.valve:
+                v = cfg.valve(route.valve)
+                assert outs[v.output] == (v.port_a == route.default_tank), f"{v.name} must go to {route.default_tank}"
+    if cfg.cabinet.alarm_lamp_output:
+        assert outs[cfg.cabinet.alarm_lamp_output], "the alarm lamp shows a latched trip"

@@ -6,14 +6,15 @@ Frozen images are built straight from engineering values: the file-backed image 
 what is checked here and would make each step 10x dearer.
 
 Invariants checked after every scan:
-  (a) a latched trip with MINERS_OFF -> every contactor output off and every miner paused;
-  (b) no miner is energised while an input a miner-stopping row needs is bad;
+  (a) a latched trip with MINERS_OFF -> every contactor output off and every miner paused; with
+      MINER_OFF -> its own miner's contactor off and that miner paused;
+  (b) no miner is energised while an input a row stopping it (all miners, or its own) needs is bad;
   (c) a reset is accepted only for trips that were cleared and acknowledged (never a hardware trip);
   (d) the outputs are a function of the inputs and the state (the same scan twice gives the same result);
   (e) raising a temperature never clears a latched trip;
   (f) a restart (latches saved and loaded through LatchStore) keeps the latched set;
   (g) P5 is off whenever the heating flow is valid and at/above its trip limit;
-  (h) at most one first-out, and it is latched.
+  (h) at most one first-out per scope (the plant, each miner), and it is latched.
 """
 
 from __future__ import annotations
@@ -30,19 +31,23 @@ from thermiq.cycle.image import InverterSnapshot, MinerSnapshot, ProcessImage, S
 from thermiq.cycle.latches import LatchStore
 from thermiq.cycle.scan import Core, SafetyCommand, initial_state
 from thermiq.interlocks.alarm import AlarmState
-from thermiq.interlocks.trip_table import TRIP_TABLE, TRIPS_BY_ID, Compare, Effect, Reset
+from thermiq.interlocks.trip_table import Compare, Effect, Reset, build_trip_table, trips_by_id
 from thermiq.iomap.io_list import load_io_list
 
 REPO = Path(__file__).resolve().parents[2]
 CFG = load_config(REPO / "thermiq" / "sites" / "asp1.toml")
 IO = load_io_list(REPO / "Schaltschrank" / "io_list.csv")
-CORE = Core.build(CFG)
+CORE = Core.build(CFG, IO)
+TRIP_TABLE = build_trip_table(CFG)
+TRIPS_BY_ID = trips_by_id(TRIP_TABLE)
 TEMPS = tuple(p.signal for p in IO.analog_inputs)
 CONTACTS = ("safety_chain_ok", "miner_loop_stb_ok", "buffer_stb_ok", "rv1_at_dhw", "rv1_at_buffer",
             "rv2_at_dhw", "rv2_at_buffer", "k1_miner1_closed", "k2_miner2_closed", "hp_ok")
 TRIP_IDS = tuple(t.id for t in TRIP_TABLE)
 MINER_ROWS_BAD = tuple(t for t in TRIP_TABLE if Effect.MINERS_OFF in t.effects and t.bad_trips
                        and t.compare is not Compare.BAD)
+OWN_ROWS_BAD = tuple(t for t in TRIP_TABLE if Effect.MINER_OFF in t.effects and t.bad_trips
+                     and t.compare is not Compare.BAD)
 HEALTHY = {**{n: 45.0 for n in TEMPS}, "outdoor_temp_c": 0.0, "room_temp_c": 20.0, "dhw_temp_c": 50.0,
            "miner_loop_supply_temp_c": 40.0, "miner_loop_return_temp_c": 35.0, "heating_flow_temp_c": 40.0}
 
@@ -129,11 +134,22 @@ class SafetyMachine(RuleBasedStateMachine):
         if m_latched:
             assert not any(contactors), f"(a) contactor on while {m_latched} latched"
             assert all(not c.run for c in res.outputs.miners.values()), f"(a) miner not paused while {m_latched} latched"
+        for tid in locks.latched:
+            own = TRIPS_BY_ID[tid].miner if tid in TRIPS_BY_ID and Effect.MINER_OFF in TRIPS_BY_ID[tid].effects else None
+            if own is not None:
+                m = next(x for x in CFG.miners if x.name == own)
+                assert not out.get(m.contactor_output) and not res.outputs.miners[own].run, f"(a) {own} on while {tid} latched"
         checked = CORE.checked_image(img, before)[0]
-        bad = sorted({s for row in MINER_ROWS_BAD for s in row.signals
-                      if checked.signals.get(s) is None or checked.signals[s].value is None})
+
+        def is_bad(s):
+            return checked.signals.get(s) is None or checked.signals[s].value is None
+        bad = sorted({s for row in MINER_ROWS_BAD for s in row.signals if is_bad(s)})
         if bad:
             assert not any(contactors), f"(b) miner energised while {bad} bad"
+        for row in OWN_ROWS_BAD:
+            m = next(x for x in CFG.miners if x.name == row.miner)
+            if any(is_bad(s) for s in row.signals):
+                assert not out.get(m.contactor_output), f"(b) {m.name} energised while a signal of {row.id} is bad"
         for cmd, outcome in zip(commands, res.outcomes):
             if cmd.action == "reset" and outcome.accepted:
                 ids = [k for k, t in before.interlocks.trips.items() if t.latched] if cmd.target == "all" else [cmd.target]
@@ -144,7 +160,8 @@ class SafetyMachine(RuleBasedStateMachine):
         if flow is not None and flow.value is not None and flow.value >= CFG.limits.heating_flow_trip_c:
             assert not out["p5_heating_run"], "(g) P5 on above the heating-flow limit"
         firsts = [k for k, t in locks.trips.items() if t.first_out]
-        assert len(firsts) <= 1 and all(locks.trips[k].latched for k in firsts), f"(h) first-out {firsts}"
+        scopes = [TRIPS_BY_ID[k].miner for k in firsts]
+        assert len(set(scopes)) == len(scopes) and all(locks.trips[k].latched for k in firsts), f"(h) first-outs {firsts}"
 
     # ---- rules ------------------------------------------------------------------------------
     @rule(name=st.sampled_from(TEMPS),

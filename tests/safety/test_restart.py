@@ -1,7 +1,8 @@
 """Kill and restart the real controller process (`thermiq run`): latches restored, miners stay off.
 
 The plant side writes the inputs into the same file-backed process image the controller reads
-(revpimodio2 simulator mode) and reads back its outputs. Waiting is by polling with a deadline.
+(revpimodio2 simulator mode) and reads back its outputs; like piControl it keeps rewriting them
+(a frozen image ages and trips I8). Waiting is by polling with a deadline.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +28,25 @@ REPO = Path(__file__).resolve().parents[2]
 def _start(img: Path, latches: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "thermiq", "run", "--procimg", str(img), "--configrsc", str(RSC),
                              "--latches", str(latches)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+class PiControl:
+    """Plays piControl on the image file: rewrites ``values`` every 50 ms on its own image handle."""
+
+    def __init__(self, io_list, img: Path, values: dict):
+        self.image, self.values = PlantProcessImage(io_list, str(img), str(RSC)), values
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="picontrol", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.image.write_inputs(self.values)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2.0)
+        self.image.close()
 
 
 def _wait(pred, timeout_s: float, what: str):
@@ -63,6 +84,7 @@ def test_sigkill_and_restart_keeps_the_latches_and_the_miners_off(tmp_path, io_l
     plant = PlantProcessImage(io_list, str(img), str(RSC))
     values = dict(healthy_inputs(io_list), buffer_top_temp_c=90.0, k1_miner1_closed=False, k2_miner2_closed=False)
     plant.write_inputs(values)
+    picontrol = PiControl(io_list, img, values)
     proc = _start(img, latches)
     try:
         _wait(lambda: "I5_buffer_top_hh" in _latched(latches), 30.0, "the I5 latch on disk")
@@ -96,12 +118,14 @@ def test_sigkill_and_restart_keeps_the_latches_and_the_miners_off(tmp_path, io_l
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(5)
+        picontrol.close()
         plant.close()
 
 
 def test_corrupt_latch_file_restores_every_trip_latched(tmp_path, cfg):
     from thermiq.cycle.latches import LatchStore
-    from thermiq.interlocks.trip_table import TRIP_TABLE
+    from thermiq.interlocks.trip_table import build_trip_table
+    TRIP_TABLE = build_trip_table(cfg)
     path = tmp_path / "latches.json"
     path.write_text('{"latched": {"I5_buffer_top_hh": ')      # torn write of an older, non-atomic writer
     st, warning = LatchStore(path).load(0.0, tuple(t.id for t in TRIP_TABLE))

@@ -8,12 +8,9 @@ stops every worker.
 from __future__ import annotations
 
 import os
-import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
 import structlog
 from pydantic import ValidationError
 
@@ -22,6 +19,7 @@ from thermiq.adapters.braiins.link import BraiinsMinerLink, LinkTiming
 from thermiq.adapters.braiins.telemetry import Plausibility
 from thermiq.adapters.modbus.line import Rs485Line, build_line
 from thermiq.adapters.protocols import InverterSource, MeterSource, MinerLink
+from thermiq.clock import Clock, SystemClock
 from thermiq.config.fieldbus import FieldbusConfig
 from thermiq.config.schema import ThermiqConfig
 
@@ -68,7 +66,7 @@ class FieldDevices:
             self.line.close()
 
 
-def build_field_devices(cfg: ThermiqConfig, clock: Callable[[], float] = time.monotonic,
+def build_field_devices(cfg: ThermiqConfig, clock: Clock = SystemClock(),
                         fieldbus: FieldbusConfig | None = None, start: bool = True) -> FieldDevices:
     """Build (and by default start) the RS485 line and the miner links of ``cfg``.
 
@@ -76,7 +74,7 @@ def build_field_devices(cfg: ThermiqConfig, clock: Callable[[], float] = time.mo
     ----------
     cfg : the site configuration; miners come from ``cfg.miners`` (host, port, username,
         ``password_env``), the deadband from ``cfg.energy.power_deadband_w``.
-    clock : monotonic clock [s] for every stamp.
+    clock : the :class:`~thermiq.clock.Clock` of every stamp (the runner's clock).
     fieldbus : the ``[fieldbus]`` section; default: the file named by ``$THERMIQ_FIELDBUS``
         (an override for hardware-in-the-loop runs), else ``cfg.fieldbus``.
     start : start the worker threads.
@@ -93,8 +91,8 @@ def build_field_devices(cfg: ThermiqConfig, clock: Callable[[], float] = time.mo
     log = structlog.get_logger("thermiq.field")
     line = build_line(fb, clock, start=start)
     ml = fb.miner_link
-    timing = LinkTiming(ml.poll_period_s, ml.invalid_after_failures, ml.stale_after_s,
-                        cfg.energy.power_deadband_w, ml.min_change_interval_s)
+    timing = LinkTiming(ml.poll_period_s, ml.invalid_after_failures, cfg.energy.power_deadband_w,
+                        ml.min_change_interval_s)
     plaus = Plausibility(ml.power_valid_max_w, ml.temp_valid_max_c)
     links: list[BraiinsMinerLink] = []
     for m in cfg.miners:

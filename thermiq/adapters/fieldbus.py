@@ -6,11 +6,13 @@ turn for a reading; each request has a timeout and a bounded number of retries, 
 device that keeps failing is backed off (skipped for a growing time, as OpenEMS's
 ``DefectiveComponents``: +``backoff_step_s`` per failure up to ``backoff_max_s``).
 
-Readings carry the monotonic stamp of the last good read. After ``invalid_after_failures``
-consecutive failed polls, or when the last good read is older than ``stale_after_s``, a
-reading is invalid (values ``None``): never 0, never a silently held value
-(OpenEMS ``invalidateElementsAfterReadErrors``; shared/reference/anchors.md §1.2).
-The scan thread calls :meth:`BusMaster.reading`, which never blocks.
+Readings carry the monotonic stamp (on the injected :class:`~thermiq.clock.Clock`) of the last
+good read. After ``invalid_after_failures`` consecutive failed polls a reading is invalid (values
+``None``): never 0, never a silently held value (OpenEMS ``invalidateElementsAfterReadErrors``).
+How old a reading may be is not decided here: the scan's freeze phase (``thermiq.cycle.freeze``)
+holds the one limit per source (``scan.inverter_max_age_s``, ``scan.meter_max_age_s``), so a
+stopped or hung worker shows up there as an ageing stamp. The scan thread calls
+:meth:`BusMaster.reading`, which never blocks.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Awaitable, Callable, Mapping, Protocol, Sequence
 
 import structlog
+
+from thermiq.clock import Clock, SystemClock
 
 _EMPTY: Mapping[str, float | None] = MappingProxyType({})
 
@@ -51,7 +54,6 @@ class BusTiming:
     backoff_step_s: float = 2.0
     backoff_max_s: float = 30.0
     invalid_after_failures: int = 1
-    stale_after_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.period_s <= 0 or self.timeout_s <= 0:
@@ -68,7 +70,7 @@ class Reading:
 
     stamp_s : monotonic time of the last good read [s], ``None`` if never read
     values : decoded values by name (empty when invalid)
-    fault : why the values are invalid (``"comm"``, ``"stale"``, ``"never"``), else ``None``
+    fault : why the values are invalid (``"comm"``, ``"never"``), else ``None``
     failures : consecutive failed polls
     next_try_s : monotonic time before which the device is skipped (back-off)
     """
@@ -109,13 +111,6 @@ def after_failure(reading: Reading, error: str, now_s: float, timing: BusTiming)
     )
 
 
-def as_seen_at(reading: Reading, now_s: float, timing: BusTiming) -> Reading:
-    """Pure: ``reading`` as the scan may use it at ``now_s`` (stale values are dropped)."""
-    if reading.fault is None and reading.stamp_s is not None and now_s - reading.stamp_s > timing.stale_after_s:
-        return replace(reading, values=_EMPTY, fault="stale")
-    return reading
-
-
 @dataclass
 class BusStats:
     """Counters of the worker (read by benches and tests; written by the worker only)."""
@@ -136,7 +131,7 @@ class BusMaster:
         so a garbled line starts with an empty receive buffer.
     devices : the devices on the line, polled in this order.
     timing : :class:`BusTiming`.
-    clock : monotonic clock [s] for the stamps (``time.monotonic`` in production).
+    clock : the :class:`~thermiq.clock.Clock` of the stamps, back-off and the poll schedule.
 
     Raises
     ------
@@ -145,7 +140,7 @@ class BusMaster:
     """
 
     def __init__(self, make_client: Callable[[], Any], devices: Sequence[BusDevice],
-                 timing: BusTiming = BusTiming(), clock: Callable[[], float] = time.monotonic,
+                 timing: BusTiming = BusTiming(), clock: Clock = SystemClock(),
                  name: str = "rs485") -> None:
         names = [d.name for d in devices]
         if len(set(names)) != len(names):
@@ -165,7 +160,7 @@ class BusMaster:
 
     # -- scan side (non-blocking) -------------------------------------------------------
     def reading(self, device: str) -> Reading:
-        """Latest reading of ``device`` as usable now; never blocks.
+        """Latest reading of ``device`` with the stamp of its last good read; never blocks.
 
         Raises
         ------
@@ -174,7 +169,7 @@ class BusMaster:
         """
         if device not in self._readings:
             raise KeyError(f"no device {device!r} on line {self.name}; have {sorted(self._readings)}")
-        return as_seen_at(self._readings[device], self._clock(), self.timing)
+        return self._readings[device]
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> "BusMaster":
@@ -209,30 +204,32 @@ class BusMaster:
 
     async def _main(self) -> None:
         t = self.timing
-        next_start = time.monotonic()
+        clock = self._clock
+        next_start = clock.monotonic()
         while not self._stop.is_set():
             self.stats.cycles += 1
-            self.stats.cycle_starts_s.append(time.monotonic())
+            self.stats.cycle_starts_s.append(clock.monotonic())
             for dev in self._devices:
                 if self._stop.is_set():
                     break
-                if self._clock() < self._readings[dev.name].next_try_s:
+                if clock.monotonic() < self._readings[dev.name].next_try_s:
                     continue  # backed off: a silent device must not eat the line's time
                 await self._poll(dev)
                 await asyncio.sleep(t.gap_s)
             next_start += t.period_s
-            delay = next_start - time.monotonic()
+            delay = next_start - clock.monotonic()
             if delay < 0:
                 self.stats.overruns += 1
-                next_start = time.monotonic()
+                next_start = clock.monotonic()
                 delay = 0.0
             await self._sleep(delay)
         self._drop_client()
 
     async def _sleep(self, delay_s: float) -> None:
-        end = time.monotonic() + delay_s
-        while not self._stop.is_set() and time.monotonic() < end:
-            await asyncio.sleep(min(0.05, end - time.monotonic()))
+        """Let ``delay_s`` of the clock's time pass, in real steps of at most 50 ms (stop stays responsive)."""
+        end = self._clock.monotonic() + delay_s
+        while not self._stop.is_set() and (left := end - self._clock.monotonic()) > 0:
+            await asyncio.sleep(min(0.05, left))
 
     async def _poll(self, dev: BusDevice) -> None:
         t = self.timing
@@ -247,10 +244,10 @@ class BusMaster:
                 self.stats.failures += 1
                 self._drop_client()  # OpenEMS: close the connection, then try again
                 continue
-            self._readings[dev.name] = after_success(self._readings[dev.name], values, self._clock())
+            self._readings[dev.name] = after_success(self._readings[dev.name], values, self._clock.monotonic())
             return
         before = self._readings[dev.name]
-        after = after_failure(before, error, self._clock(), t)
+        after = after_failure(before, error, self._clock.monotonic(), t)
         self._readings[dev.name] = after
         if before.fault is None and after.fault is not None:
             self._log.warning("device_invalid", device=dev.name, error=error, failures=after.failures)

@@ -28,8 +28,8 @@ class Rs485Config(_Section):
     gap_s: float = Field(0.02, ge=0, le=1, description="silence between requests (OpenEMS PR #3099: 25 ms)")
     backoff_step_s: float = Field(2.0, ge=0, le=60, description="skip time added per consecutive failure")
     backoff_max_s: float = Field(30.0, ge=0, le=600, description="longest skip of a silent device")
-    invalid_after_failures: int = Field(1, ge=1, le=10, description="failed polls before values turn invalid")
-    stale_after_s: float = Field(10.0, gt=0, le=600, description="a value older than this is invalid")
+    invalid_after_failures: int = Field(1, ge=1, le=10, description="failed polls before values turn invalid "
+                                        "(how old a value may be: scan.inverter_max_age_s, scan.meter_max_age_s)")
 
     @model_validator(mode="after")
     def _port(self):
@@ -67,8 +67,8 @@ class MinerLinkConfig(_Section):
     call_deadline_s: float = Field(2.0, gt=0.01, le=30, description="gRPC deadline of every call")
     min_change_interval_s: float = Field(30.0, ge=0, le=3600, description="at most one power-target change "
                                          "per this time (evcc-braiins v1.8.5: 30 s)")
-    invalid_after_failures: int = Field(2, ge=1, le=10)
-    stale_after_s: float = Field(15.0, gt=0, le=600)
+    invalid_after_failures: int = Field(2, ge=1, le=10, description="failed polls before the miner is unreachable "
+                                        "(how old telemetry may be: scan.miner_max_age_s)")
     power_valid_max_w: float = Field(10000.0, gt=0, description="reported power above this is implausible")
     temp_valid_max_c: float = Field(150.0, gt=0, description="reported temperature above this is implausible")
 

@@ -48,6 +48,7 @@ class MinerConfig(_Section):
     port: int = Field(50051, ge=1, le=65535)
     username: str = "root"
     password_env: str = Field("THERMIQ_MINER_PASSWORD", description="environment variable holding the password")
+    contactor: str = Field("", description="contactor tag on the cabinet drawings, e.g. K1 (named in trip hints)")
     contactor_output: str = Field(description="I/O-list signal of the contactor coil")
     contactor_feedback: str = Field(description="I/O-list signal of the contactor auxiliary contact")
     outlet_temp_signal: str = Field(description="I/O-list signal of the cooling-water outlet temperature")
@@ -102,7 +103,6 @@ class LimitsConfig(_Section):
     no_sink_dhw_c: float = Field(65.0, ge=30.0, le=95.0, description="SA-008: hot-water tank at/above this counts as full for the no-sink trip [degC]")
     no_sink_delay_s: float = Field(60.0, ge=0.0, le=1800.0, description="SA-008: both tanks full this long with a miner contactor closed trips [s]")
     signal_max_age_s: float = Field(2.0, gt=0.0, le=60.0, description="I8: process-image signals older than this are stale [s]")
-    temp_max_rate_k_per_s: float = Field(30.0, gt=0.0, le=500.0, description="I8: a temperature changing faster than this is a wiring fault (spike) [K/s]")
     stuck_window_s: float = Field(600.0, gt=0.0, le=86400.0, description="I8: window of the stuck-value check [s]")
     stuck_min_change_k: float = Field(0.05, ge=0.0, le=5.0, description="I8: a sensor moving less than this in the window ... [K]")
     stuck_ref_change_k: float = Field(3.0, gt=0.0, le=50.0, description="I8: ... while its reference sensor moved more than this is stuck [K]")
@@ -119,7 +119,7 @@ class HeatingConfig(_Section):
     design_outdoor_c: float = Field(-14.0, ge=-30, le=0, description="standard outdoor design temperature")
     design_flow_c: float = Field(45.0, ge=25, le=70, description="flow temperature at the design outdoor temperature")
     curve_exponent: float = Field(1.1, ge=1.0, le=1.5, description="radiator exponent n of the heating curve")
-    heating_limit_c: float = Field(16.0, ge=5, le=22, description="P5 off above this outdoor temperature")
+    heating_limit_c: float = Field(16.0, ge=5, le=22, description="heating-circuit pumps off above this outdoor temperature")
     heating_limit_hysteresis_k: float = Field(1.0, ge=0.1, le=5)
 
 

@@ -61,8 +61,11 @@ def _sink_temp_c(image: ProcessImage, cfg: ThermiqConfig, to_dhw: bool) -> float
     return None
 
 
-def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float) -> Plan:
-    """Run the controllers of one scan over the checked image and the previous ``ControllerState``."""
+def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_w: float | None) -> Plan:
+    """Run the controllers of one scan over the checked image and the previous ``ControllerState``.
+
+    ``miners_w`` is the miners' measured total power [W], None when unknown (then so is the surplus).
+    """
     d, sp, sig, wall_s = cfg.dispatch, st.setpoints, image.value, image.wall_s
     prev: DispatchCtl = st.dispatch
     offset_h = d.tariff.utc_offset_h
@@ -99,8 +102,7 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float) -> Plan
         sp.priority_soc_pct, sp.pv_forecast_tomorrow_kwh, d.forecast, local_minute(wall_s, offset_h) / 60.0)
     inv = image.inverter
     soc_ok = soc_above_priority(st.soc_priority, inv.battery_soc_pct, threshold, cfg.energy)
-    miners_w = sum(s.power_w or 0.0 for s in image.miners.values())
-    surplus = surplus_w(inv, miners_w, soc_ok, battery_may_feed=threshold < sp.priority_soc_pct)
+    surplus = None if miners_w is None else surplus_w(inv, miners_w, soc_ok, battery_may_feed=threshold < sp.priority_soc_pct)
     if surplus is not None and not soc_ok:
         surplus = min(surplus, 0.0)
     # --- heat side: routing, pumps, SG-Ready (merit order first, with last scan's heat state)

@@ -1,8 +1,11 @@
 """The frozen process image one scan works on, and the output image it produces.
 
 Every value the scan sees is a :class:`Signal`: a value with its age. Invalid is ``None``,
-never 0 (style rule 12). Field devices (inverter, meters, miners) are read off the scan thread
-and handed over as frozen snapshots stamped with the monotonic time of the last good read.
+never 0 (style rule 12). Every adapter stamps what it hands over with the monotonic time it was
+seen (``stamp_s``): process-image signals with the last time piControl was seen refreshing the
+image, field devices (inverter, meters, miners, read off the scan thread) with the time of
+their last good read. ``thermiq.cycle.freeze`` turns the stamps into ages and decides staleness,
+against one configured limit per source.
 """
 
 from __future__ import annotations
@@ -22,15 +25,18 @@ class Signal:
     value : float | bool | None
         Engineering value (°C for temperatures, bool for contacts); ``None`` = invalid.
     age_s : float
-        Seconds since the value was acquired [s]; 0 for process-image values of this scan.
+        Seconds since the value was seen [s] (``now_s - stamp_s``, set by the freeze phase).
     fault : str | None
         Why the value is invalid: ``"open"``, ``"short"``, ``"range"``, ``"stale"``,
         ``"comm"``, ``"status"``; ``None`` when valid.
+    stamp_s : float | None
+        Monotonic time [s] the adapter saw the value; ``None`` for values made in the scan itself.
     """
 
     value: float | bool | None
     age_s: float = 0.0
     fault: str | None = None
+    stamp_s: float | None = None
 
     @property
     def ok(self) -> bool:

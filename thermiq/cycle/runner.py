@@ -9,14 +9,15 @@ snapshots); MQTT is handed a status mapping and never blocks the scan.
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from types import MappingProxyType
+from typing import Mapping
 
 import structlog
 
 from thermiq.adapters.protocols import InverterSource, MeterSource, MinerLink
+from thermiq.clock import Clock, SystemClock
 from thermiq.config.schema import ThermiqConfig
 from thermiq.control.arbitrate import safe_outputs
 from thermiq.control.setpoints import default_setpoints
@@ -24,11 +25,11 @@ from thermiq.cycle.commands import safety_acks, setpoints_in_force, split_comman
 from thermiq.cycle.freeze import freeze
 from thermiq.cycle.image import Signal
 from thermiq.cycle.latches import LatchStore
+from thermiq.cycle.proof import prove
 from thermiq.cycle.scan import CommandOutcome, Core, SafetyCommand, ScanResult, initial_state
 from thermiq.interlocks.evaluate import Permits
 from thermiq.cycle.watchdog import Notifier
 from thermiq.cycle.status import build_status
-from thermiq.interlocks.trip_table import TRIP_TABLE
 from thermiq.iomap.io_list import IoList
 
 log = structlog.get_logger("thermiq.runner")
@@ -65,25 +66,40 @@ class Runner:
     io_list : IoList
     image : object with ``read() -> dict[str, Signal]`` and ``write(digital)`` (RevPiProcessImage)
     inverter, meters, miners : non-blocking field-device adapters (thermiq.adapters.protocols)
-    clock : monotonic time source [s] (``time.monotonic`` in the cabinet, a sim clock in studies)
-    wall : wall time source [UNIX s] (schedules only)
+    clock : the one :class:`thermiq.clock.Clock` of the loop (monotonic time for timers, stamps and
+        the scan grid; wall time for schedules); :class:`SystemClock` in the cabinet, a
+        :class:`FakeClock` in tests and studies. An image that stamps with a clock (``image.clock``)
+        must use this one.
+    cost_clock : the clock that measures the work of a scan (``stats``); default ``clock``. A
+        simulation on a :class:`FakeClock` passes a :class:`SystemClock` here to see real costs.
     bridge : optional MQTT bridge (``publish_status``, ``drain_commands``, ``ack``)
     latch_store : optional LatchStore; latches are restored at start and saved on change
+
+    Raises
+    ------
+    ValueError
+        If the image stamps its signals with another clock than ``clock``.
     """
 
     def __init__(self, cfg: ThermiqConfig, io_list: IoList, image, inverter: InverterSource,
-                 meters: MeterSource, miners: Mapping[str, MinerLink], clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time, bridge=None, latch_store: LatchStore | None = None,
-                 publish_every: int = 1, notifier: Notifier | None = None):
+                 meters: MeterSource, miners: Mapping[str, MinerLink], clock: Clock = SystemClock(),
+                 bridge=None, latch_store: LatchStore | None = None,
+                 publish_every: int = 1, notifier: Notifier | None = None, cost_clock: Clock | None = None):
+        if getattr(image, "clock", clock) != clock:
+            raise ValueError("the process image stamps with another clock than the runner's: pass one Clock to both")
+        problems = prove(cfg, io_list)     # load-time proof: no scan on a signal the I/O list lacks
+        if problems:
+            raise ValueError("configuration refused: " + "; ".join(problems))
         self.cfg, self.io_list, self.image = cfg, io_list, image
         self.inverter, self.meters, self.miners = inverter, meters, dict(miners)
-        self.clock, self.wall, self.bridge, self.latches = clock, wall, bridge, latch_store
-        self.core = Core.build(cfg)
+        self.clock, self.bridge, self.latches = clock, bridge, latch_store
+        self.cost_clock = clock if cost_clock is None else cost_clock
+        self.core = Core.build(cfg, io_list)
         self.stats = ScanStats(cfg.scan.period_s)
         self.publish_every = max(1, publish_every)
         locks = None
         if latch_store is not None:
-            locks, warning = latch_store.load(clock(), tuple(t.id for t in TRIP_TABLE))
+            locks, warning = latch_store.load(clock.monotonic(), tuple(r.spec.id for r in self.core.table))
             if warning:
                 log.warning("latches_restored_fail_safe", detail=warning)
             elif locks.latched:
@@ -105,14 +121,15 @@ class Runner:
 
     def scan_once(self) -> ScanResult:
         """One complete scan; returns the core's result. Never waits on a field device."""
-        t0 = time.perf_counter()
-        now_s, wall_s = self.clock(), self.wall()
+        t0 = self.cost_clock.monotonic()
+        now_s, wall_s = self.clock.monotonic(), self.clock.wall()
         # read + freeze
         signals = self.image.read()
         io_running = getattr(self.image, "io_running", True)
         signals["scan_timing_ok"] = Signal(self._timing_ok)
         img = freeze(now_s, wall_s, signals, self.inverter.snapshot(), self.meters.snapshots(),
-                     {n: m.snapshot() for n, m in self.miners.items()}, self.cfg.scan)
+                     {n: m.snapshot() for n, m in self.miners.items()}, self.cfg.scan,
+                     self.cfg.limits.signal_max_age_s)
         safety, topics, acks = self._pending_safety, {}, []
         self._pending_safety = []
         if self.bridge is not None:
@@ -141,7 +158,7 @@ class Runner:
                 requested = {n: c.power_target_w for n, c in res.outputs.miners.items()}
                 self.bridge.publish_status(build_status(img, res.outputs, res.state, self.cfg, self.io_list,
                                                         requested, self.stats.as_status()))
-        cost = time.perf_counter() - t0
+        cost = self.cost_clock.monotonic() - t0
         if self.notifier is not None:           # watchdog phase: only after a completed scan
             if self.stats.scans == 0:
                 self.notifier.ready()
@@ -157,7 +174,7 @@ class Runner:
         image is held; the start inhibit (I15) counts good scans again from zero."""
         if self.stats.scans == 0 or self.state.interlocks.good_scans:
             log.warning("io_not_running", detail="piControl not running: holding the safe output image")
-        locks = replace(self.state.interlocks, good_scans=0)
+        locks = replace(self.state.interlocks, good_scans=0, miner_good_scans=MappingProxyType({}))
         state = replace(self.state, interlocks=locks, last_now_s=now_s)
         refused = tuple(CommandOutcome(c.request_id, False, "I/O not running (piControl): command not applied",
                                        getattr(c, "topic", None) or "cmd/safety/local") for c in safety)
@@ -171,21 +188,22 @@ class Runner:
             self.miners[name].command(cmd)
 
     def run(self, stop: threading.Event, max_scans: int | None = None) -> None:
-        """Scan on a fixed grid of the monotonic clock until ``stop`` is set.
+        """Scan on a fixed grid of the runner's monotonic clock until ``stop`` is set.
 
         An overrun skips to the next grid slot and is counted; ``overrun_trip_count`` consecutive
         overruns, or one scan longer than ``overrun_trip_factor`` periods, open the I12 trip.
         Any exception writes the safe outputs before it propagates.
         """
         period = self.cfg.scan.period_s
-        next_s = time.monotonic()
+        clock = self.clock
+        next_s = clock.monotonic()
         try:
             while not stop.is_set() and (max_scans is None or self.stats.scans < max_scans):
-                started = time.monotonic()
+                started = clock.monotonic()
                 self.scan_once()
-                elapsed = time.monotonic() - started
+                now = clock.monotonic()
+                elapsed = now - started
                 next_s += period
-                now = time.monotonic()
                 if now > next_s:
                     missed = int((now - next_s) // period) + 1
                     next_s += missed * period
@@ -198,7 +216,7 @@ class Runner:
                     self._timing_ok = False
                 elif self.stats.consecutive_overruns == 0:
                     self._timing_ok = True
-                stop.wait(max(0.0, next_s - time.monotonic()))
+                clock.wait(stop, next_s - clock.monotonic())
         finally:
             if self.notifier is not None:
                 self.notifier.stopping("writing safe outputs")

@@ -22,7 +22,7 @@ from thermiq.cycle.image import OutputImage, ProcessImage
 from thermiq.interlocks.derive import DeriveState, derive
 from thermiq.interlocks.evaluate import (CompiledTrip, InterlockState, Permits, TripEvent,
                                          apply_safety_command, compile_table, evaluate)
-from thermiq.interlocks.quality import QualityState, assess
+from thermiq.interlocks.quality import QualityParams, QualityState, assess
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,20 +89,41 @@ class ScanResult:
     outcomes: tuple[CommandOutcome, ...] = ()
 
 
+def miners_power_w(image: ProcessImage, cfg: ThermiqConfig) -> float | None:
+    """Measured power of all miners [W], or None when any miner's power is unknown.
+
+    A miner whose contactor auxiliary contact reads open (valid and False) is unpowered: 0 W by
+    proof of the contact, not by default. A miner with a closed or invalid contact and no valid
+    telemetry makes the sum unknown (never 0 W): the surplus is then unknown and the dispatch
+    lets no miner start or ramp up on it.
+    """
+    total = 0.0
+    for m in cfg.miners:
+        if image.value(m.contactor_feedback) is False:
+            continue
+        snap = image.miners.get(m.name)
+        if snap is None or snap.power_w is None:
+            return None
+        total += snap.power_w
+    return total
+
+
 @dataclass(frozen=True)
 class Core:
-    """The configured functional core (limits resolved once at start)."""
+    """The configured functional core (trip table built and limits resolved once at start)."""
 
     cfg: ThermiqConfig
     table: tuple[CompiledTrip, ...] = field(default=())
+    quality: QualityParams = QualityParams()
 
     @classmethod
-    def build(cls, cfg: ThermiqConfig) -> "Core":
-        return cls(cfg, compile_table(cfg))
+    def build(cls, cfg: ThermiqConfig, io_list) -> "Core":
+        """The core of site ``cfg``; ``io_list`` carries the per-signal quality parameters (I8)."""
+        return cls(cfg, compile_table(cfg), QualityParams.from_io_list(io_list))
 
     def checked_image(self, image: ProcessImage, st: ControllerState) -> tuple[ProcessImage, QualityState, DeriveState]:
         """The image the core works on: quality-checked signals (I8) plus the pseudo-signals of the trip table."""
-        signals, quality = assess(image.signals, st.quality, self.cfg.limits, image.now_s)
+        signals, quality = assess(image.signals, st.quality, self.cfg.limits, image.now_s, self.quality)
         pseudo, der = derive(image, signals, st.outputs, st.derive, self.cfg)
         signals.update(pseudo)
         return replace(image, signals=MappingProxyType(signals)), quality, der
@@ -116,14 +137,14 @@ class Core:
         # --- interlocks: operator commands first (on last scan's states), then grant permits, latch trips
         locks, outcomes = st.interlocks, []
         for cmd in safety_commands:
-            locks, results = apply_safety_command(locks, cmd.action, cmd.target)
+            locks, results = apply_safety_command(locks, cmd.action, cmd.target, self.table)
             refused = [f"{tid}: {why}" for tid, why in results if why]
             outcomes.append(CommandOutcome(cmd.request_id, not refused, "; ".join(refused) or None,
                                            getattr(cmd, "topic", "cmd/safety/local")))
         locks, permits, events = evaluate(image, locks, self.table, cfg.scan.good_scans_before_start)
 
         # --- controllers: requests (mode, zones, DHW, prices, forecast -> heat side -> derate -> miners)
-        plan = plan_scan(image, st, cfg, now_s)
+        plan = plan_scan(image, st, cfg, now_s, miners_power_w(image, cfg))
         soc_ok, heat, heat_req, miner_states, miner_req = plan.soc_ok, plan.heat, plan.heat_req, plan.miners, plan.requests
 
         # --- arbitrate: clamp requests to permits

@@ -13,14 +13,17 @@ INVERTER_EXTRA = ("battery_voltage_v", "pv_energy_today_kwh", "grid_import_energ
 METER_FIELDS = ("power_w", "import_energy_kwh", "export_energy_kwh")
 
 
-def _valve(at_dhw, at_buffer) -> str:
-    if at_dhw is None or at_buffer is None:
+def _valve(v, image: ProcessImage) -> str:
+    """Position of valve ``v`` from its end switches: the tank of port A or B, moving or unknown."""
+    at_a = image.value(v.feedback_a) if v.feedback_a else None
+    at_b = image.value(v.feedback_b) if v.feedback_b else None
+    if at_a is None or at_b is None:
         return "unknown"
-    if at_dhw and not at_buffer:
-        return "dhw"
-    if at_buffer and not at_dhw:
-        return "buffer"
-    return "moving" if not (at_dhw or at_buffer) else "unknown"
+    if at_a and not at_b:
+        return v.port_a
+    if at_b and not at_a:
+        return v.port_b
+    return "moving" if not (at_a or at_b) else "unknown"
 
 
 def build_status(image: ProcessImage, outputs: OutputImage, st: ControllerState, cfg: ThermiqConfig,
@@ -32,8 +35,8 @@ def build_status(image: ProcessImage, outputs: OutputImage, st: ControllerState,
         out[f"state/{group}/{p.signal}"] = image.value(p.signal)
     for p in io_list.outputs:
         out[f"state/output/{p.signal}"] = bool(outputs.digital.get(p.signal, False))
-    out["state/valve/rv1/position"] = _valve(image.value("rv1_at_dhw"), image.value("rv1_at_buffer"))
-    out["state/valve/rv2/position"] = _valve(image.value("rv2_at_dhw"), image.value("rv2_at_buffer"))
+    for v in cfg.valves:
+        out[f"state/valve/{v.name}/position"] = _valve(v, image)
     out["state/heat_pump/sg_state"] = st.sg_state.value
     inv = image.inverter
     for f in INVERTER_FIELDS:

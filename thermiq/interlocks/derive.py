@@ -2,20 +2,20 @@
 
 Pure: ``derive(image, signals, outputs_prev, state, cfg) -> (pseudo-signals, state)``. The
 commanded states come from the previous scan's output image (what the field has been told to
-do); the feedback from this scan's frozen inputs.
+do); the feedback from this scan's frozen inputs. Every configured instance gets its own
+pseudo-signals, named ``<instance>.<quantity>`` (``thermiq.interlocks.trip_table.pseudo``):
 
-Pseudo-signals (``<i>`` = 1-based position of the miner in the site configuration):
-
-* ``miner<i>_power_w`` [W]: measured power from Braiins OS; invalid (fault ``comm``) when the
+* ``<miner>.power_w`` [W]: measured power from Braiins OS; invalid (fault ``comm``) when the
   miner is unreachable, ``stale`` when its snapshot is older than ``scan.miner_max_age_s``.
-* ``miner<i>_drawing_power`` (bool): power > ``limits.miner_running_power_w``; invalid with power.
-* ``miner<i>_commanded_off`` (bool): the contactor output was off in the previous scan.
-* ``miner<i>_contactor_mismatch`` (bool): the auxiliary contact disagrees with the coil command.
+* ``<miner>.drawing_power`` (bool): power > ``limits.miner_running_power_w``; invalid with power.
+* ``<miner>.commanded_off`` (bool): the miner's contactor output was off in the previous scan.
+* ``<miner>.contactor_mismatch`` (bool): the auxiliary contact disagrees with the coil command.
   The "commanded off but closed" direction is armed once the contact has been seen open since
   start (a contact never seen open is unproven; a welded contactor then shows up as
-  ``I11_miner<i>_still_powered`` because the miner draws power).
-* ``rv<j>_discrepancy`` (bool): RV<j> is not at the end position of its last command
-  (``rv<j>_to_dhw``: 1 = at_dhw, 0 = at_buffer); invalid when an end switch is invalid.
+  ``I11_<miner>_still_powered`` because the miner draws power).
+* ``<valve>.discrepancy`` (bool), for valves with end-position feedback: the valve is not at the
+  end position of its last command (output energised = port A: ``feedback_a`` closed and
+  ``feedback_b`` open; de-energised the other way round); invalid when an end switch is invalid.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from typing import Mapping
 
 from thermiq.config.schema import ThermiqConfig
 from thermiq.cycle.image import MinerSnapshot, ProcessImage, Signal
-
-VALVES = ("rv1", "rv2")
+from thermiq.interlocks.trip_table import pseudo
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +51,9 @@ def _valid_bool(sig: Signal | None) -> bool | None:
     return None if sig is None or sig.value is None else bool(sig.value)
 
 
+_BAD = Signal(None, 0.0, "derived")
+
+
 def derive(image: ProcessImage, signals: Mapping[str, Signal], outputs_prev: Mapping[str, bool],
            st: DeriveState, cfg: ThermiqConfig) -> tuple[dict[str, Signal], DeriveState]:
     """Compute the pseudo-signals of one scan.
@@ -62,7 +64,7 @@ def derive(image: ProcessImage, signals: Mapping[str, Signal], outputs_prev: Map
     signals : quality-checked I/O signals of this scan
     outputs_prev : digital outputs written by the previous scan (empty at start = all off)
     st : DeriveState of the previous scan
-    cfg : site configuration (miners, limits, scan)
+    cfg : site configuration (miners, valves, limits, scan)
 
     Returns
     -------
@@ -71,26 +73,29 @@ def derive(image: ProcessImage, signals: Mapping[str, Signal], outputs_prev: Map
     now_s, lim = image.now_s, cfg.limits
     out: dict[str, Signal] = {}
     proven = set(st.feedback_proven)
-    for i, m in enumerate(cfg.miners, start=1):
+    for m in cfg.miners:
         power = miner_power_signal(image.miners.get(m.name), now_s, cfg.scan.miner_max_age_s)
-        out[f"miner{i}_power_w"] = power
-        out[f"miner{i}_drawing_power"] = (Signal(None, power.age_s, power.fault) if power.value is None
-                                          else Signal(power.value > lim.miner_running_power_w, power.age_s))
+        out[pseudo(m.name, "power_w")] = power
+        out[pseudo(m.name, "drawing_power")] = (Signal(None, power.age_s, power.fault) if power.value is None
+                                                 else Signal(power.value > lim.miner_running_power_w, power.age_s))
         cmd_on = bool(outputs_prev.get(m.contactor_output, False))
-        out[f"miner{i}_commanded_off"] = Signal(not cmd_on)
+        out[pseudo(m.name, "commanded_off")] = Signal(not cmd_on)
         fb = _valid_bool(signals.get(m.contactor_feedback))
         if fb is None:
-            out[f"miner{i}_contactor_mismatch"] = Signal(None, 0.0, "derived")
+            out[pseudo(m.name, "contactor_mismatch")] = _BAD
             continue
         if not fb:
             proven.add(m.contactor_feedback)
         mismatch = (cmd_on and not fb) or (not cmd_on and fb and m.contactor_feedback in proven)
-        out[f"miner{i}_contactor_mismatch"] = Signal(mismatch)
-    for v in VALVES:
-        cmd_dhw = bool(outputs_prev.get(f"{v}_to_dhw", False))
-        at_dhw, at_buf = _valid_bool(signals.get(f"{v}_at_dhw")), _valid_bool(signals.get(f"{v}_at_buffer"))
-        if at_dhw is None or at_buf is None:
-            out[f"{v}_discrepancy"] = Signal(None, 0.0, "derived")
+        out[pseudo(m.name, "contactor_mismatch")] = Signal(mismatch)
+    for v in cfg.valves:
+        if not (v.feedback_a or v.feedback_b):
+            continue
+        at_a = bool(outputs_prev.get(v.output, False))      # energised = port A
+        wanted = [(v.feedback_a, at_a), (v.feedback_b, not at_a)]
+        seen = [(_valid_bool(signals.get(name)), want) for name, want in wanted if name]
+        if any(value is None for value, _ in seen):
+            out[pseudo(v.name, "discrepancy")] = _BAD
         else:
-            out[f"{v}_discrepancy"] = Signal(not (at_dhw == cmd_dhw and at_buf == (not cmd_dhw)))
+            out[pseudo(v.name, "discrepancy")] = Signal(any(value != want for value, want in seen))
     return out, DeriveState(frozenset(proven))

@@ -1,7 +1,8 @@
-"""Generate docs/SAFETY.md from the trip table and the site configuration (a test keeps it in step).
+"""Generate docs/SAFETY.md for any site from its trip table and configuration (a test keeps ASP1's in step).
 
-``python -m thermiq.interlocks.docs [--config FILE] [--out docs/SAFETY.md]`` writes the file;
-``render(cfg)`` returns the text.
+``python -m thermiq.interlocks.docs [--config FILE] [--out docs/SAFETY.md] [--check]`` writes the
+file (``--check``: exit 1 when it differs); ``render(cfg, io_list)`` returns the text. The I/O
+list (the config's ``process_image.io_list`` unless given) supplies the signal-quality data.
 """
 
 from __future__ import annotations
@@ -10,18 +11,28 @@ import argparse
 from pathlib import Path
 
 from thermiq.config.schema import ThermiqConfig
+from thermiq.generated import write_or_check
 from thermiq.interlocks.evaluate import compile_table
-from thermiq.interlocks.quality import RATE_CHECKED, STUCK_REFERENCE
-from thermiq.interlocks.trip_table import NOTES, TRIP_TABLE, Compare, Effect, Reset
+from thermiq.interlocks.quality import QualityParams
+from thermiq.interlocks.trip_table import NOTES, Compare, Effect, Reset, contactor_name
+from thermiq.iomap.io_list import IoList
 
 REPO = Path(__file__).resolve().parents[2]
-EFFECT_COLUMNS = (
-    (Effect.MINERS_OFF, "M", "miner contactors K1/K2 open and PauseMining over gRPC (SA-006)"),
-    (Effect.MINER_PUMP_RUN, "P", "miner-loop pump P3 kept running (residual heat)"),
-    (Effect.HEAT_PUMP_BLOCK, "HP", "heat pump blocked (SG-Ready state 1)"),
-    (Effect.HEATING_PUMP_OFF, "UP", "heating-circuit pump P5 off"),
-    (Effect.DHW_CHARGE_OFF, "DHW", "RV1/RV2 to the buffer (no charging of the hot-water tank)"),
-)
+
+
+def effect_columns(cfg: ThermiqConfig) -> tuple[tuple[Effect, str, str], ...]:
+    """(effect, column label, meaning) of the matrix, naming the site's own devices."""
+    contactors = "/".join(contactor_name(m) for m in cfg.miners)
+    valves = "/".join(v for v in (cfg.miner_loop.valve, cfg.heat_pump.valve) if v) or "no routing valve"
+    circuits = "/".join(c.pump for c in cfg.heating_circuits)
+    return (
+        (Effect.MINERS_OFF, "M", f"every miner's contactor ({contactors}) open and PauseMining over gRPC (SA-006)"),
+        (Effect.MINER_OFF, "Mi", "the row's own miner: its contactor open and PauseMining over gRPC; the others run on"),
+        (Effect.MINER_PUMP_RUN, "P", f"miner-loop pump {cfg.miner_loop.pump} kept running (residual heat)"),
+        (Effect.HEAT_PUMP_BLOCK, "HP", "heat pump blocked (SG-Ready state 1)"),
+        (Effect.HEATING_PUMP_OFF, "UP", f"heating-circuit pumps ({circuits}) off"),
+        (Effect.DHW_CHARGE_OFF, "DHW", f"{valves} to their default tank (no charging of the hot-water tank)"),
+    )
 _CMP = {
     Compare.HIGH: "any >= {lim}", Compare.CONTACT_OPEN: "any contact open", Compare.DELTA_HIGH: "a - b >= {lim}",
     Compare.DELTA_LOW: "a - b < {lim}", Compare.ALL_HIGH: "all >= {lim}", Compare.FLAG: "flag set",
@@ -44,35 +55,42 @@ def _limit_text(row) -> str:
     return _CMP[spec.compare].format(lim=lim)
 
 
-def _matrix(cfg: ThermiqConfig) -> list[str]:
-    head = "| id | cause | signals | trips when | delay [s] | only while | " + " | ".join(c for _, c, _ in EFFECT_COLUMNS) + " | reset | ref |"
-    lines = [head, "|" + "---|" * (9 + len(EFFECT_COLUMNS) - 1)]
-    for row in compile_table(cfg):
+def _matrix(cfg: ThermiqConfig, table) -> list[str]:
+    columns = effect_columns(cfg)
+    head = "| id | cause | signals | trips when | delay [s] | only while | " + " | ".join(c for _, c, _ in columns) + " | reset | ref |"
+    lines = [head, "|" + "---|" * (9 + len(columns) - 1)]
+    for row in table:
         s = row.spec
         delay = _num(row.delay_s) + (f" ({s.delay})" if s.delay else "")
         guard = " or ".join(f"`{g}`" for g in s.guard) or "always"
-        marks = " | ".join("X" if e in s.effects else "" for e, _, _ in EFFECT_COLUMNS)
+        marks = " | ".join("X" if e in s.effects else "" for e, _, _ in columns)
         sigs = ", ".join(f"`{n}`" for n in s.signals)
         lines.append(f"| {s.id} | {s.cause} | {sigs} | {_limit_text(row)} | {delay} | {guard} | {marks} | {s.reset.value} | {s.ref} |")
     return lines
 
 
-def render(cfg: ThermiqConfig) -> str:
-    """The whole docs/SAFETY.md for ``cfg`` (Markdown)."""
-    lim = cfg.limits
+def render(cfg: ThermiqConfig, io_list: IoList | None = None) -> str:
+    """The whole docs/SAFETY.md for ``cfg`` (Markdown); ``io_list`` defaults to the site's own."""
+    if io_list is None:
+        from thermiq.iomap.io_list import site_io_list
+        io_list = site_io_list(cfg)
+    lim, table, q = cfg.limits, compile_table(cfg), QualityParams.from_io_list(io_list)
+    chain = ", ".join(f"`{n}`" for n in cfg.cabinet.safety_chain_inputs) or "(none configured)"
+    contactors = "/".join(contactor_name(m) for m in cfg.miners)
+    rates = sorted(q.rate_k_per_s.items())
     out = [
         "# ThermIQ safety layer",
         "",
-        "<!-- Generated by `python -m thermiq.interlocks.docs` from thermiq/interlocks/trip_table.py and",
-        f"     the site configuration ({cfg.site.name}). Do not edit; tests/safety/test_docs.py fails on drift. -->",
+        "<!-- Generated by `python -m thermiq.interlocks.docs` from thermiq/interlocks/trip_table.py, the",
+        f"     site configuration ({cfg.site.name}) and its I/O list. Do not edit; tests/safety/test_docs.py fails on drift. -->",
         "",
         "## Hardware first, software second",
         "",
         "The hardware safety chain is primary and never depends on software: the dual-channel safety",
-        "relay, the STBs (miner loop, buffer; manual reset), the E-stop and the contactors K1/K2 are wired",
-        "into the contactor coil circuit, and the pressure relief valves and expansion vessel are",
-        "mechanical. ThermIQ only *reads back* that chain (`safety_chain_ok`, `miner_loop_stb_ok`,",
-        "`buffer_stb_ok`) and mirrors it as I13; software can never reset it.",
+        f"relay, the STBs (miner loop, buffer; manual reset), the E-stop and the contactors {contactors} are",
+        "wired into the contactor coil circuit, and the pressure relief valves and expansion vessel are",
+        f"mechanical. ThermIQ only *reads back* that chain ({chain})",
+        "and mirrors it as I13; software can never reset it.",
         "",
         "The software interlocks below are a second layer: they act earlier (5-10 K below the STBs), never",
         "let a miner or a heat source run without a place for its heat, and say what happened (first-out).",
@@ -90,19 +108,21 @@ def render(cfg: ThermiqConfig) -> str:
         "",
         "## Cause-and-effect matrix",
         "",
-        "Effects: " + "; ".join(f"**{c}** = {d}" for _, c, d in EFFECT_COLUMNS) + ".",
+        "Effects: " + "; ".join(f"**{c}** = {d}" for _, c, d in effect_columns(cfg)) + ".",
         "A bad signal (see *Signal quality*) feeding a row counts as its cause, so it has the row's effect;",
         "a row that names signals under *only while* compares only while one of them is valid and true, but",
         "a bad cause signal trips it regardless (except *signal invalid* rows, where badness is the cause).",
         "Guard signals are supervised by other rows (miner power by I10, contactor contacts by I11 and I13;",
-        "commands are the controller's own outputs). Rows are evaluated in this order; the first to latch",
-        "in a scan without other latched trips is the *first-out*.",
+        "commands are the controller's own outputs). Every miner has its own rows (**Mi**): a trip of one",
+        "miner stops that miner and holds its own start inhibit, the other miners run on. Rows are evaluated",
+        "in this order; the first row of a miner (or of the plant-wide rows) to latch while none of its",
+        "rows is latched is that miner's (or the plant's) *first-out*.",
         "",
-        *_matrix(cfg),
+        *_matrix(cfg, table),
         "",
         "## Operator hints",
         "",
-        *[f"- **{t.id}**: {t.hint}" for t in TRIP_TABLE],
+        *[f"- **{r.spec.id}**: {r.spec.hint}" for r in table],
         "",
         "## Alarm states and reset rules (SA-002, SA-007)",
         "",
@@ -132,11 +152,12 @@ def render(cfg: ThermiqConfig) -> str:
         f"- **stale**: process-image value older than {_num(lim.signal_max_age_s)} s; miner telemetry older than "
         f"{_num(cfg.scan.miner_max_age_s)} s, inverter {_num(cfg.scan.inverter_max_age_s)} s, meters {_num(cfg.scan.meter_max_age_s)} s;",
         f"- **range**: a temperature outside {_num(lim.temp_valid_min_c)} .. {_num(lim.temp_valid_max_c)} °C;",
-        f"- **rate**: a tank or air temperature changing faster than {_num(lim.temp_max_rate_k_per_s)} K/s (one-scan wiring spike): "
-        + ", ".join(f"`{n}`" for n in sorted(RATE_CHECKED)) + " (pipe sensors step when a pump starts; I3/I4 and the stuck check cover them);",
+        "- **rate**: a temperature changing faster than its I/O-list `max_rate_k_per_s` (one-scan wiring spike; "
+        "tank and air sensors): " + (", ".join(f"`{n}` ({_num(v)} K/s)" for n, v in rates) or "none")
+        + " (pipe sensors step when a pump starts; I3/I4 and the stuck check cover them);",
         f"- **stuck**: a sensor moving less than {_num(lim.stuck_min_change_k)} K within {_num(lim.stuck_window_s)} s while",
-        f"  its reference moved more than {_num(lim.stuck_ref_change_k)} K: "
-        + ", ".join(f"`{a}` (ref. `{b}`)" for a, b in STUCK_REFERENCE.items()) + ".",
+        f"  its I/O-list `stuck_ref` moved more than {_num(lim.stuck_ref_change_k)} K: "
+        + (", ".join(f"`{a}` (ref. `{b}`)" for a, b in q.stuck_ref.items()) or "none") + ".",
         "",
         "## Interlocks of safety.md §6 that are not latched rows",
         "",
@@ -160,9 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default=str(REPO / "thermiq" / "sites" / "asp1.toml"))
     ap.add_argument("--out", default=str(REPO / "docs" / "SAFETY.md"))
+    ap.add_argument("--check", action="store_true", help="exit 1 when the file differs, write nothing")
     args = ap.parse_args(argv)
-    Path(args.out).write_text(render(load_config(args.config)), encoding="utf-8")
-    return 0
+    regen = f"python -m thermiq.interlocks.docs --config {args.config} --out {args.out}"
+    return write_or_check(Path(args.out), render(load_config(args.config)), args.check, regen)
 
 
 if __name__ == "__main__":

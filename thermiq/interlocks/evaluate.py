@@ -1,19 +1,24 @@
 """Evaluate the trip table over one frozen process image: latch trips, grant permits.
 
-Pure: ``evaluate(image, state, table, now_s) -> (state, permits, events)``. Interlocks constrain,
-they never actuate (style rule 2): the arbitration applies the permits to the requests.
+Pure: ``evaluate(image, state, table, good_scans_needed) -> (state, permits, events)``. Interlocks
+constrain, they never actuate (style rule 2): the arbitration applies the permits to the requests.
+
+Scopes: a row that names a miner (``TripSpec.miner``) belongs to that miner, every other row to
+the plant. Each scope has its own first-out (the first of its rows to latch while none of them
+was latched) and its own count of good scans (I15 start inhibit): a trip of miner m1 stops m1
+and inhibits its restart, and leaves m2 running.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
 from thermiq.config.schema import LimitsConfig
 from thermiq.cycle.image import ProcessImage
 from thermiq.interlocks.alarm import NORMAL, AlarmState, TripState, acknowledge, advance, reset
-from thermiq.interlocks.trip_table import TRIP_TABLE, TRIPS_BY_ID, Compare, Effect, Reset, TripSpec
+from thermiq.interlocks.trip_table import Compare, Effect, Reset, TripSpec, build_trip_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +58,17 @@ def _lookup(cfg, limits: LimitsConfig, name: str) -> float:
     return float(obj)
 
 
-def compile_table(cfg, table: tuple[TripSpec, ...] = TRIP_TABLE) -> tuple[CompiledTrip, ...]:
+def compile_table(cfg, table: tuple[TripSpec, ...] | None = None) -> tuple[CompiledTrip, ...]:
     """Resolve every row's limit and delay once at start.
 
-    ``cfg`` is the ThermiqConfig (or only its LimitsConfig when no row needs another section).
-    Raises AttributeError naming an unknown limit or delay field.
+    ``cfg`` is the ThermiqConfig; ``table`` defaults to ``build_trip_table(cfg)`` (given only
+    with a LimitsConfig for a validation-only call). Raises AttributeError naming an unknown
+    limit or delay field.
     """
     limits = cfg if isinstance(cfg, LimitsConfig) else cfg.limits
     whole = None if isinstance(cfg, LimitsConfig) else cfg
+    if table is None:
+        table = build_trip_table(cfg)
     rows = []
     for spec in table:
         try:
@@ -81,30 +89,49 @@ def compile_table(cfg, table: tuple[TripSpec, ...] = TRIP_TABLE) -> tuple[Compil
 
 @dataclass(frozen=True, slots=True)
 class Permits:
-    """What the interlocks allow this scan (True = allowed)."""
+    """What the interlocks allow this scan (True = allowed).
+
+    miners : the plant lets miners run at all; ``miners_off`` names the miners held off by their
+        own rows (latched, or their own start inhibit not yet passed)
+    """
 
     miners: bool = False
+    miners_off: frozenset[str] = frozenset()
     heat_pump: bool = True
     heating_pump: bool = True
     dhw_charge: bool = True
     force_miner_pump: bool = False
     trip_effects: frozenset[Effect] = frozenset()
 
+    def miner(self, name: str) -> bool:
+        """True when miner ``name`` may run."""
+        return self.miners and name not in self.miners_off
+
 
 @dataclass(frozen=True, slots=True)
 class InterlockState:
-    """Trip states by id (table order) and the count of consecutive good scans (I15 start inhibit)."""
+    """Trip states by id (table order) and the counts of consecutive good scans (I15 start inhibit):
+    ``good_scans`` for the plant, ``miner_good_scans`` per miner (its own rows)."""
 
     trips: Mapping[str, TripState] = field(default_factory=lambda: MappingProxyType({}))
     good_scans: int = 0
+    miner_good_scans: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def latched(self) -> tuple[str, ...]:
         return tuple(k for k, t in self.trips.items() if t.latched)
 
     @property
+    def first_outs(self) -> tuple[str, ...]:
+        """Every trip that is the first-out of its scope (the plant, or one miner)."""
+        return tuple(k for k, t in self.trips.items() if t.first_out and t.latched)
+
+    @property
     def first_out(self) -> str | None:
-        return next((k for k, t in self.trips.items() if t.first_out), None)
+        """The first-out of the whole site: the earliest scope first-out (table order on a tie)."""
+        firsts = [(t.since_s if t.since_s is not None else float("inf"), i, k)
+                  for i, (k, t) in enumerate(self.trips.items()) if t.first_out and t.latched]
+        return min(firsts)[2] if firsts else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,51 +217,64 @@ def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None, bool]:
 
 def evaluate(image: ProcessImage, st: InterlockState, table: tuple[CompiledTrip, ...],
              good_scans_needed: int) -> tuple[InterlockState, Permits, tuple[TripEvent, ...]]:
-    """Run every trip row over ``image``; latch, clear, record first-out; derive the permits."""
+    """Run every trip row over ``image``; latch, clear, record first-outs; derive the permits."""
     now_s = image.now_s
-    any_latched_before = any(t.latched for t in st.trips.values())
+    scope_of = {row.spec.id: row.spec.miner for row in table}
+    first_given = {scope_of.get(k) for k, t in st.trips.items() if t.latched}   # scopes with a latch
     trips: dict[str, TripState] = {}
     events: list[TripEvent] = []
-    all_good = True
-    first_out_given = any_latched_before
+    good: dict[str | None, bool] = {None: True}       # scope -> no immediate cause, nothing latched
     effects: set[Effect] = set()
+    miners_off: set[str] = set()
     for row in table:
-        tid = row.spec.id
+        tid, scope = row.spec.id, row.spec.miner
+        good.setdefault(scope, True)
         old = st.trips.get(tid, NORMAL)
         active, cleared, value, immediate = _cause(row, image.signals)
         delay_s = 0.0 if immediate else row.delay_s
         # I15: a cause with an on-delay is tolerated while it is pending (e.g. a miner's telemetry
-        # while Braiins OS boots); an immediate cause breaks the run of good scans.
-        all_good = all_good and not (active and delay_s == 0.0)
+        # while Braiins OS boots); an immediate cause breaks the run of good scans of its scope.
         new = advance(old, active, cleared, now_s, delay_s, value)
         if row.spec.reset is Reset.HARDWARE and new.alarm is AlarmState.CLEARED_ACK:
             new = NORMAL          # a hardware trip's mirror clears with the hardware (after ack)
-        if not old.latched and new.latched and not first_out_given:
+        if not old.latched and new.latched and scope not in first_given:
             new = TripState(new.alarm, None, new.since_s, True, new.value)
-            first_out_given = True
+            first_given.add(scope)
         if new.alarm is not old.alarm:
             events.append(TripEvent(tid, old.alarm, new.alarm, value, now_s))
+        good[scope] = good[scope] and not (active and delay_s == 0.0) and not new.latched
         if new.latched:
             effects.update(row.spec.effects)
+            if Effect.MINER_OFF in row.spec.effects and scope is not None:
+                miners_off.add(scope)
         trips[tid] = new
-    good = st.good_scans + 1 if all_good and not effects else 0
+    plant_good = st.good_scans + 1 if good.pop(None) else 0
+    miner_good = {m: (st.miner_good_scans.get(m, 0) + 1 if ok else 0) for m, ok in good.items()}
+    miners_off |= {m for m, n in miner_good.items() if n < good_scans_needed}
     permits = Permits(
-        miners=Effect.MINERS_OFF not in effects and good >= good_scans_needed,
+        miners=Effect.MINERS_OFF not in effects and plant_good >= good_scans_needed,
+        miners_off=frozenset(miners_off),
         heat_pump=Effect.HEAT_PUMP_BLOCK not in effects,
         heating_pump=Effect.HEATING_PUMP_OFF not in effects,
         dhw_charge=Effect.DHW_CHARGE_OFF not in effects,
         force_miner_pump=Effect.MINER_PUMP_RUN in effects,
         trip_effects=frozenset(effects),
     )
-    return InterlockState(MappingProxyType(trips), min(good, 1 << 30)), permits, tuple(events)
+    cap = 1 << 30
+    state = InterlockState(MappingProxyType(trips), min(plant_good, cap),
+                           MappingProxyType({m: min(n, cap) for m, n in miner_good.items()}))
+    return state, permits, tuple(events)
 
 
-def apply_safety_command(st: InterlockState, action: str, target: str) -> tuple[InterlockState, list[tuple[str, str | None]]]:
+def apply_safety_command(st: InterlockState, action: str, target: str,
+                         table: tuple[CompiledTrip, ...]) -> tuple[InterlockState, list[tuple[str, str | None]]]:
     """Acknowledge or reset one trip (``target`` = trip id) or all latched ones (``"all"``).
 
-    Returns the new state and per trip (id, refusal reason or None). Hardware trips refuse a reset.
-    Unknown ids are refused. Nothing changes for refused trips.
+    ``table``: the site's compiled trip table (reset rules). Returns the new state and per trip
+    (id, refusal reason or None). Hardware trips refuse a reset. Unknown ids are refused.
+    Nothing changes for refused trips.
     """
+    specs = {row.spec.id: row.spec for row in table}
     if action not in ("ack", "reset"):
         return st, [(str(target), f"unknown action {action!r}")]
     if not isinstance(target, str) or not target:
@@ -245,13 +285,13 @@ def apply_safety_command(st: InterlockState, action: str, target: str) -> tuple[
     trips = dict(st.trips)
     results = []
     for tid in ids:
-        if tid not in trips or tid not in TRIPS_BY_ID:
+        if tid not in trips or tid not in specs:
             results.append((tid, f"unknown trip {tid!r}"))
             continue
-        if action == "reset" and TRIPS_BY_ID[tid].reset is Reset.HARDWARE:
+        if action == "reset" and specs[tid].reset is Reset.HARDWARE:
             results.append((tid, "hardware trip: reset it at the safety relay in the cabinet"))
             continue
         new, reason = (acknowledge if action == "ack" else reset)(trips[tid])
         trips[tid] = new
         results.append((tid, reason))
-    return InterlockState(MappingProxyType(trips), st.good_scans), results
+    return replace(st, trips=MappingProxyType(trips)), results

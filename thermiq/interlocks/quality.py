@@ -1,6 +1,6 @@
 """Signal quality (I8): stale, range, rate of change and stuck value, on top of the AIO's own status.
 
-Pure: ``assess(signals, state, limits, now_s) -> (signals, state)``. A signal that fails a check
+Pure: ``assess(signals, state, limits, now_s, params) -> (signals, state)``. A signal that fails a check
 comes out invalid (``value=None``) with its ``fault`` naming the check; every trip row treats an
 invalid cause signal as active, so a bad sensor has the effect of the interlock it feeds
 (reference/safety.md §3.3 rule 2, §4.1, §4.2). The AIO status byte, open/short and NAMUR NE 43
@@ -10,11 +10,11 @@ Checks, in order (the first that fails names the fault):
 
 * ``stale``: ``age_s > limits.signal_max_age_s`` (OPC UA DataValue practice, safety.md §4.1).
 * ``range``: a temperature outside ``temp_valid_min_c .. temp_valid_max_c``.
-* ``rate``: ``|v - v_prev| / dt > temp_max_rate_k_per_s`` against the previous valid value, for
-  the sensors in ``RATE_CHECKED`` (tanks, air); flags the one scan of the jump (a wiring spike),
-  "excess rate fault" of US 4337516 (§4.2).
+* ``rate``: ``|v - v_prev| / dt >`` the signal's ``max_rate_k_per_s`` (an I/O-list column, set
+  for sensors in large thermal masses: tanks, air) against the previous valid value; flags the
+  one scan of the jump (a wiring spike), "excess rate fault" of US 4337516 (§4.2).
 * ``stuck``: over ``stuck_window_s`` the sensor moved less than ``stuck_min_change_k`` while its
-  reference sensor (``STUCK_REFERENCE``) moved more than ``stuck_ref_change_k``: the "stuck/null
+  reference sensor (the I/O-list column ``stuck_ref``) moved more than ``stuck_ref_change_k``: the "stuck/null
   fault" of US 4337516 ("does not show a significant change ... whenever a related sensor
   indicates activity"). The fault holds until the sensor moves again by ``stuck_min_change_k``.
 """
@@ -28,23 +28,25 @@ from typing import Mapping
 from thermiq.config.schema import LimitsConfig
 from thermiq.cycle.image import Signal
 
-#: sensor -> the related sensor whose movement proves activity (both sit in the same water path)
-STUCK_REFERENCE: Mapping[str, str] = MappingProxyType({
-    "miner1_outlet_temp_c": "miner_loop_supply_temp_c",
-    "miner2_outlet_temp_c": "miner_loop_supply_temp_c",
-    "miner_loop_supply_temp_c": "miner_loop_return_temp_c",
-    "miner_loop_return_temp_c": "miner_loop_supply_temp_c",
-    "buffer_top_temp_c": "buffer_mid_temp_c",
-    "heating_flow_temp_c": "heating_return_temp_c",
-})
+@dataclass(frozen=True, slots=True)
+class QualityParams:
+    """Per-signal parameters of the rate and stuck checks, taken from the I/O list (data, not code).
 
+    rate_k_per_s : signal -> largest plausible rate of change [K/s]; signals without an entry get
+        no rate check (a pipe sensor may step when a pump starts: its plausibility is I3/I4 and
+        the stuck check)
+    stuck_ref : signal -> the related signal whose movement proves activity (same water path)
+    """
 
-#: sensors in large thermal masses (tanks, air) whose true rate of change is bounded; a pipe sensor
-#: may step legitimately when a pump starts (a hot front arrives), so it gets no rate check: its
-#: plausibility is the delta-T rows (I3/I4) and the stuck check.
-RATE_CHECKED: frozenset[str] = frozenset({
-    "buffer_top_temp_c", "buffer_mid_temp_c", "buffer_bottom_temp_c", "dhw_temp_c", "outdoor_temp_c", "room_temp_c",
-})
+    rate_k_per_s: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    stuck_ref: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def from_io_list(cls, io_list) -> "QualityParams":
+        """The columns ``max_rate_k_per_s`` and ``stuck_ref`` of an :class:`~thermiq.iomap.io_list.IoList`."""
+        rate = {p.signal: p.max_rate_k_per_s for p in io_list.points if p.max_rate_k_per_s is not None}
+        ref = {p.signal: p.stuck_ref for p in io_list.points if p.stuck_ref}
+        return cls(MappingProxyType(rate), MappingProxyType(ref))
 
 
 def is_temperature(name: str) -> bool:
@@ -103,15 +105,16 @@ def _stuck_step(name: str, v: float, ref: Signal | None, st: QualityState, lim: 
 
 
 def assess(signals: Mapping[str, Signal], st: QualityState, lim: LimitsConfig,
-           now_s: float) -> tuple[dict[str, Signal], QualityState]:
+           now_s: float, params: QualityParams) -> tuple[dict[str, Signal], QualityState]:
     """Apply the quality checks to every signal of one scan.
 
     Parameters
     ----------
     signals : name -> Signal as read (the AIO's open/short/status faults already decoded)
     st : QualityState of the previous scan
-    lim : LimitsConfig (signal_max_age_s, temp_valid_*, temp_max_rate_k_per_s, stuck_*)
+    lim : LimitsConfig (signal_max_age_s, temp_valid_*, stuck_*)
     now_s : monotonic scan time [s]
+    params : per-signal rate limits and stuck references (I/O list)
 
     Returns
     -------
@@ -138,10 +141,11 @@ def assess(signals: Mapping[str, Signal], st: QualityState, lim: LimitsConfig,
             continue
         prev = st.last.get(name)
         last[name] = (v, now_s)
-        if name in RATE_CHECKED and prev is not None and now_s > prev[1] and abs(v - prev[0]) / (now_s - prev[1]) > lim.temp_max_rate_k_per_s:
+        rate = params.rate_k_per_s.get(name)
+        if rate is not None and prev is not None and now_s > prev[1] and abs(v - prev[0]) / (now_s - prev[1]) > rate:
             out[name] = _bad(sig, "rate")
             continue
-        ref_name = STUCK_REFERENCE.get(name)
+        ref_name = params.stuck_ref.get(name)
         if ref_name is not None and _stuck_step(name, v, signals.get(ref_name), st, lim, now_s, windows, stuck):
             out[name] = _bad(sig, "stuck")
             continue

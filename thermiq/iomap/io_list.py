@@ -28,7 +28,9 @@ MODULE_CHANNELS = {
     "dio": re.compile(r"^(I_(?:[1-9]|1[0-4])|O_(?:[1-9]|1[0-4]))$"),
 }
 COLUMNS = ("tag", "signal", "module", "channel", "terminal", "signal_type", "range_lo",
-           "range_hi", "unit", "fail_safe", "description")
+           "range_hi", "unit", "fail_safe", "max_rate_k_per_s", "stuck_ref", "description")
+#: columns that may be empty: the signal-quality parameters (I8) and the description
+OPTIONAL = ("max_rate_k_per_s", "stuck_ref", "description")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")  # piCtory I/O name rules
 
 
@@ -38,7 +40,12 @@ class IoListError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class IoPoint:
-    """One row of the I/O list. range_lo/range_hi in ``unit`` (°C for temperatures)."""
+    """One row of the I/O list. range_lo/range_hi in ``unit`` (°C for temperatures).
+
+    The signal-quality parameters (I8, ``thermiq.interlocks.quality``) are data of the signal:
+    max_rate_k_per_s : largest plausible rate of change [K/s] (sensors in tanks or air); None = no rate check
+    stuck_ref : the signal whose movement proves this one should move (stuck check); None = none
+    """
 
     tag: str
     signal: str
@@ -51,6 +58,8 @@ class IoPoint:
     unit: str
     fail_safe: str
     description: str
+    max_rate_k_per_s: float | None = None
+    stuck_ref: str | None = None
 
     @property
     def kind(self) -> str:
@@ -116,7 +125,7 @@ def parse_io_rows(rows: list[dict[str, str]], source: str = "<rows>") -> IoList:
     points: list[IoPoint] = []
     seen_signal, seen_tag, seen_channel = {}, {}, {}
     for line, row in enumerate(rows, start=2):
-        missing = [c for c in COLUMNS if not (row.get(c) or "").strip() and c != "description"]
+        missing = [c for c in COLUMNS if not (row.get(c) or "").strip() and c not in OPTIONAL]
         if missing:
             raise _row_error(source, line, missing[0], "is empty or missing")
         r = {c: (row.get(c) or "").strip() for c in COLUMNS}
@@ -141,8 +150,23 @@ def parse_io_rows(rows: list[dict[str, str]], source: str = "<rows>") -> IoList:
             if key in seen:
                 raise _row_error(source, line, what, f"duplicate {what} {key!r} (first on line {seen[key]})")
             seen[key] = line
+        rate = None
+        if r["max_rate_k_per_s"]:
+            try:
+                rate = float(r["max_rate_k_per_s"])
+            except ValueError:
+                raise _row_error(source, line, "max_rate_k_per_s", "is not numeric") from None
+            if not rate > 0 or SIGNAL_TYPES[r["signal_type"]][0] not in ("rtd", "ai_current"):
+                raise _row_error(source, line, "max_rate_k_per_s", "must be > 0 and on an analog input")
         points.append(IoPoint(r["tag"], r["signal"], r["module"], r["channel"], r["terminal"],
-                              r["signal_type"], lo, hi, r["unit"], r["fail_safe"], r["description"]))
+                              r["signal_type"], lo, hi, r["unit"], r["fail_safe"], r["description"],
+                              rate, r["stuck_ref"] or None))
+    by = {p.signal: p for p in points}
+    for line, p in enumerate(points, start=2):
+        ref = by.get(p.stuck_ref) if p.stuck_ref else None
+        if p.stuck_ref and (ref is None or ref.kind not in ("rtd", "ai_current") or p.kind not in ("rtd", "ai_current")
+                            or ref.signal == p.signal):
+            raise _row_error(source, line, "stuck_ref", f"{p.stuck_ref!r} is not another analog input of this list")
     if not points:
         raise IoListError(f"{source}: the I/O list has no rows")
     return IoList(tuple(points), str(source))
@@ -161,3 +185,12 @@ def load_io_list(path: str | Path) -> IoList:
     except OSError as err:
         raise IoListError(f"{path}: cannot read I/O list: {err.strerror}") from None
     return parse_io_rows(rows, str(path))
+
+
+def site_io_list(cfg) -> IoList:
+    """The I/O list a site configuration names (``process_image.io_list``; a relative path is
+    taken from the working directory if it exists there, else from the repository)."""
+    path = Path(cfg.process_image.io_list)
+    if not path.is_absolute() and not path.exists():
+        path = Path(__file__).resolve().parents[2] / path
+    return load_io_list(path)

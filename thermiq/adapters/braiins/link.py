@@ -4,22 +4,22 @@ The scan calls :meth:`BraiinsMinerLink.snapshot` and :meth:`BraiinsMinerLink.com
 both return at once. The worker thread polls every ``poll_period_s`` (and at once when a
 new command arrives), each call with the client's deadline, so a hanging miner costs the
 worker at most one deadline per poll and the scan nothing. After
-``invalid_after_failures`` failed polls, or when the last good poll is older than
-``stale_after_s``, the snapshot is unreachable with every value ``None``.
+``invalid_after_failures`` failed polls the snapshot is unreachable with every value ``None``.
+The snapshot keeps the stamp of the last good poll; how old it may be is decided once, by the
+scan's freeze phase (``scan.miner_max_age_s``), so a hung worker shows up there as an ageing stamp.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
-from typing import Callable
 
 import structlog
 
 from thermiq.adapters.braiins.client import BraiinsClient, BraiinsError
 from thermiq.adapters.braiins.policy import decide
 from thermiq.adapters.braiins.telemetry import Plausibility, Replies, to_snapshot
+from thermiq.clock import Clock, SystemClock
 from thermiq.cycle.image import MinerCommand, MinerSnapshot
 
 
@@ -29,7 +29,6 @@ class LinkTiming:
 
     poll_period_s: float = 2.0
     invalid_after_failures: int = 2
-    stale_after_s: float = 15.0
     deadband_w: float = 100.0
     min_change_interval_s: float = 30.0
     constraints_refresh_s: float = 300.0
@@ -52,13 +51,13 @@ class BraiinsMinerLink:
     name : miner name (as in the site configuration).
     client : the :class:`BraiinsClient` (its deadline bounds every call).
     timing : :class:`LinkTiming`.
-    clock : monotonic clock [s] for stamps, rate limit and staleness.
+    clock : the :class:`~thermiq.clock.Clock` of the stamps, the rate limit and the poll schedule.
     publishes_hashrate : ``False`` where the site says the miner publishes none.
     plausibility : limits for reported values.
     """
 
     def __init__(self, name: str, client: BraiinsClient, timing: LinkTiming = LinkTiming(),
-                 clock: Callable[[], float] = time.monotonic, publishes_hashrate: bool = True,
+                 clock: Clock = SystemClock(), publishes_hashrate: bool = True,
                  plausibility: Plausibility = Plausibility()) -> None:
         self.name = name
         self.client = client
@@ -81,11 +80,8 @@ class BraiinsMinerLink:
 
     # -- scan side (non-blocking) -----------------------------------------------------------
     def snapshot(self) -> MinerSnapshot:
-        """Latest snapshot; unreachable and all ``None`` once stale. Never blocks."""
-        snap = self._snap
-        if snap.reachable and snap.stamp_s is not None and self._clock() - snap.stamp_s > self.timing.stale_after_s:
-            return MinerSnapshot(stamp_s=snap.stamp_s)
-        return snap
+        """Latest snapshot, stamped with the time of its poll (all ``None`` while unreachable). Never blocks."""
+        return self._snap
 
     def command(self, cmd: MinerCommand) -> None:
         """Queue ``cmd`` (the latest one wins); wakes the worker when it differs from the last.
@@ -120,12 +116,13 @@ class BraiinsMinerLink:
 
     # -- worker -------------------------------------------------------------------------------
     def _run(self) -> None:
-        next_poll = time.monotonic()
+        clock = self._clock
+        next_poll = clock.monotonic()
         while not self._stop.is_set():
             self._poll()
             self._apply()
-            next_poll = max(next_poll + self.timing.poll_period_s, time.monotonic())
-            self._wake.wait(max(0.0, next_poll - time.monotonic()))
+            next_poll = max(next_poll + self.timing.poll_period_s, clock.monotonic())
+            clock.wait(self._wake, next_poll - clock.monotonic())
             if self._wake.is_set():
                 self._wake.clear()
                 if not self._stop.is_set():
@@ -136,7 +133,7 @@ class BraiinsMinerLink:
         self.stats.polls += 1
         c = self.client
         try:
-            now = self._clock()
+            now = self._clock.monotonic()
             if self._constraints is None or now - (self._constraints_at_s or now) >= self.timing.constraints_refresh_s:
                 self._constraints = c.constraints()
                 self._constraints_at_s = now
@@ -150,7 +147,7 @@ class BraiinsMinerLink:
                 self._snap = MinerSnapshot(stamp_s=self._snap.stamp_s)
                 self._constraints = None  # re-read after the miner comes back (it may have changed)
             return
-        snap, rejected = to_snapshot(replies, self._clock(), self._publishes_hashrate, self._plaus)
+        snap, rejected = to_snapshot(replies, self._clock.monotonic(), self._publishes_hashrate, self._plaus)
         if rejected:
             self._log.warning("implausible_values", rejected=rejected)
         if not self._snap.reachable and self._failures:
@@ -159,7 +156,7 @@ class BraiinsMinerLink:
         self._snap = snap
 
     def _apply(self) -> None:
-        now = self._clock()
+        now = self._clock.monotonic()
         d = decide(self._cmd, self._snap, self._last_change_s, now, self.timing.deadband_w,
                    self.timing.min_change_interval_s)
         if d.notes and d.notes != self._last_notes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlparse
@@ -16,6 +15,7 @@ from thermiq.adapters.inverter.deye import BusInverterSource, DeyeInverter
 from thermiq.adapters.inverter.signs import SignConvention
 from thermiq.adapters.modbus.meter import BusMeterSource, ModbusMeter
 from thermiq.adapters.modbus.regmap import load_map
+from thermiq.clock import Clock, SystemClock
 from thermiq.config.fieldbus import FieldbusConfig, Rs485Config
 from thermiq.cycle.image import InverterSnapshot
 
@@ -39,7 +39,7 @@ def client_factory(cfg: Rs485Config) -> Callable[[], Any]:
 def timing_of(cfg: Rs485Config) -> BusTiming:
     """The :class:`BusTiming` of a configured line."""
     return BusTiming(cfg.period_s, cfg.timeout_s, cfg.retries, cfg.gap_s, cfg.backoff_step_s,
-                     cfg.backoff_max_s, cfg.invalid_after_failures, cfg.stale_after_s)
+                     cfg.backoff_max_s, cfg.invalid_after_failures)
 
 
 class NoInverter:
@@ -61,7 +61,7 @@ class Rs485Line:
         self.bus.close()
 
 
-def build_line(cfg: FieldbusConfig, clock: Callable[[], float] = time.monotonic, start: bool = True) -> Rs485Line:
+def build_line(cfg: FieldbusConfig, clock: Clock = SystemClock(), start: bool = True) -> Rs485Line:
     """Build (and by default start) the RS485 master with every configured device.
 
     Raises

@@ -17,7 +17,6 @@ import logging
 import random
 import ssl
 import threading
-import time
 from collections import deque
 from pathlib import Path
 from typing import Callable, Mapping
@@ -26,6 +25,7 @@ from thermiq.adapters.mqtt import compat
 from thermiq.adapters.mqtt.discovery import discovery_payload, discovery_topic
 from thermiq.adapters.mqtt.publish_filter import DEFAULT_REFRESH_S, PublishFilter
 from thermiq.adapters.mqtt.registry import HA_PREFIX, Registry
+from thermiq.clock import SystemClock
 from thermiq.commands import AuditRecord, Command, CommandResult, RecentIds, Refusal, validate
 
 log = logging.getLogger(__name__)
@@ -36,10 +36,10 @@ def _clock_fns(clock) -> tuple[Callable[[], float], Callable[[], float]]:
     """(monotonic seconds, UNIX seconds) from ``clock``.
 
     Accepts an object with ``now_s()``/``monotonic()`` and ``wall_s()``/``time()`` methods,
-    or ``None`` for the system clocks.
+    (a :class:`thermiq.clock.Clock` has ``monotonic()`` and ``wall()``), or ``None`` for the system clocks.
     """
     if clock is None:
-        return time.monotonic, time.time
+        clock = SystemClock()
     mono = next((getattr(clock, n) for n in ("now_s", "monotonic_s", "monotonic") if hasattr(clock, n)), None)
     wall = next((getattr(clock, n) for n in ("wall_s", "time", "wall") if hasattr(clock, n)), None)
     if mono is None or wall is None:

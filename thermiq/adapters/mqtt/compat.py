@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import socket
-import time
+import threading
 from typing import Callable
 
 import paho.mqtt.client as mqtt
@@ -75,14 +75,22 @@ def set_nodelay(client: mqtt.Client) -> None:
         pass
 
 
-def wait_published(info: mqtt.MQTTMessageInfo, timeout_s: float) -> bool:
-    """Wait up to ``timeout_s`` [s] for a publish to complete; False on timeout or error."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+def wait_published(info: mqtt.MQTTMessageInfo, timeout_s: float, monotonic: Callable[[], float] | None = None) -> bool:
+    """Wait up to ``timeout_s`` [s] for a publish to complete; False on timeout or error.
+
+    ``monotonic`` is the clock of the deadline [s] (default: the system's, which a network wait
+    needs: a fake clock would never reach the deadline); polls every 5 ms of real time.
+    """
+    if monotonic is None:
+        from thermiq.clock import SystemClock
+        monotonic = SystemClock().monotonic
+    deadline = monotonic() + timeout_s
+    pause = threading.Event()
+    while monotonic() < deadline:
         try:
             if info.is_published():
                 return True
         except (RuntimeError, ValueError):
             return False
-        time.sleep(0.005)
+        pause.wait(0.005)
     return False

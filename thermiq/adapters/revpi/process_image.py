@@ -10,6 +10,20 @@ buffers silently, §1.3); piControl's output watchdog ioctl ``KB_SET_OUTPUT_WATC
 zeroes all outputs when no ``write()`` arrives in time or the handle closes (§5.4); a blank image
 reads RTD 0.0 °C with status 0, so inputs count only while ``RevPiStatus`` bit0
 (piControl running) is set (§1.8).
+
+**Freshness (how a frozen image ages).** piControl has no cycle counter in the image, so the
+adapter leaves a mark that only a working piControl erases: after every read it writes
+:data:`CYCLE_MARK` (0xFF) into the Core's ``RevPiIOCycle`` input byte. Every I/O cycle piControl
+copies the Core's driver block (``RevPiStatus``, ``RevPiIOCycle`` = cycle time in ms, ...) into the
+image, but only while the piBridge runs and I/O is not stopped (RevolutionPi/piControl
+``revpi_core.c``: ``pI1->drv = pI2->drv`` under ``piBridgeRun`` and not ``PICONTROL_DEV_FLAG_STOP_IO``),
+and a ``write()`` may land on any offset of the image (``piControlMain.c`` ``piControlWrite``). A
+read that still finds the mark proves that piControl has not cycled since the last read; the
+signals keep the stamp of the last read that found the mark gone (``stamp_s``), so they age and
+the freeze phase makes them stale after ``limits.signal_max_age_s`` (I8). A cycle time of 255 ms
+would be indistinguishable from the mark; the piBridge cycles in about 5 ms (KUNBUS
+RevolutionPi/benchmark ``pibridge_cycle_time``). The plant simulator
+(``hardware_sim.process_image``) plays piControl on a file and rewrites the byte every step.
 """
 
 from __future__ import annotations
@@ -22,12 +36,14 @@ from typing import Mapping
 
 import revpimodio2
 
+from thermiq.clock import Clock, SystemClock
 from thermiq.cycle.image import Signal
 from thermiq.iomap.codec import decode_current, decode_rtd
 from thermiq.iomap.io_list import IoList
 
 PROCESS_IMAGE_SIZE = 4096          #: piControl KB_PI_LEN [bytes]
 KB_SET_OUTPUT_WATCHDOG = 19226     #: _IO('K', 26), piControl src/piControl.h
+CYCLE_MARK = 0xFF                  #: written into RevPiIOCycle after each read; piControl overwrites it
 _NOT_RUNNING = Signal(None, 0.0, "status")
 
 
@@ -82,6 +98,7 @@ class RevPiProcessImage:
     procimg : str               ``/dev/piControl0`` or a 4096-byte file
     configrsc : str             piCtory configuration
     output_watchdog_ms : int    arm piControl's output watchdog (only on a real device; 0 = off)
+    clock : Clock               stamps the signals (the runner's clock)
 
     Raises
     ------
@@ -89,7 +106,9 @@ class RevPiProcessImage:
     FileNotFoundError  image or configuration missing
     """
 
-    def __init__(self, io_list: IoList, procimg: str, configrsc: str, output_watchdog_ms: int = 0):
+    def __init__(self, io_list: IoList, procimg: str, configrsc: str, output_watchdog_ms: int = 0,
+                 clock: Clock = SystemClock()):
+        self.clock = clock
         self.rpi = open_modio(procimg, configrsc, simulator=False)
         check_binding(self.rpi, io_list, configrsc)
         io = self.rpi.io
@@ -99,6 +118,8 @@ class RevPiProcessImage:
         self._digital = [(p.signal, io[p.signal]) for p in io_list.inputs if p.kind == "di"]
         self._outputs = {p.signal: io[p.signal] for p in io_list.outputs}
         self._status = io["RevPiStatus"] if "RevPiStatus" in io else None
+        self._cycle = io["RevPiIOCycle"] if "RevPiIOCycle" in io else None
+        self.stamp_s: float | None = None   #: monotonic time [s] piControl was last seen refreshing the image
         self.on_hardware = bool(getattr(self.rpi, "_run_on_pi", False))
         self.io_running = False     #: RevPiStatus bit0 (piControl running) at the last read
         if self.on_hardware and output_watchdog_ms > 0:
@@ -109,17 +130,30 @@ class RevPiProcessImage:
         return tuple(self._outputs)
 
     def read(self) -> dict[str, Signal]:
-        """Read the image and decode every input of the I/O list (invalid is None with a fault)."""
+        """Read the image and decode every input of the I/O list (invalid is None with a fault).
+
+        Every signal is stamped with :attr:`stamp_s`, the last time piControl was seen refreshing
+        the image (see the module docstring); without a Core device in the configuration there is
+        no such proof and the stamp is the time of this read.
+        """
         self.rpi.readprocimg()
+        now_s = self.clock.monotonic()
         self.io_running = self._status is None or bool(self._status.value & 0x01)
         if not self.io_running:
             return {name: _NOT_RUNNING for name, *_ in self._analog} | {name: _NOT_RUNNING for name, _ in self._digital}
+        if self._cycle is None or self._cycle.value != CYCLE_MARK:
+            self.stamp_s = now_s
+            if self._cycle is not None:
+                os.pwrite(self.rpi._myfh.fileno(), bytes((CYCLE_MARK,)), self._cycle.address)
+        elif self.stamp_s is None:
+            self.stamp_s = now_s      # a mark left by an earlier run: age from the first read
+        stamp = self.stamp_s
         out: dict[str, Signal] = {}
         for name, value_io, status_io, decode, lo, hi in self._analog:
             value, fault = decode(value_io.value, status_io.value, lo, hi)
-            out[name] = Signal(value, 0.0, fault)
+            out[name] = Signal(value, 0.0, fault, stamp)
         for name, di in self._digital:
-            out[name] = Signal(bool(di.value))
+            out[name] = Signal(bool(di.value), 0.0, None, stamp)
         return out
 
     def write(self, digital: Mapping[str, bool]) -> None:
