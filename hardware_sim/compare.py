@@ -110,8 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         cfg = with_strategy(base, strategy)
         fc = forecast_inputs(boundary, cfg.dispatch.tariff.utc_offset_h, sigma=args.forecast_sigma)
         t0 = time.perf_counter()
+        shown = {"pct": -1}
+
+        def progress(frac: float, strategy=strategy, shown=shown) -> None:
+            if int(frac * 100) // 5 != shown["pct"]:
+                shown["pct"] = int(frac * 100) // 5
+                print(f"{strategy}: {frac:.0%}", file=sys.stderr, flush=True)
         res = simulate(cfg, params, boundary, start, duration, args.period, sample_s=sample,
-                       inputs=fc if strategy != "naive" else None, operator=policy)
+                       inputs=fc if strategy != "naive" else None, operator=policy, progress=progress)
         table[strategy] = kpis(cfg, res)
         table[strategy]["wall time [s]"] = time.perf_counter() - t0
         (out_dir / f"{strategy}_trips.json").write_text(json.dumps(res.meta["trip_events"], indent=1))
