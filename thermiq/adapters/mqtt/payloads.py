@@ -11,7 +11,7 @@ from thermiq.commands.envelope import AckPayload, SafetyPayload, SetpointPayload
 Availability = Literal["online", "offline"]
 ValvePosition = Literal["dhw", "buffer", "moving", "unknown"]
 SgState = Literal["block", "normal", "boost", "forced"]
-Mode = Literal["auto", "manual"]
+Mode = Literal["off", "manual", "pv_only", "heat_priority", "auto"]
 MinerStateName = Literal["unknown", "mining", "paused", "stopped"]
 
 
