@@ -19,6 +19,8 @@ from hardware_sim.inputs import forecast_inputs
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.params import load_plant_params
 
+pytestmark = pytest.mark.timeout(1800)   # a week of closed loop each; slow on a loaded machine
+
 PERIOD_S = 30.0
 SAMPLE_S = 300.0
 WEEK_S = 7 * 86400.0
@@ -76,8 +78,12 @@ def test_cold_winter_week_keeps_the_house_warm_and_mines_only_on_pv(cfg, plant):
     night = s["pv_power_w"] < 1.0
     assert (s["miner_power_w"][night] > 100.0).sum() <= 2, "no miners on the grid in pv-priced auto at 36 ct"
     assert k["heat pump heat [kWh]"] > k["miner heat [kWh]"] > 0.0, k
-    assert k["comfort: degree-hours below target [K h]"] < 25.0, k
     assert k["room min [°C]"] > 18.5, k
+    # comfort no worse than the heat pump alone on its thermostat (the naive baseline), same week
+    base = kpis(cfg, _run(with_strategy(cfg, "naive"), plant, "2009-01-10"))
+    key = "comfort: degree-hours below target [K h]"
+    assert k[key] <= base[key] + 5.0, (k[key], base[key])
+    assert k["energy cost [EUR]"] <= base["energy cost [EUR]"] + 1.0, (k, base)
 
 
 def test_hot_june_week_has_no_trip_and_keeps_the_loop_below_its_ceiling(cfg, plant):
