@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         table[strategy] = kpis(cfg, res)
         table[strategy]["wall time [s]"] = time.perf_counter() - t0
         (out_dir / f"{strategy}_trips.json").write_text(json.dumps(res.meta["trip_events"], indent=1))
+        (out_dir / f"{strategy}_kpis.json").write_text(json.dumps(table[strategy], indent=1))
         print(f"{strategy}: done in {table[strategy]['wall time [s]']:.0f} s", file=sys.stderr, flush=True)
     names = list(table)
     lines = [f"# Dispatch comparison: {args.start} + {duration / 86400.0:g} days, scan period {args.period:g} s, "
