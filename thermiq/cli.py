@@ -87,7 +87,7 @@ def cmd_run(args) -> int:
     bridge = None
     if args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
-        bridge = build_bridge(cfg, args.mqtt, clock)
+        bridge = build_bridge(cfg, args.mqtt, clock, latches_path=args.latches)
     from thermiq.cycle.watchdog import Notifier
     runner = Runner(cfg, io_list, image, inverter, meters, miners, clock=clock, bridge=bridge,
                     latch_store=LatchStore(args.latches) if args.latches else None, notifier=Notifier())

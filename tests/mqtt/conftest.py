@@ -41,8 +41,8 @@ def broker():
 def probe_factory():
     made = []
 
-    def make(port, username=None, password=None):
-        p = Probe(port, username, password)
+    def make(port, username=None, password=None, **kw):
+        p = Probe(port, username, password, **kw)
         made.append(p)
         return p
 

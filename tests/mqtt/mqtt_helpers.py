@@ -26,22 +26,32 @@ class Received:
 class Probe:
     """A test MQTT client that records everything it receives on its subscriptions."""
 
-    def __init__(self, port: int, username: str | None = None, password: str | None = None):
-        self.client = compat.make_client(f"probe-{uuid.uuid4().hex[:8]}")
+    def __init__(self, port: int, username: str | None = None, password: str | None = None, *,
+                 protocol: str = "3.1.1", client_id: str | None = None, clean_session: bool = True,
+                 tls_ca: str | None = None, wait: bool = True):
+        self.protocol = protocol
+        self.client = compat.make_client(client_id or f"probe-{uuid.uuid4().hex[:8]}", clean_session, protocol)
         if username:
             self.client.username_pw_set(username, password)
+        if tls_ca:
+            import ssl
+            self.client.tls_set(ca_certs=tls_ca, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         self.messages: list[Received] = []
         self.cond = threading.Condition()
         self.rc: int | None = None
+        self.connects = 0
+        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
         compat.bind(self.client, self._conn, lambda rc: None, self._msg)
-        self.client.connect("127.0.0.1", port, keepalive=10)
+        compat.connect_async(self.client, "127.0.0.1", port, 10, clean_session, 3600)
         self.client.loop_start()
-        with self.cond:
-            self.cond.wait_for(lambda: self.rc is not None, 5)
+        if wait:
+            with self.cond:
+                self.cond.wait_for(lambda: self.rc is not None, 5)
 
     def _conn(self, rc):
         with self.cond:
             self.rc = rc
+            self.connects += rc == 0
             self.cond.notify_all()
 
     def _msg(self, msg):
@@ -50,14 +60,17 @@ class Probe:
             self.cond.notify_all()
 
     def subscribe(self, topic: str, qos: int = 1) -> None:
-        info = self.client.subscribe(topic, qos)
+        compat.subscribe(self.client, topic, qos)
         time.sleep(0.05)  # SUBACK round trip on loopback; retained delivery follows
 
-    def publish(self, topic: str, payload, qos: int = 1, retain: bool = False) -> None:
+    def publish(self, topic: str, payload, qos: int = 1, retain: bool = False, wait: bool = True):
+        """Publish (JSON-encode non-bytes); ``wait``: until the broker has it (PUBACK)."""
         if not isinstance(payload, (bytes, bytearray)):
             payload = json.dumps(payload).encode()
         info = self.client.publish(topic, payload, qos=qos, retain=retain)
-        assert compat.wait_published(info, 5), f"publish to {topic} not completed"
+        if wait:
+            assert compat.wait_published(info, 5), f"publish to {topic} not completed"
+        return info
 
     def wait_for(self, topic: str, pred=lambda m: True, timeout_s: float = 5.0) -> Received:
         deadline = time.monotonic() + timeout_s

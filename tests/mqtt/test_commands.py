@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from thermiq.commands import (AuditRecord, CommandResult, RecentIds, Refusal, SafetyCommand, SetpointCommand,
-                              SetpointStore, handle_setpoint, setpoint_specs, validate)
+                              SetpointStore, handle_setpoint, setpoint_specs, split_identity, validate)
+from thermiq.commands.limits import MAX_REASON_CHARS
 from thermiq.commands.store import SetpointError
 
 NOW = 1_790_000_000.0
@@ -123,11 +125,120 @@ def test_miner_zero_means_off_and_is_accepted(specs):
     assert cmd.value == 0.0
 
 
-def test_recent_ids_are_bounded():
+def test_full_duplicate_memory_refuses_instead_of_forgetting(specs):
+    """Forgetting an id early would let its replay through: a full memory refuses new commands."""
     r = RecentIds(max_ids=3)
-    for i in range(10):
+    for i in range(3):
         r = r.add(f"id{i}", NOW)
-    assert [rid for rid, _ in r.seen] == ["id7", "id8", "id9"]
+    with pytest.raises(ValueError, match="memory full"):
+        r.add("id3", NOW)
+    res, out = run(specs, *sp("mode", "manual", rid="id3"), recent=r)
+    assert isinstance(res, Refusal) and "too many commands" in res.reason and out is r
+    res, out = run(specs, *sp("mode", "manual", rid="id0"), recent=r)
+    assert "duplicate request id 'id0'" in res.reason
+    # once the window has passed, the old ids make room
+    later = NOW + r.window_s + 1
+    res, out = run(specs, *sp("mode", "manual", rid="id3", issued=later), recent=r, now=later)
+    assert isinstance(res, SetpointCommand) and [rid for rid, _ in out.seen] == ["id3"]
+
+
+def test_duplicate_memory_round_trips_and_is_pruned_by_issue_time():
+    r = RecentIds(window_s=60).add("a", NOW - 50, NOW).add("b", NOW - 5, NOW)
+    doc = json.loads(json.dumps(r.to_doc()))
+    back = RecentIds.from_doc(doc, 60, NOW)
+    assert back.seen == r.seen
+    assert [rid for rid, _ in RecentIds.from_doc(doc, 60, NOW + 20).seen] == ["b"]
+    for bad in ({}, {"version": 2, "ids": []}, {"version": 1, "ids": [["a", "x"]]}, {"version": 1, "ids": [[1, 2.0]]},
+                {"version": 1, "ids": [["a", float("inf")]]}, []):
+        with pytest.raises((ValueError, TypeError, KeyError)):
+            RecentIds.from_doc(bad, 60, NOW)
+
+
+def test_memory_lost_at_start_refuses_commands_issued_before_it(specs):
+    lost = RecentIds(not_before_s=NOW - 2)
+    res, _ = run(specs, *sp("mode", "manual", rid="old", issued=NOW - 3), recent=lost)
+    assert isinstance(res, Refusal) and "memory was lost" in res.reason
+    res, out = run(specs, *sp("mode", "manual", rid="new", issued=NOW - 1), recent=lost)
+    assert isinstance(res, SetpointCommand) and out.not_before_s == NOW - 2
+    assert RecentIds.from_doc(out.to_doc(), 70, NOW).not_before_s == NOW - 2      # the horizon is kept on disk
+
+
+@pytest.mark.parametrize("topic, by, rest", [
+    ("op/alice/cmd/safety/ack", "alice", "cmd/safety/ack"),
+    ("op/bob-2/setpoints/mode/set", "bob-2", "setpoints/mode/set"),
+    ("cmd/safety/reset", "local", "cmd/safety/reset"),
+    ("op/Alice/cmd/safety/ack", None, "cmd/safety/ack"),
+    ("op/thermiq/cmd/safety/ack", None, "cmd/safety/ack"),
+    ("op//cmd/safety/ack", None, "cmd/safety/ack"),
+])
+def test_identity_is_the_operator_segment_of_the_topic(topic, by, rest):
+    assert split_identity(topic) == (by, rest)
+
+
+def test_operator_identity_is_carried_into_command_and_refusal(specs):
+    body = {"request_id": "o1", "issued_at": NOW, "target": "all"}
+    cmd, _ = run(specs, "op/alice/cmd/safety/ack", body)
+    assert cmd == SafetyCommand("op/alice/cmd/safety/ack", "ack", "all", "o1", NOW, "alice")
+    cmd, _ = run(specs, "op/bob/setpoints/mode/set", {"request_id": "o2", "issued_at": NOW, "value": "manual"})
+    assert (cmd.by, cmd.topic, cmd.name) == ("bob", "op/bob/setpoints/mode/set", "mode")
+    _, result = handle_setpoint(SetpointStore.from_specs(specs), cmd, 0.0)
+    assert result.by == "bob" and result.payload()["by"] == "bob"
+    ref, _ = run(specs, "op/alice/setpoints/nonsense/set", body)
+    assert isinstance(ref, Refusal) and ref.by == "alice" and "unknown setpoint" in ref.reason
+    ref, _ = run(specs, "op/ALICE/cmd/safety/ack", body)
+    assert ref.by is None and "unknown operator" in ref.reason
+    assert CommandResult.refused(ref).payload()["by"] is None
+
+
+@pytest.mark.parametrize("raw, reason", [
+    (b'{"request_id":"a","issued_at":1,"value":50,"value":51}', "malformed JSON: duplicate key 'value'"),
+    (b'{"request_id":"a","request_id":"b","issued_at":1,"value":50}', "duplicate key 'request_id'"),
+    (b'{"request_id":"a","issued_at":1,"value":{"x":1,"x":2}}', "duplicate key 'x'"),
+])
+def test_duplicate_json_keys_are_refused(specs, raw, reason):
+    res, _ = run(specs, "setpoints/dhw_setpoint_c/set", raw)
+    assert isinstance(res, Refusal) and reason in res.reason
+
+
+@pytest.mark.parametrize("topic, value, reason", [
+    ("setpoints/dhw_setpoint_c/set", None, "dhw_setpoint_c needs a number, got null"),
+    ("setpoints/dhw_setpoint_c/set", [50], "dhw_setpoint_c needs a number, got [50]"),
+    ("setpoints/dhw_setpoint_c/set", "55", 'dhw_setpoint_c needs a number, got "55"'),
+    ("setpoints/grid_heating_allowed/set", None, "grid_heating_allowed needs true or false, got null"),
+    ("setpoints/grid_heating_allowed/set", "yes", 'grid_heating_allowed needs true or false, got "yes"'),
+    ("setpoints/mode/set", None, "mode must be one of ['auto', 'manual'], got null"),
+    ("setpoints/mode/set", 1, "mode must be one of ['auto', 'manual'], got 1"),
+])
+def test_type_errors_speak_of_the_setpoints_own_type(specs, topic, value, reason):
+    res, _ = run(specs, topic, {"request_id": "t", "issued_at": NOW, "value": value})
+    assert isinstance(res, Refusal) and res.reason == reason
+
+
+def test_schema_errors_name_the_field_not_the_union_member(specs):
+    res, _ = run(specs, "setpoints/mode/set", {"request_id": "t", "issued_at": None, "value": "auto"})
+    assert res.reason == "schema: issued_at: Input should be a valid number"
+
+
+@pytest.mark.parametrize("topic, body", [
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": "\x1b[31mred\n\u2028x\x00"}),
+    ("setpoints/dhw_\x1b[2Jset/set", {"request_id": "a", "issued_at": NOW, "value": 1}),
+    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 1, "k\u202e\r": 1}),
+])
+def test_reasons_carry_no_control_characters(specs, topic, body):
+    res, _ = run(specs, topic, body)
+    assert isinstance(res, Refusal)
+    assert not any(unicodedata.category(c)[0] in "C" or c in "\n\r\u2028" for c in res.reason), res.reason
+
+
+@settings(max_examples=300, deadline=None)
+@given(topic=st.text(max_size=40).map(lambda t: "setpoints/" + t + "/set") | st.text(max_size=40),
+       raw=st.binary(max_size=120) | st.text(max_size=80).map(str.encode))
+def test_fuzz_reasons_are_clean_and_bounded(specs, topic, raw):
+    res, _ = validate(topic, raw, False, NOW, specs, RecentIds())
+    if isinstance(res, Refusal):
+        assert len(res.reason) <= MAX_REASON_CHARS
+        assert not any(unicodedata.category(c)[0] == "C" or c in "\n\r\u2028\u2029" for c in res.reason)
+        assert res.request_id is None or res.request_id.isprintable()
 
 
 # ------------------------------------------------------------------ store and leases
@@ -150,7 +261,7 @@ def test_store_refuses_out_of_limit_value_without_change(specs):
         store.apply(bad, 0.0)
     new, result = handle_setpoint(store, bad, 0.0)
     assert new is store
-    assert result == CommandResult("setpoints/mode/set", "r", False, result.reason, "auto")
+    assert result == CommandResult("setpoints/mode/set", "r", False, result.reason, "auto", "local")
 
 
 def test_handle_setpoint_acks_value_in_force(specs):
@@ -158,11 +269,12 @@ def test_handle_setpoint_acks_value_in_force(specs):
     cmd = SetpointCommand("setpoints/mode/set", "mode", "manual", "r9", NOW, 3600.0)
     new, result = handle_setpoint(store, cmd, 5.0)
     assert result.accepted and result.value_in_force == "manual"
-    assert result.payload() == {"request_id": "r9", "accepted": True, "reason": None, "value_in_force": "manual"}
+    assert result.payload() == {"request_id": "r9", "accepted": True, "reason": None, "value_in_force": "manual",
+                                "by": "local"}
 
 
 def test_audit_record_round_trip():
-    rec = AuditRecord(NOW, "setpoints/mode/set", "accepted", "r1", None, "manual")
+    rec = AuditRecord(NOW, "setpoints/mode/set", "accepted", "r1", None, "manual", "alice")
     line = rec.to_json()
     assert "\n" not in line and AuditRecord.from_json(line) == rec
 

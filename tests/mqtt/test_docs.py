@@ -38,3 +38,14 @@ def test_module_entry_point_and_bad_site(tmp_path):
                         "-o", str(tmp_path / "x.md")], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "cannot read configuration" in r.stderr
     assert not (tmp_path / "x.md").exists()
+
+
+def test_document_states_the_trust_rules(registry):
+    """Issue 13: the 3.1.1 retained residual risk, the ack deadline, identity and replay memory are documented."""
+    from thermiq.commands.limits import ACK_DEADLINE_S
+
+    text = render(registry)
+    assert "MQTT 3.1.1 residual risk" in text and "Retain As Published" in text
+    assert f"no ack {ACK_DEADLINE_S:g} s after its `issued_at`" in text and "**not applied**" in text
+    assert "thermiq/asp1/op/<login>/" in text and "pattern write thermiq/+/op/%u/" in text
+    assert "duplicate request id" in text and ".request-ids.json" in text

@@ -34,7 +34,8 @@ def test_bridge_and_acl_suites_pass_on_paho2(paho2_dir):
                THERMIQ_EXPECT_PAHO="2")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W",
                         "error::DeprecationWarning", str(HERE / "test_bridge.py"), str(HERE / "test_acl.py"),
-                        str(HERE / "test_compat.py"), str(HERE / "test_runner_e2e.py")],
-                       env=env, capture_output=True, text=True, timeout=280, cwd=HERE.parents[1])
+                        str(HERE / "test_compat.py"), str(HERE / "test_runner_e2e.py"),
+                        str(HERE / "test_every_command_answered.py")],
+                       env=env, capture_output=True, text=True, timeout=420, cwd=HERE.parents[1])
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert " passed" in r.stdout and "skipped" not in r.stdout.splitlines()[-1], r.stdout[-500:]

@@ -63,10 +63,14 @@ class Mosquitto:
     acl_file, passwd_file : path | None   enable authentication and the ACL (anonymous refused)
     port : int | None    fixed port, else a free one
     tls : (cafile, certfile, keyfile) | None   the listener speaks TLS only
+    persistence : bool   keep sessions, queued and retained messages in the temp dir across
+                         :meth:`stop`/:meth:`kill` and :meth:`start` (saved every second)
+    conf_text : str | None   a whole configuration instead of the generated one (``{dir}`` is the temp dir)
     """
 
     def __init__(self, acl_file: str | Path | None = None, passwd_file: str | Path | None = None,
-                 port: int | None = None, tls: tuple[Path, Path, Path] | None = None):
+                 port: int | None = None, tls: tuple[Path, Path, Path] | None = None,
+                 persistence: bool = False, conf_text: str | None = None):
         exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
         if exe is None:
             raise BrokerError("mosquitto not installed (scripts/install-system-deps.sh)")
@@ -75,7 +79,9 @@ class Mosquitto:
         self.host = "127.0.0.1"
         self.dir = Path(tempfile.mkdtemp(prefix="thermiq-mosq-"))
         self.log = self.dir / "mosquitto.log"
-        lines = [f"listener {self.port} 127.0.0.1", "set_tcp_nodelay true", "persistence false", f"log_dest file {self.log}",
+        persist = ["persistence true", f"persistence_location {self.dir}/", "autosave_interval 1"] if persistence \
+            else ["persistence false"]
+        lines = [f"listener {self.port} 127.0.0.1", "set_tcp_nodelay true", *persist, f"log_dest file {self.log}",
                  "log_type error", "log_type warning", "log_type notice", "user root" if _is_root() else ""]
         if passwd_file:
             lines += ["allow_anonymous false", f"password_file {passwd_file}"]
@@ -86,6 +92,8 @@ class Mosquitto:
         if tls:
             ca, cert, key = tls
             lines += [f"cafile {ca}", f"certfile {cert}", f"keyfile {key}", "tls_version tlsv1.2"]
+        if conf_text is not None:
+            lines = [conf_text.replace("{dir}", str(self.dir)), "user root" if _is_root() else ""]
         self.conf = self.dir / "mosquitto.conf"
         self.conf.write_text("\n".join(lines) + "\n")
         self.proc: subprocess.Popen | None = None
@@ -119,6 +127,13 @@ class Mosquitto:
         if self.proc is not None and self.proc.stderr:
             self.proc.stderr.close()
         self.proc = None
+
+    def kill(self) -> None:
+        """SIGKILL the broker (no final save of the persistence file)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.stop()
 
     def close(self) -> None:
         """Stop and delete the temp directory."""

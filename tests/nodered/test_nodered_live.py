@@ -32,7 +32,7 @@ from tests.mqtt.mqtt_helpers import Probe
 NR = REPO / "nodered"
 RED_JS = NR / "node_modules/node-red/red.js"
 BASE = "thermiq/asp1"
-PW = {"thermiq": "ctl", "nodered": "nr", "operator": "op"}
+PW = {"thermiq": "ctl", "nodered": "nr", "alice": "op"}
 STATE = {"state/temperature/dhw_temp_c": 48.2, "state/inverter/pv_power_w": 5230.0,
          "state/output/p3_miner_loop_run": True, "state/valve/rv2/position": "moving",
          "state/miner/m1/hashrate_ths": 90.1, "state/safety/latched": True, "state/safety/first_out": "I5",
@@ -106,7 +106,7 @@ def plant(tmp_path_factory):
                              str(d / "flows.json")], cwd=d, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
         _poll(lambda: "Connected to broker" in log.read_text(), 20)
-        probe = Probe(broker.port, "operator", PW["operator"])
+        probe = Probe(broker.port, "alice", PW["alice"])
         probe.subscribe(f"{BASE}/setpoints/#")
         probe.subscribe(f"{BASE}/cmd/#")
         yield {"port": port, "scan": scan, "bridge": bridge, "probe": probe, "log": log, "reg": reg}
@@ -155,7 +155,8 @@ def test_dashboard_setpoint_write_arrives_as_valid_set_and_is_acked(plant):
     cmd, _ = validate("setpoints/dhw_setpoint_c/set", m.payload, m.retain, time.time(), reg.specs)
     assert isinstance(cmd, SetpointCommand) and cmd.value == 56.5 and cmd.request_id.startswith("nr-")
     ack = probe.wait_for(f"{BASE}/setpoints/dhw_setpoint_c/set/ack")
-    assert ack.json == {"request_id": cmd.request_id, "accepted": True, "reason": None, "value_in_force": 56.5}
+    assert ack.json == {"request_id": cmd.request_id, "accepted": True, "reason": None, "value_in_force": 56.5,
+                        "by": "local"}
     assert scan.store.value("dhw_setpoint_c", time.monotonic()) == 56.5
     msg = lambda: (datastore(plant, nid("text", "setpoints/ack-result")) or {}).get("payload")  # noqa: E731
     assert _poll(lambda: msg() == "setpoints/dhw_setpoint_c/set: accepted")

@@ -7,21 +7,27 @@ scan applies :class:`SetpointCommand` to a :class:`SetpointStore` and hands
 
 from thermiq.commands.audit import AuditRecord
 from thermiq.commands.envelope import (
-    MAX_LEASE_S,
-    DEFAULT_LEASE_S,
     Command,
     CommandResult,
-    RecentIds,
     Refusal,
     SafetyCommand,
     SetpointCommand,
+    clean_reason,
     validate,
 )
+from thermiq.commands.identity import LOCAL, check_operator_name, split_identity
+from thermiq.commands.limits import ACK_DEADLINE_S, DEFAULT_LEASE_S, MAX_LEASE_S
+from thermiq.commands.recent import RecentIds
 from thermiq.commands.specs import SetpointSpec, setpoint_specs
 from thermiq.commands.store import Lease, SetpointStore, handle_setpoint
 
 __all__ = [
+    "ACK_DEADLINE_S",
     "AuditRecord",
+    "LOCAL",
+    "check_operator_name",
+    "clean_reason",
+    "split_identity",
     "Command",
     "CommandResult",
     "DEFAULT_LEASE_S",

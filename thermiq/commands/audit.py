@@ -18,6 +18,7 @@ class AuditRecord:
     outcome : str      ``refused`` (by validation), ``received`` (valid, handed to the scan),
                        ``accepted`` / ``rejected`` (the scan's result)
     request_id, reason, value : as in the command and its ack
+    by : str | None    who sent it: the operator login bound by the broker, ``"local"``, or None if unknown
     """
 
     wall_s: float
@@ -26,6 +27,7 @@ class AuditRecord:
     request_id: str | None = None
     reason: str | None = None
     value: float | bool | str | None = None
+    by: str | None = None
 
     def to_json(self) -> str:
         """One line of JSON (no newline), keys sorted."""

@@ -3,32 +3,38 @@
 Envelope (JSON object, issue #5): ``request_id`` (string, 1..64 chars of ``[A-Za-z0-9_.:-]``),
 ``issued_at`` (UNIX seconds, float), ``value`` (setpoints) or ``target`` (safety: a trip id or
 ``"all"``), optional ``lease_s`` (setpoints, 1..86400 s, default 3600). Unknown keys are refused.
+The JSON is read strictly: a key that appears twice, ``NaN`` and ``Infinity`` are refused.
 
-Order of checks: topic, retained flag, size, UTF-8, JSON, schema, duplicate ``request_id``,
-age (older than ``max_age_s`` or more than ``max_future_s`` ahead of the local clock), limits.
-A retained command is refused because the broker would re-deliver it on every reconnect
-(reference/mqtt_nodered.md §1.4).
+Order of checks: identity and topic, size, empty, UTF-8, JSON, retained flag, schema, duplicate
+``request_id``, age (older than ``max_age_s`` or more than ``max_future_s`` ahead of the local
+clock), issued before the start while the duplicate memory was lost, memory full, limits. A retained command
+is refused because the broker would re-deliver it on every reconnect (reference/mqtt_nodered.md
+§1.4). Every refusal reason is cut to ``MAX_REASON_CHARS`` with control characters replaced by
+``?``, so a reason never carries terminal escapes or line breaks from a request.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Literal, Mapping, Union
+from typing import Any, Literal, Mapping, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
+from thermiq.commands.identity import LOCAL, split_identity
+from thermiq.commands.limits import (DEFAULT_LEASE_S, DEFAULT_MAX_AGE_S, DEFAULT_MAX_FUTURE_S, MAX_LEASE_S,
+                                     MAX_PAYLOAD_BYTES, MAX_REASON_CHARS)
+from thermiq.commands.recent import RecentIds
 from thermiq.commands.specs import SetpointSpec
 
-DEFAULT_LEASE_S = 3600.0
-MAX_LEASE_S = 86400.0
-MAX_PAYLOAD_BYTES = 4096
-DEFAULT_MAX_AGE_S = 30.0
-DEFAULT_MAX_FUTURE_S = 5.0
 SETPOINT_PREFIX = "setpoints/"
 SAFETY_TOPICS = {"cmd/safety/reset": "reset", "cmd/safety/ack": "ack"}
-_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
+_ID = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+_ID_RE = re.compile(ID_PATTERN)
 
 
 class SetpointPayload(BaseModel):
@@ -37,7 +43,7 @@ class SetpointPayload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     request_id: StrictStr = _ID
     issued_at: Union[StrictFloat, StrictInt] = Field(description="UNIX time the request was made [s]")
-    value: Union[StrictBool, StrictFloat, StrictInt, StrictStr]
+    value: Any = Field(description="the new value, of the setpoint's type: a number, true/false or a string")
     lease_s: Union[StrictFloat, StrictInt] = Field(DEFAULT_LEASE_S, gt=0, le=MAX_LEASE_S,
                                                    description="lease of the remote value [s]")
 
@@ -59,11 +65,14 @@ class AckPayload(BaseModel):
     accepted: StrictBool
     reason: StrictStr | None = None
     value_in_force: Union[StrictBool, StrictFloat, StrictInt, StrictStr, None] = None
+    by: StrictStr | None = Field(None, description='who sent the command: the operator login bound by the '
+                                 'broker, "local" for the bare topics, null if unknown')
 
 
 @dataclass(frozen=True, slots=True)
 class SetpointCommand:
-    """A validated setpoint write. value in the setpoint's unit; issued_at_s UNIX [s]; lease_s [s]."""
+    """A validated setpoint write. value in the setpoint's unit; issued_at_s UNIX [s]; lease_s [s];
+    topic as received (relative, with any ``op/<user>/`` prefix); by = sender identity."""
 
     topic: str
     name: str
@@ -71,6 +80,7 @@ class SetpointCommand:
     request_id: str
     issued_at_s: float
     lease_s: float = DEFAULT_LEASE_S
+    by: str = LOCAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,7 @@ class SafetyCommand:
     target: str
     request_id: str
     issued_at_s: float
+    by: str = LOCAL
 
 
 Command = Union[SetpointCommand, SafetyCommand]
@@ -94,6 +105,7 @@ class Refusal:
     topic: str
     reason: str
     request_id: str | None = None
+    by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,47 +117,51 @@ class CommandResult:
     accepted: bool
     reason: str | None = None
     value_in_force: float | bool | str | None = None
+    by: str | None = None
 
     def payload(self) -> dict:
         """The JSON-able ack payload."""
         return {"request_id": self.request_id, "accepted": self.accepted, "reason": self.reason,
-                "value_in_force": self.value_in_force}
+                "value_in_force": self.value_in_force, "by": self.by}
 
     @classmethod
     def refused(cls, refusal: Refusal) -> "CommandResult":
         """The ack of a refusal."""
-        return cls(refusal.topic, refusal.request_id, False, refusal.reason, None)
+        return cls(refusal.topic, refusal.request_id, False, refusal.reason, None, refusal.by)
 
 
-@dataclass(frozen=True, slots=True)
-class RecentIds:
-    """The request ids accepted within the last ``window_s`` seconds (UNIX time) (pure, frozen)."""
+def clean_reason(text: str) -> str:
+    """``text`` with control, format and unassigned characters replaced by ``?``, at most
+    ``MAX_REASON_CHARS`` long (a refusal reason may quote parts of the request)."""
+    out = "".join("?" if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in text)
+    return out if len(out) <= MAX_REASON_CHARS else out[:MAX_REASON_CHARS - 3] + "..."
 
-    window_s: float = 2 * (DEFAULT_MAX_AGE_S + DEFAULT_MAX_FUTURE_S)
-    seen: tuple[tuple[str, float], ...] = ()
-    max_ids: int = 4096
 
-    def contains(self, request_id: str) -> bool:
-        return any(rid == request_id for rid, _ in self.seen)
+class _DuplicateKey(ValueError):
+    pass
 
-    def add(self, request_id: str, wall_s: float) -> "RecentIds":
-        """A new window with ``request_id`` added and entries older than ``window_s`` dropped."""
-        kept = tuple((r, t) for r, t in self.seen if wall_s - t <= self.window_s)
-        kept = (kept + ((request_id, wall_s),))[-self.max_ids:]
-        return RecentIds(self.window_s, kept, self.max_ids)
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(f"duplicate key {key!r}")
+        out[key] = value
+    return out
 
 
 def _no_constants(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _parse(payload: bytes) -> object:
-    return json.loads(payload.decode("utf-8"), parse_constant=_no_constants)
+def parse_strict(payload: bytes) -> object:
+    """UTF-8 JSON without duplicate keys, NaN or Infinity. Raises ValueError (incl. UnicodeDecodeError)."""
+    return json.loads(payload.decode("utf-8"), parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
 
 
 def _first_error(err: ValidationError) -> str:
     e = err.errors()[0]
-    where = ".".join(str(p) for p in e["loc"]) or "payload"
+    where = str(e["loc"][0]) if e["loc"] else "payload"    # the field, not the union member tried
     return f"schema: {where}: {e['msg']}"
 
 
@@ -157,10 +173,10 @@ def validate(topic: str, payload: bytes, retained: bool, wall_s: float,
 
     Parameters
     ----------
-    topic : str            topic relative to ``thermiq/<site>/``
+    topic : str            topic relative to ``thermiq/<site>/`` (``op/<user>/`` prefix = operator identity)
     payload : bytes        raw MQTT payload
     retained : bool        the message's retain flag
-    wall_s : float         local UNIX time [s] (only for the age check)
+    wall_s : float         local UNIX time [s] (only for the age check and the duplicate memory)
     specs : mapping        writable setpoints (:func:`thermiq.commands.setpoint_specs`)
     recent : RecentIds     request ids accepted recently (duplicate check)
     max_age_s, max_future_s : float   accepted age window of ``issued_at`` [s]
@@ -171,51 +187,66 @@ def validate(topic: str, payload: bytes, retained: bool, wall_s: float,
         The refusal names the problem; ``recent`` only grows for an accepted command.
         Never raises for any payload.
     """
-    rid = None
-    if topic.startswith(SETPOINT_PREFIX) and topic.endswith("/set"):
-        name = topic[len(SETPOINT_PREFIX):-len("/set")]
+    res = _check(topic, payload, retained, wall_s, specs, recent, max_age_s, max_future_s)
+    if isinstance(res, Refusal):
+        return Refusal(res.topic, clean_reason(res.reason), res.request_id, res.by), recent
+    return res, recent.add(res.request_id, res.issued_at_s, wall_s)
+
+
+def _check(topic, payload, retained, wall_s, specs, recent, max_age_s, max_future_s) -> Command | Refusal:
+    by, path = split_identity(topic)
+    if by is None:
+        return Refusal(topic, f"unknown operator in topic {topic!r}")
+    if path.startswith(SETPOINT_PREFIX) and path.endswith("/set"):
+        name = path[len(SETPOINT_PREFIX):-len("/set")]
         spec = specs.get(name)
         if spec is None:
-            return Refusal(topic, f"unknown setpoint {name!r}"), recent
+            return Refusal(topic, f"unknown setpoint {name!r}", None, by)
         model = SetpointPayload
-    elif topic in SAFETY_TOPICS:
+    elif path in SAFETY_TOPICS:
         spec, model = None, SafetyPayload
     else:
-        return Refusal(topic, f"unknown command topic {topic!r}"), recent
+        return Refusal(topic, f"unknown command topic {topic!r}", None, by)
     if len(payload) > MAX_PAYLOAD_BYTES:
-        return Refusal(topic, f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}"), recent
+        return Refusal(topic, f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}", None, by)
     if not payload:
-        return Refusal(topic, "empty payload"), recent
+        return Refusal(topic, "empty payload", None, by)
     try:
-        data = _parse(payload)
+        data = parse_strict(payload)
+    except _DuplicateKey as err:
+        return Refusal(topic, f"malformed JSON: {err}", None, by)
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
-        return Refusal(topic, f"malformed JSON: {type(err).__name__}"), recent
-    if isinstance(data, dict) and isinstance(data.get("request_id"), str) and len(data["request_id"]) <= 64:
-        rid = data["request_id"]
+        return Refusal(topic, f"malformed JSON: {type(err).__name__}", None, by)
+    rid = data.get("request_id") if isinstance(data, dict) else None
+    if not (isinstance(rid, str) and len(rid) <= 64 and _ID_RE.match(rid)):
+        rid = None          # echo only a well-formed id
     if retained:
-        return Refusal(topic, "retained command refused (publish commands with retain=false)", rid), recent
+        return Refusal(topic, "retained command refused (publish commands with retain=false)", rid, by)
     if not isinstance(data, dict):
-        return Refusal(topic, f"schema: payload must be a JSON object, got {type(data).__name__}", rid), recent
+        return Refusal(topic, f"schema: payload must be a JSON object, got {type(data).__name__}", rid, by)
     try:
         msg = model.model_validate(data)
     except ValidationError as err:
-        return Refusal(topic, _first_error(err), rid), recent
+        return Refusal(topic, _first_error(err), rid, by)
     issued = float(msg.issued_at)
     if not math.isfinite(issued):
-        return Refusal(topic, "schema: issued_at must be finite", rid), recent
+        return Refusal(topic, "schema: issued_at must be finite", rid, by)
     if recent.contains(msg.request_id):
-        return Refusal(topic, f"duplicate request_id {msg.request_id!r}", rid), recent
+        return Refusal(topic, f"duplicate request id {msg.request_id!r}", rid, by)
     if issued < wall_s - max_age_s:
-        return Refusal(topic, f"expired: issued {wall_s - issued:.1f} s ago (max {max_age_s:g} s)", rid), recent
+        return Refusal(topic, f"expired: issued {wall_s - issued:.1f} s ago (max {max_age_s:g} s)", rid, by)
     if issued > wall_s + max_future_s:
-        return Refusal(topic, f"issued_at {issued - wall_s:.1f} s in the future (max {max_future_s:g} s)",
-                       rid), recent
+        return Refusal(topic, f"issued_at {issued - wall_s:.1f} s in the future (max {max_future_s:g} s)", rid, by)
+    if recent.not_before_s is not None and issued < recent.not_before_s:
+        return Refusal(topic, "issued before the controller started and its request-id memory was lost: "
+                              "cannot tell whether it was applied", rid, by)
+    if recent.prune(wall_s).full:
+        return Refusal(topic, f"too many commands: {recent.max_ids} request ids within {recent.window_s:g} s",
+                       rid, by)
     if spec is not None:
         why = spec.check(msg.value)
         if why is not None:
-            return Refusal(topic, why, rid), recent
-        cmd: Command = SetpointCommand(topic, spec.name, spec.normalise(msg.value), msg.request_id, issued,
-                                       float(msg.lease_s))
-    else:
-        cmd = SafetyCommand(topic, SAFETY_TOPICS[topic], msg.target, msg.request_id, issued)  # type: ignore[arg-type]
-    return cmd, recent.add(msg.request_id, wall_s)
+            return Refusal(topic, why, rid, by)
+        return SetpointCommand(topic, spec.name, spec.normalise(msg.value), msg.request_id, issued,
+                               float(msg.lease_s), by)
+    return SafetyCommand(topic, SAFETY_TOPICS[path], msg.target, msg.request_id, issued, by)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ in the site configuration; a remote value falls back to it when its lease ends.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Literal, Mapping
@@ -45,13 +46,13 @@ class SetpointSpec:
     def check(self, value: object) -> str | None:
         """Return why ``value`` is not acceptable for this setpoint, or ``None`` if it is."""
         if self.kind == "bool":
-            return None if isinstance(value, bool) else f"{self.name} needs true or false, got {value!r}"
+            return None if isinstance(value, bool) else f"{self.name} needs true or false, got {_show(value)}"
         if self.kind == "enum":
             if isinstance(value, str) and value in self.choices:
                 return None
-            return f"{self.name} must be one of {list(self.choices)}, got {value!r}"
+            return f"{self.name} must be one of {list(self.choices)}, got {_show(value)}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"{self.name} needs a number, got {value!r}"
+            return f"{self.name} needs a number, got {_show(value)}"
         if not math.isfinite(value):
             return f"{self.name} must be finite, got {value!r}"
         if self.zero_allowed and value == 0:
@@ -64,6 +65,15 @@ class SetpointSpec:
     def normalise(self, value: object) -> float | bool | str:
         """The value as stored (numbers as float)."""
         return float(value) if self.kind == "float" else value  # type: ignore[arg-type]
+
+
+def _show(value: object) -> str:
+    """A received value as JSON text for a refusal reason (``null``, ``true``, ``"55"``), at most 60 chars."""
+    try:
+        text = json.dumps(value, ensure_ascii=True, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def setpoint_specs(cfg: ThermiqConfig) -> Mapping[str, SetpointSpec]:

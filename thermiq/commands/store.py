@@ -89,5 +89,5 @@ def handle_setpoint(store: SetpointStore, cmd: SetpointCommand, now_s: float) ->
         new = store.apply(cmd, now_s)
     except SetpointError as err:
         value = store.value(cmd.name, now_s) if cmd.name in store.specs else None
-        return store, CommandResult(cmd.topic, cmd.request_id, False, str(err), value)
-    return new, CommandResult(cmd.topic, cmd.request_id, True, None, new.value(cmd.name, now_s))
+        return store, CommandResult(cmd.topic, cmd.request_id, False, str(err), value, cmd.by)
+    return new, CommandResult(cmd.topic, cmd.request_id, True, None, new.value(cmd.name, now_s), cmd.by)

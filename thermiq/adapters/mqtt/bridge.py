@@ -4,10 +4,23 @@ Threads: paho's network thread (connect, reconnect, receive, validate commands) 
 (publish-on-change, acks, discovery, audit file). The scan only calls :meth:`publish_status`,
 :meth:`drain_commands` and :meth:`ack`, which copy data under a lock and return at once.
 
-Robustness (issue #5): clean session, so the broker queues nothing for the controller while it
-is away, and every command must be younger than ``max_age_s``; after a reconnect the bridge
-re-subscribes, publishes ``online``, republishes every retained state value and re-sends the
-HA discovery. A retained command is refused, acked and cleared from the broker.
+Remote operations you can trust (issues #5, #13):
+
+* **Session**: MQTT 5 by default (``protocol="3.1.1"`` selectable), a fixed client id and a kept
+  session (clean start off, Session Expiry ``session_expiry_s``), so QoS 1 commands published
+  while the controller is away are queued by the broker and judged by their ``issued_at`` when
+  they arrive. After a reconnect the bridge re-subscribes, publishes ``online``, republishes
+  every retained state value and re-sends the HA discovery.
+* **At most once**: accepted request ids are written to ``seen_ids_path`` (beside the latches)
+  *before* the command reaches the scan; the memory is reloaded at start.
+* **Retained never applies**: MQTT 5 subscriptions use Retain As Published, so a retained command
+  shows its flag on live delivery too; it is refused, acked and cleared. On MQTT 3.1.1 the flag is
+  lost for live subscribers, so every command topic is cleared after each message instead.
+* **Every command answered**: every message on the command tree (``command_tree.COMMAND_FILTERS``)
+  gets exactly one ack on ``<topic>/ack``, also empty payloads and unknown names; only the
+  bridge's own clearing publishes are not answered (MQTT 5: No Local; 3.1.1: counted per topic).
+* **Identity**: ``op/<user>/...`` topics carry the broker login (ACL ``pattern`` with ``%u``);
+  ack, audit line and journal line name it (``by``).
 """
 
 from __future__ import annotations
@@ -22,14 +35,17 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from thermiq.adapters.mqtt import compat
+from thermiq.adapters.mqtt.command_tree import COMMAND_FILTERS, ack_topic, is_command_topic
 from thermiq.adapters.mqtt.discovery import discovery_payload, discovery_topic
 from thermiq.adapters.mqtt.publish_filter import DEFAULT_REFRESH_S, PublishFilter
 from thermiq.adapters.mqtt.registry import HA_PREFIX, Registry
 from thermiq.clock import SystemClock
-from thermiq.commands import AuditRecord, Command, CommandResult, RecentIds, Refusal, validate
+from thermiq.adapters.mqtt.intake import CommandIntake, write_audit
+from thermiq.commands import AuditRecord, Command, CommandResult, Refusal
 
 log = logging.getLogger(__name__)
 TICK_S = 0.5  # worker wake-up period when idle (refresh and delayed discovery resolution)
+ACK_EXPIRY_S = 600  # MQTT 5 Message Expiry of an ack queued for an offline operator [s]
 
 
 def _clock_fns(clock) -> tuple[Callable[[], float], Callable[[], float]]:
@@ -62,13 +78,20 @@ class MqttBridge:
     refresh_s : float      republish unchanged values after this long [s]
     max_age_s, max_future_s : float  accepted command age window [s]
     tls_ca : path | None   CA file: connect with TLS
+    protocol : "5" | "3.1.1"        MQTT version (5: retain-as-published, no-local, expiry)
+    client_id : str        fixed id of the kept session (default ``thermiq-<site>``)
+    clean_session : bool   False: the broker keeps the session and queues QoS 1 commands
+    session_expiry_s : int MQTT 5 session expiry after a disconnect [s]
+    seen_ids_path : path | None     request-id memory file (None: memory lost at every start)
     """
 
     def __init__(self, site: str, host: str, port: int, username: str | None, password: str | None,
                  registry: Registry, clock=None, audit_path: str | Path | None = None, *,
                  client_id: str | None = None, ha_discovery: bool = True, ha_writable: bool = False,
                  refresh_s: float = DEFAULT_REFRESH_S, max_age_s: float = 30.0, max_future_s: float = 5.0,
-                 keepalive_s: int = 10, tls_ca: str | None = None, sw_version: str = "0.1.0"):
+                 keepalive_s: int = 10, tls_ca: str | None = None, sw_version: str = "0.1.0",
+                 protocol: str = "5", clean_session: bool = False, session_expiry_s: int = 86400,
+                 seen_ids_path: str | Path | None = None):
         if site != registry.site:
             raise ValueError(f"site {site!r} does not match the registry's site {registry.site!r}")
         if not 0 < int(port) < 65536:
@@ -78,7 +101,6 @@ class MqttBridge:
         self._mono, self._wall = _clock_fns(clock)
         self._audit_path = Path(audit_path) if audit_path else None
         self._ha_discovery, self._ha_writable, self._sw = ha_discovery, ha_writable, sw_version
-        self._max_age_s, self._max_future_s = max_age_s, max_future_s
         self._keepalive_s = keepalive_s
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -90,11 +112,15 @@ class MqttBridge:
         self._commands: deque[Command] = deque()
         self._outbox: deque[tuple[str, bytes, int, bool]] = deque()
         self._audit: deque[AuditRecord] = deque()
-        self._recent = RecentIds()
+        self._intake = CommandIntake(registry.specs, self._wall, max_age_s, max_future_s, seen_ids_path)
+        self._by: dict[str, str] = {}            # request id -> sender, for the scan's acks
+        self._own_clears: dict[str, int] = {}    # MQTT 3.1.1: our clearing publishes still to come back
+        self._clean, self._session_expiry_s = clean_session, session_expiry_s
         self._connected = threading.Event()
         self._warned: set[str] = set()
         self.stats = {"published": 0, "received": 0, "refused": 0, "acked": 0, "connects": 0}
-        self._client = compat.make_client(client_id or f"thermiq-{site}-{random.getrandbits(32):08x}")
+        self._client = compat.make_client(client_id or f"thermiq-{site}", clean_session, protocol)
+        self._v5 = compat.is_v5(self._client)
         if username is not None:
             self._client.username_pw_set(username, password)
         if tls_ca:
@@ -103,7 +129,7 @@ class MqttBridge:
         self._client.reconnect_delay_set(min_delay=1, max_delay=10)
         compat.bind(self._client, self._on_connect, self._on_disconnect, self._on_message)
         self._worker = threading.Thread(target=self._run, name=f"thermiq-mqtt-{site}", daemon=True)
-        self._set_filters = (f"{registry.base}/setpoints/+/set", f"{registry.base}/cmd/safety/+")
+        self._set_filters = tuple(f"{registry.base}/{f}" for f in COMMAND_FILTERS)
 
     # ---------------------------------------------------------------- scan-side API (non-blocking)
     @property
@@ -126,14 +152,23 @@ class MqttBridge:
 
     def ack(self, result: CommandResult) -> None:
         """Queue the ack of ``result`` on ``<command topic>/ack`` (QoS 1, not retained) and audit it."""
+        with self._lock:
+            pending = self._by.pop(result.request_id, None) if result.request_id else None
+            by = result.by or pending
+        if by != result.by:
+            result = CommandResult(result.topic, result.request_id, result.accepted, result.reason,
+                                   result.value_in_force, by)
         rec = AuditRecord(self._wall(), result.topic, "accepted" if result.accepted else "rejected",
-                          result.request_id, result.reason, result.value_in_force)
+                          result.request_id, result.reason, result.value_in_force, by)
         self._queue_ack(result, rec)
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> None:
-        """Connect in the background (retrying until the broker answers) and start the worker."""
-        self._client.connect_async(self.host, self.port, keepalive=self._keepalive_s)
+        """Load the request-id memory, connect in the background (retrying until the broker
+        answers) and start the worker."""
+        self._intake.start()
+        compat.connect_async(self._client, self.host, self.port, self._keepalive_s, self._clean,
+                             self._session_expiry_s)
         self._client.loop_start()
         self._worker.start()
 
@@ -161,7 +196,7 @@ class MqttBridge:
             return
         self.stats["connects"] += 1
         for f in self._set_filters:
-            self._client.subscribe(f, qos=1)
+            compat.subscribe(self._client, f, qos=1, no_local=True, retain_as_published=True)
         self._client.subscribe(f"{HA_PREFIX}/status", qos=1)
         self._client.publish(self.registry.full("status"), b"online", qos=1, retain=True)
         with self._lock:
@@ -184,39 +219,50 @@ class MqttBridge:
                 self._wake.set()
             return
         rel = self.registry.relative(msg.topic)
-        if rel is None or not msg.payload:
-            return  # zero-length = our own clearing of a retained command coming back
+        if rel is None or not is_command_topic(rel):
+            return
+        if not msg.payload:
+            with self._lock:
+                if self._own_clears.get(rel, 0) > 0:     # MQTT 3.1.1: our own clear came back
+                    self._own_clears[rel] -= 1
+                    return
+        retained = bool(msg.retain)
+        result = self._intake.judge(rel, msg.payload, retained)
+        if msg.payload and (retained or not self._v5):
+            # MQTT 5 shows the retain flag (retain-as-published); 3.1.1 hides it from live
+            # subscribers, so there every command topic is cleared after use.
+            with self._lock:
+                if not self._v5:
+                    self._own_clears[rel] = self._own_clears.get(rel, 0) + 1
+            self._client.publish(msg.topic, b"", qos=1, retain=True)
         with self._lock:
-            result, self._recent = validate(rel, msg.payload, bool(msg.retain), self._wall(), self.registry.specs,
-                                            self._recent, self._max_age_s, self._max_future_s)
             if not isinstance(result, Refusal):
                 self._commands.append(result)
+                self._by[result.request_id] = result.by
                 self.stats["received"] += 1
                 self._audit.append(AuditRecord(self._wall(), rel, "received", result.request_id, None,
-                                               getattr(result, "value", getattr(result, "target", None))))
-        # MQTT 3.1.1 forwards a retained publish to live subscribers with the retain flag cleared,
-        # so every command topic is cleared after use: a retained command can never be replayed.
-        self._client.publish(msg.topic, b"", qos=1, retain=True)
+                                               getattr(result, "value", getattr(result, "target", None)),
+                                               result.by))
         if isinstance(result, Refusal):
             self.stats["refused"] += 1
-            rec = AuditRecord(self._wall(), rel, "refused", result.request_id, result.reason)
+            rec = AuditRecord(self._wall(), rel, "refused", result.request_id, result.reason, None, result.by)
             self._queue_ack(CommandResult.refused(result), rec)
         self._wake.set()
 
     # ---------------------------------------------------------------- worker thread
     def _queue_ack(self, result: CommandResult, rec: AuditRecord) -> None:
-        ack = self.registry.get(result.topic + "/ack")
+        rel = ack_topic(result.topic)
         try:
             payload = json.dumps(result.payload(), separators=(",", ":"), allow_nan=False).encode()
         except (TypeError, ValueError) as err:
-            ack, why = None, f"ack payload not JSON-able: {err}"
+            rel, why = None, f"ack payload not JSON-able: {err}"
         else:
-            why = f"no ack topic for command topic {result.topic!r}"
+            why = f"{result.topic!r} is not a command topic"
         with self._lock:
             self._audit.append(rec)
-            if ack is not None and ack.kind == "ack":
-                self._outbox.append((self.registry.full(ack.path), payload, ack.qos, ack.retained))
-        if ack is None or ack.kind != "ack":  # never publish onto a command topic by accident
+            if rel is not None:
+                self._outbox.append((self.registry.full(rel), payload, 1, False))
+        if rel is None:  # never publish onto a command topic by accident
             log.error("ack of request %r not published: %s", result.request_id, why)
         self._wake.set()
 
@@ -242,7 +288,7 @@ class MqttBridge:
             if due:
                 self._discovery_due = None
         for topic, payload, qos, retain in outbox:
-            self._client.publish(topic, payload, qos=qos, retain=retain)
+            compat.publish(self._client, topic, payload, qos=qos, retain=retain, expiry_s=ACK_EXPIRY_S)
             self.stats["acked"] += 1
         if due:
             body = discovery_payload(self.registry, self._ha_writable, self._sw)
@@ -264,10 +310,4 @@ class MqttBridge:
         with self._lock:
             recs = list(self._audit)
             self._audit.clear()
-        if not recs or self._audit_path is None:
-            return
-        try:
-            with self._audit_path.open("a", encoding="utf-8") as fh:
-                fh.write("".join(r.to_json() + "\n" for r in recs))
-        except OSError as err:
-            log.error("cannot write the audit log %s: %s", self._audit_path, err)
+        write_audit(recs, self._audit_path)
