@@ -118,7 +118,11 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     if naive or mode == "off":
         hplan = HeatPlan(room_target, room_demand, dhw_target, SgState.NORMAL, False)
     else:
-        hplan = HeatPlan(room_target, room_demand, dhw_target, merit.sg_wanted, merit.block_allowed, legionella)
+        # comfort first: no block while the zone wants heat and the room is below its target
+        room_c = sig(cfg.heating_circuits[0].room_temp_signal) if cfg.heating_circuits[0].room_temp_signal else None
+        cold_room = bool(room_demand) and room_c is not None and room_c < room_target
+        hplan = HeatPlan(room_target, room_demand, dhw_target, merit.sg_wanted,
+                         merit.block_allowed and not cold_room, legionella)
     heat, heat_req = heat_step(st.heat, sig, any(c.onoff.on for c in st.miners.values()), cfg, sp, now_s, hplan)
     # --- derating: keep the loop supply and the outlets a margin below their trips
     lim = cfg.limits
