@@ -108,7 +108,7 @@ def run_plant(args) -> int:
     t_utc = _start_utc_s(args.start) if args.start else boundary.start_s + 9 * 86400
     state = initial_state(params, boundary.at(t_utc).outdoor_temp_c, t_utc, len(cfg.miners))
     if args.room_c is not None:
-        state = state.__class__(**{**{f: getattr(state, f) for f in state.__slots__}, "room_c": args.room_c})
+        state = state.__class__(**{**{f: getattr(state, f) for f in state.__slots__}, "room_c": args.room_c, "mass_c": args.room_c})
     driver = PlantDriver(cfg, params, boundary, state, image, NominalMiners(cfg))
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     dt_plant = args.period * args.speed

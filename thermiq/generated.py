@@ -23,14 +23,14 @@ def write_or_check(out: str | Path, text: str, check: bool, regen_cmd: str) -> i
 
 def site_generator_main(module: str, description: str, default_site: str | Path, default_out: str | Path,
                         render_site, argv: list[str] | None = None) -> int:
-    """``python -m <module> [--site TOML] [-o OUT] [--check]`` for a file rendered from a site config.
+    """``python -m <module> [--config TOML] [-o OUT] [--check]`` for a file rendered from a site config.
 
     ``render_site(site_path) -> str``; a bad site file exits 2 with the message, a stale file 1.
     """
     import argparse
 
     ap = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
-    ap.add_argument("--site", default=str(default_site), help="site configuration TOML")
+    ap.add_argument("--config", "--site", dest="site", default=str(default_site), help="site configuration TOML")
     ap.add_argument("-o", "--output", default=str(default_out))
     ap.add_argument("--check", action="store_true", help="only compare; exit 1 when the file differs")
     a = ap.parse_args(argv)

@@ -17,9 +17,11 @@ from thermiq.adapters.braiins.policy import decide
 from thermiq.cycle.image import InverterSnapshot, MeterSnapshot, MinerCommand, MinerSnapshot, MinerState
 
 J_PER_KWH = 3.6e6
-_INV_EXTRA = {"battery_voltage_v": "battery_voltage_v", "pv_energy_today_kwh": "pv_energy_today_kwh",
-              "grid_import_energy_today_kwh": "grid_import_energy_today_kwh",
-              "grid_export_energy_today_kwh": "grid_export_energy_today_kwh"}
+_INV_EXTRA = {"battery_voltage_v": "battery_voltage_v", "pv_energy_kwh": "pv_energy_total_kwh",
+              "grid_import_energy_kwh": "grid_import_energy_total_kwh",
+              "grid_export_energy_kwh": "grid_export_energy_total_kwh",
+              "battery_charge_energy_kwh": "battery_charge_energy_total_kwh",
+              "battery_discharge_energy_kwh": "battery_discharge_energy_total_kwh"}
 
 
 class InprocMiner:

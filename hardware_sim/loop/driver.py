@@ -102,7 +102,7 @@ class PlantDriver:
         """Read outputs and miner commands, step the plant ``dt_s`` seconds, report to the devices."""
         run, target = self.devices.commands()
         act = self.binding.actuators(self.image.read_outputs(), run, target)
-        self.state, flows = step(self.state, act, self.boundary.at(self.state.t_utc_s), self.params, dt_s)
+        self.state, flows = step(self.state, act, self.boundary.at(self.state.t_utc_s, dt_s), self.params, dt_s)
         self.now_s += dt_s
         self.last_act = act
         self.devices.update(self.state, flows, self.params, dt_s, self.now_s)

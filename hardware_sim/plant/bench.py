@@ -25,7 +25,7 @@ def main() -> None:
     n = 200_000
     t0 = time.perf_counter()
     for k in range(n):
-        boundary.at(start + 0.37 * k)
+        boundary.at(start + 0.37 * k, 10.0)
     at_us = (time.perf_counter() - t0) / n * 1e6
     out = sys.stdout
     out.write(f"BoundarySeries build: {build_s * 1000:.1f} ms; at(): {at_us:.2f} us/call\n")
@@ -35,7 +35,7 @@ def main() -> None:
         state = model.initial_state(params, boundary.at(start).outdoor_temp_c, start)
         t0 = time.perf_counter()
         for k in range(steps):
-            state, _ = model.step(state, act, boundary.at(start + k * dt_s), params, dt_s)
+            state, _ = model.step(state, act, boundary.at(start + k * dt_s, dt_s), params, dt_s)
         per_step = (time.perf_counter() - t0) / steps
         out.write(f"step(dt_s={dt_s:>4}): {per_step * 1e6:7.1f} us/step, "
                   f"{params.substeps(dt_s)} substep(s), {dt_s / per_step:,.0f}x real time, "

@@ -9,6 +9,11 @@ Battery (assumed: 10 kWh usable, 5 kW, round trip 92 %): charge and discharge ef
 are both sqrt(round_trip); AC-side powers are what the inverter reports.
 Energy: dE/dt = eta P_charge - P_discharge / eta; loss = P_charge (1 - eta) + P_discharge (1/eta - 1).
 Balance (exact): pv + import + discharge = consumption + export + charge.
+
+Grid outage (``grid_ok`` False; the Deye's backup port keeps the house on PV and battery): no
+import or export; PV the battery cannot take is curtailed (the inverter throttles the strings),
+consumption the battery cannot cover is unserved. Balance then:
+pv - curtailed + discharge = consumption - unserved + charge.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ class Dispatch(NamedTuple):
     battery_discharge_w: float
     battery_loss_w: float
     battery_energy_j: float
+    curtailed_w: float = 0.0
+    unserved_w: float = 0.0
 
 
 def battery_capacity_j(p: ElectricalParams) -> float:
@@ -36,7 +43,7 @@ def battery_capacity_j(p: ElectricalParams) -> float:
 
 
 def dispatch(p: ElectricalParams, pv_w: float, consumption_w: float, battery_energy_j: float,
-             dt_s: float) -> Dispatch:
+             dt_s: float, grid_ok: bool = True) -> Dispatch:
     """Split the PV/consumption imbalance between battery and grid for one substep."""
     eta = math.sqrt(p.battery_round_trip_eff)
     e_max = battery_capacity_j(p)
@@ -53,6 +60,8 @@ def dispatch(p: ElectricalParams, pv_w: float, consumption_w: float, battery_ene
         imp = -net - discharge
     energy = battery_energy_j + (charge * eta - discharge / eta) * dt_s
     loss = charge * (1.0 - eta) + discharge * (1.0 / eta - 1.0)
+    if not grid_ok:
+        return Dispatch(0.0, 0.0, charge, discharge, loss, energy, exp, imp)
     return Dispatch(imp, exp, charge, discharge, loss, energy)
 
 

@@ -29,6 +29,7 @@ Thermal model
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from hardware_sim.plant.params import WATER_CP_J_KG_K as CP
@@ -101,9 +102,23 @@ def loop_supply_temp_c(outlet_c: tuple[float, ...]) -> float:
     return sum(outlet_c) / len(outlet_c)
 
 
+def hx_conductance_w_k(lp: MinerLoopParams) -> float:
+    """eps C_min of the plate HX with P3 running [W/K] (module docstring)."""
+    c_p, c_s = lp.p3_flow_kg_s * CP, lp.secondary_flow_kg_s * CP
+    c_min, c_max = min(c_p, c_s), max(c_p, c_s)
+    ntu, cr = lp.hx_ua_w_k / c_min, c_min / c_max
+    if abs(1.0 - cr) < 1e-9:
+        eps = ntu / (1.0 + ntu)
+    else:
+        x = math.exp(-ntu * (1.0 - cr))
+        eps = (1.0 - x) / (1.0 - cr * x)
+    return eps * c_min
+
+
 def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, ...], loop_c: float,
                  heat_w: tuple[float, ...], p3_on: bool, to_dhw_frac: float,
-                 buffer_bottom_c: float, dhw_bottom_c: float, ambient_c: float, dt_s: float):
+                 buffer_bottom_c: float, dhw_bottom_c: float, ambient_c: float, dt_s: float,
+                 dhw_coil_eps: float = 1.0, extra_loss_w: float = 0.0):
     """Advance miner and loop temperatures by one explicit substep.
 
     ``outlet_c`` and ``heat_w`` have one entry per miner (N >= 1, equal flow shares).
@@ -112,25 +127,28 @@ def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, ...], loop_c: float
     -------
     (outlet_c, loop_c, q_buffer_w, q_dhw_w, loss_w, secondary_kg_s)
         new miner outlet temperatures [°C], new loop temperature [°C], HX heat to the buffer
-        and to the DHW tank [W], loop loss to the plant room [W], secondary flow into the
-        buffer [kg/s].
+        and to the DHW tank [W], loop loss to the plant room plus ``extra_loss_w`` [W],
+        secondary flow into the buffer [kg/s].
     """
     m = lp.p3_flow_kg_s if p3_on else 0.0
     g_each = m * CP / len(outlet_c) + lp.thermosiphon_w_k
     q_each = [g_each * (t - loop_c) for t in outlet_c]
     if m > 0.0:
         supply = loop_supply_temp_c(outlet_c)
-        q_dhw = lp.hx_effectiveness * to_dhw_frac * m * CP * (supply - dhw_bottom_c)
-        q_buf = lp.hx_effectiveness * (1.0 - to_dhw_frac) * m * CP * (supply - buffer_bottom_c)
+        g_hx = hx_conductance_w_k(lp)
+        c_s = lp.secondary_flow_kg_s * CP
+        r_dhw = 1.0 / g_hx + (1.0 - dhw_coil_eps) / (dhw_coil_eps * c_s)
+        q_dhw = to_dhw_frac * (supply - dhw_bottom_c) / r_dhw
+        q_buf = (1.0 - to_dhw_frac) * g_hx * (supply - buffer_bottom_c)
     else:
         q_dhw = q_buf = 0.0
-    loss = lp.ua_w_k * (loop_c - ambient_c)
+    loss = lp.ua_w_k * (loop_c - ambient_c) + extra_loss_w
     cm = lp.miner_heat_capacity_j_k
     cl = loop_heat_capacity_j_k(lp)
     k = dt_s / cm
     new_outlet = tuple(t + (w - q) * k for t, w, q in zip(outlet_c, heat_w, q_each))
     new_loop = loop_c + (sum(q_each) - q_buf - q_dhw - loss) * dt_s / cl
-    return new_outlet, new_loop, q_buf, q_dhw, loss, (1.0 - to_dhw_frac) * m
+    return new_outlet, new_loop, q_buf, q_dhw, loss, ((1.0 - to_dhw_frac) * lp.secondary_flow_kg_s if m > 0.0 else 0.0)
 
 
 def loop_heat_capacity_j_k(lp: MinerLoopParams) -> float:

@@ -7,10 +7,16 @@ All heat and electricity of a substep is computed from the state at its start, s
 bookkeeping in :class:`Flows` closes exactly against :func:`stored_energy_j`.
 
 Hydraulics (asp1-plant.md, *assumed*): P3 circulates the miner loop through a plate HX whose
-secondary side feeds the tank RV1 selects (buffer: in at the top, out at the bottom; DHW: a
-coil into the bottom layer). The HP's flow goes where RV2 points; to the buffer it needs P4
-(no flow, no heat), to the DHW tank (coil) it uses its internal pump. P5 takes heating water
-from the buffer top and returns it to the bottom. Valves travel 75 s end to end
+secondary side feeds the tank RV1 selects (buffer: in at the layer of its temperature, out at
+the bottom; DHW: through the tank coil). The HP's flow goes where RV2 points; to the buffer it
+needs P4 (no flow, no heat) and enters at the layer of its temperature, to the DHW tank it runs
+through the coil (``dhw.coil_ua_w_k``) with its internal pump. P5 takes heating water from the
+buffer top through thermostatic radiator valves; the return enters at its temperature's layer.
+DHW draws: hot water leaves the top through a thermostatic mixer, cold water enters the bottom;
+pass ``bnd = series.at(t, dt_s)`` so the draw is the exact mean of the step.
+Grid outage (``bnd.grid_ok`` False): the Deye islands the house on PV and battery; when the
+battery cannot cover the consumption the house goes dark (no pumps, HP, miners, valve motors)
+until the grid returns or the battery is back at ``backup_restart_soc_pct``. Valves travel 75 s end to end
 (Belimo CQ, hardware.md §2) and split flows in proportion to position while moving.
 Hardware STBs (95 °C buffer top, 75 °C miner-loop supply) latch; an open chain drops both
 contactors. :func:`reset_safety` is the manual reset.
@@ -67,11 +73,12 @@ def _check(act: Actuators, bnd: Boundary, dt_s: float) -> None:
     for i, w in enumerate(act.miner_power_override_w):
         if w is not None and not (math.isfinite(w) and 0.0 <= w <= 20000.0):
             raise ValueError(f"miner_power_override_w[{i}]={w} must be None or in [0, 20000] W")
-    for name in ("outdoor_temp_c", "pv_power_w", "household_load_w", "dhw_draw_kg_s"):
+    for name in ("outdoor_temp_c", "pv_power_w", "household_load_w", "dhw_draw_kg_s", "dhw_tap_temp_c",
+                 "solar_gain_w"):
         v = getattr(bnd, name)
         if not math.isfinite(v):
             raise ValueError(f"boundary {name}={v} is not finite")
-    if bnd.pv_power_w < 0.0 or bnd.household_load_w < 0.0 or bnd.dhw_draw_kg_s < 0.0:
+    if bnd.pv_power_w < 0.0 or bnd.household_load_w < 0.0 or bnd.dhw_draw_kg_s < 0.0 or bnd.solar_gain_w < 0.0:
         raise ValueError(f"boundary powers and draw must be >= 0, got {bnd}")
 
 
@@ -113,29 +120,46 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     amb = p.simulation.plant_room_temp_c
     buf_m, dhw_m = bp.layer_mass_kg, dp.layer_mass_kg
     buf_g, dhw_g = bp.conduction_w_k, dp.conduction_w_k
+    nb, nd = bp.layers, dp.layers
+    coil_top, coil_bot = dp.coil_layers
+    n_coil = coil_bot - coil_top + 1
     valve_rate = h / p.valves.travel_s
     mode = heat_pump.sg_mode(act.sg_in1, act.sg_in4)
     t_out = bnd.outdoor_temp_c
-    gains = house.gains_w(hp_, bnd.pv_power_w)
+    local_h = ((state.t_utc_s + p.simulation.utc_offset_h * 3600.0) % 86400.0) / 3600.0
+    night = hp_.night(local_h)
+    setback = hp_.night_setback_k if night else 0.0
+    set_room = house.setpoint_c(hp_, local_h)
+    gains_air, gains_mass = hp_.internal_gains_w, bnd.solar_gain_w
     # the HP controller works on a damped outdoor temperature (first order, exact for held input)
     t_damped = state.hp.outdoor_damped_c + (t_out - state.hp.outdoor_damped_c) * -math.expm1(
         -dt_s / hpp.outdoor_damping_tau_s)
-    pump_w = p.electrical.pump_power_w * (act.p3 + act.p4 + act.p5)
+    m_hp_nom = hpp.flow_kg_s
+    hp_coil_eps = coil_eps(dp.coil_ua_w_k, m_hp_nom)
+    sec_coil_eps = coil_eps(dp.coil_ua_w_k, lp.secondary_flow_kg_s)
+    stratified_b = bp.stratified_inlets
+    buf_bottom_i = bp.layer_at(0.0)
+    buf_sensor_i, dhw_sensor_i = bp.layer_at(bp.mid_sensor_height_m), dp.sensor_layer
+    dump_on = p.dump.enabled
 
-    buf, dhw, loop_c, room = state.buffer_c, state.dhw_c, state.loop_c, state.room_c
+    buf, dhw, loop_c, room, mass = state.buffer_c, state.dhw_c, state.loop_c, state.room_c, state.mass_c
     units = list(state.miners)
     outlet = tuple(u.outlet_temp_c for u in units)
     rv1, rv2 = state.rv1_pos, state.rv2_pos
     hp_run, hp_in_state = state.hp.running, state.hp.in_state_s
+    underheat, heater_on = state.hp.underheat_k_s, state.hp.heater_on
     stb_loop, stb_buf = state.stb_loop_ok, state.stb_buffer_ok
     batt = state.battery_energy_j
+    dark = state.dark and not bnd.grid_ok
+    restart_j = electrical.battery_capacity_j(p.electrical) * p.electrical.backup_restart_soc_pct / 100.0
     hflow, hret = state.heating_flow_c, state.heating_return_c
-    acc = [0.0] * 20  # energy accumulators [J], see names below
+    acc = [0.0] * 24  # energy accumulators [J], see names below
     miner_acc = [0.0] * n_miners  # electrical energy per miner [J]
     heat = [0.0] * n_miners
 
     for _ in range(n_sub):
-        chain = stb_loop and stb_buf
+        chain = stb_loop and stb_buf and not dark
+        powered = not dark
         # --- miners (electrical) ---
         for i in range(n_miners):
             u = units[i]
@@ -146,64 +170,95 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
             miner_acc[i] += avg * h
             units[i] = miners.MinerUnitState(end, miner_target[i], closed, on_s, u.outlet_temp_c,
                                              u.board_temps_c, mining, over)
-        # --- heat pump ---
+        # --- heat pump (thermostat, backup heater, modulation) ---
         to_dhw = rv2 >= 0.5
-        target = heat_pump.tank_target_c(hpp, to_dhw, mode, t_damped)
-        sensor_c = dhw[dp.sensor_layer] if to_dhw else buf[len(buf) // 2]
-        flow_frac = rv2 + (1.0 - rv2) * (1.0 if act.p4 else 0.0)
-        flow_ok = flow_frac >= 0.5 and t_out >= hpp.min_outdoor_temp_c
+        target = heat_pump.tank_target_c(hpp, to_dhw, mode, t_damped, setback) if powered else None
+        sensor_c = dhw[dhw_sensor_i] if to_dhw else buf[buf_sensor_i]
+        p4 = act.p4 and powered
+        flow_frac = rv2 + (1.0 - rv2) * (1.0 if p4 else 0.0)
+        flow_ok = flow_frac >= 0.5
         run = heat_pump.thermostat(hpp, hp_run, hp_in_state, mode, target, sensor_c, flow_ok)
         hp_in_state = hp_in_state + h if run == hp_run else h
         hp_run = run
-        q_hp_buf = q_hp_dhw = 0.0
-        hp_el = hpp.standby_power_w
-        buf_charge_kg_s = buf_charge_h = 0.0
-        if run:
-            m_hp = hpp.flow_kg_s * flow_frac
+        compressor = run and t_out >= hpp.min_outdoor_temp_c
+        if run and target is not None and sensor_c < target:
+            underheat += (target - sensor_c) * h
+        elif not run:
+            underheat = 0.0
+        heater_on = run and (underheat >= hpp.backup_delay_k_s or not compressor or (
+            mode == heat_pump.FORCED and hpp.forced_uses_backup)) and hpp.backup_heater_w > 0.0
+        q_hp_buf = q_hp_dhw = q_heater = 0.0
+        hp_el = hpp.standby_power_w if powered else 0.0
+        buf_in_kg_s = buf_in_c = 0.0
+        if run and target is not None:
+            m_hp = m_hp_nom * flow_frac
             w_dhw = rv2 / flow_frac
-            t_ret = w_dhw * dhw[-1] + (1.0 - w_dhw) * buf[-1]
-            q = heat_pump.capacity_w(hpp, t_out, t_ret + 5.0)
-            q = max(0.0, min(q, m_hp * CP * (hpp.max_flow_temp_c - t_ret)))
-            t_flow = t_ret + q / (m_hp * CP)
-            hp_el = q / heat_pump.cop(hpp, t_out, t_flow) if q > 0.0 else hpp.standby_power_w
-            q_hp_dhw = q * w_dhw
-            q_hp_buf = q - q_hp_dhw
-            m_buf = m_hp * (1.0 - w_dhw)
-            if m_buf > 0.0:
-                buf_charge_kg_s += m_buf
-                buf_charge_h += m_buf * CP * buf[-1] + q_hp_buf
+            set_flow = target + hpp.charge_margin_k
+            if w_dhw >= 0.5:  # through the DHW coil
+                t_coil = sum(dhw[coil_top:coil_bot + 1]) / n_coil
+                q, el, _tf = heat_pump.operate(hpp, t_out, t_coil, hp_coil_eps * m_hp * CP, set_flow,
+                                               hp_in_state, compressor, heater_on)
+                q_hp_dhw = q
+            else:  # direct charge of the buffer (P4), in at the layer of its temperature
+                t_ret = buf[-1]
+                q, el, t_flow = heat_pump.operate(hpp, t_out, t_ret, m_hp * CP, set_flow, hp_in_state,
+                                                  compressor, heater_on)
+                q_hp_buf = q
+                buf_in_kg_s, buf_in_c = m_hp, t_flow
+            q_heater = hpp.backup_heater_w if heater_on else 0.0
+            hp_el += el
+        # --- dump heat sink (thermostatic dry cooler on the miner loop) ---
+        dump_w = fan_w = 0.0
+        if dump_on and loop_c > t_out:
+            frac = (loop_c - p.dump.open_temp_c) / p.dump.band_k
+            if frac > 0.0:
+                frac = 1.0 if frac > 1.0 else frac
+                dump_w = frac * p.dump.ua_w_k * (loop_c - t_out)
+                fan_w = frac * p.dump.fan_power_w if powered else 0.0
+                if not powered:
+                    dump_w = 0.0
         # --- miner loop ---
+        p3 = act.p3 and powered
+        dhw_coil_c = dhw[coil_bot]
         outlet, loop_c, q_mb, q_md, loop_loss, m_sec = miners.loop_substep(
-            lp, outlet, loop_c, heat, act.p3, rv1, buf[-1], dhw[-1], amb, h)
+            lp, outlet, loop_c, heat, p3, rv1, buf[-1], dhw_coil_c, amb, h,
+            sec_coil_eps, dump_w)
+        streams = []
+        if buf_in_kg_s > 0.0:
+            streams.append((buf_in_kg_s, buf_in_c, tank.inlet_layer(buf, buf_in_c) if stratified_b else 0,
+                            buf_bottom_i))
         if m_sec > 0.0:
-            buf_charge_kg_s += m_sec
-            buf_charge_h += m_sec * CP * buf[-1] + q_mb
-        elif q_mb != 0.0:
-            raise AssertionError("HX heat without secondary flow")  # cannot happen: q_mb needs P3
-        # --- heating circuit and room ---
-        if act.p5:
-            q_em, t_r = house.emitter_heat_w(hp_, buf[0], room)
-            hc_kg_s = hp_.p5_flow_kg_s if q_em > 0.0 else 0.0
+            t_sec = buf[-1] + q_mb / (m_sec * CP)
+            streams.append((m_sec, t_sec, tank.inlet_layer(buf, t_sec) if stratified_b else 0, buf_bottom_i))
+        # --- heating circuit (thermostatic valves) and the house ---
+        if act.p5 and powered:
+            trv = house.valve_open_frac(hp_, room, set_room)
+            q_em, t_r = house.emitter_heat_w(hp_, buf[0], room, trv)
+            hc_kg_s = hp_.p5_flow_kg_s * trv if q_em > 0.0 else 0.0
             hflow, hret = buf[0], t_r
+            if hc_kg_s > 0.0:
+                streams.append((hc_kg_s, t_r, tank.inlet_layer(buf, t_r) if stratified_b else buf_bottom_i, 0))
         else:
-            q_em, t_r, hc_kg_s = 0.0, buf[-1], 0.0
+            q_em = 0.0
             relax = -math.expm1(-h / hp_.pipe_tau_s)
             hflow += (amb - hflow) * relax
             hret += (amb - hret) * relax
-        room, house_loss = house.room_substep(hp_, room, t_out, q_em + gains, h)
-        # --- DHW draw through a thermostatic mixer at tap_temp_c ---
+        room, mass, house_loss = house.room_substep(hp_, room, mass, t_out, q_em + gains_air, gains_mass, h)
+        # --- DHW draw through a thermostatic mixer (exact mean draw of the step from the boundary) ---
         top = dhw[0]
+        tap_c = bnd.dhw_tap_temp_c
         if bnd.dhw_draw_kg_s > 0.0 and top > dp.cold_water_temp_c:
-            ratio = min(1.0, (dp.tap_temp_c - dp.cold_water_temp_c) / (top - dp.cold_water_temp_c))
-            draw_kg_s = bnd.dhw_draw_kg_s * ratio
+            ratio = (tap_c - dp.cold_water_temp_c) / (top - dp.cold_water_temp_c)
+            draw_kg_s = bnd.dhw_draw_kg_s * (1.0 if ratio > 1.0 else ratio)
         else:
             draw_kg_s = 0.0
         draw_heat = draw_kg_s * CP * (top - dp.cold_water_temp_c)
         # --- tanks ---
-        buf, loss_b = tank.tank_substep(buf, buf_m, buf_g, bp.ua_w_k, amb, buf_charge_kg_s, buf_charge_h,
-                                        hc_kg_s, t_r, 0.0, h)
-        dhw, loss_d = tank.tank_substep(dhw, dhw_m, dhw_g, dp.ua_w_k, amb, 0.0, 0.0, draw_kg_s,
-                                        dp.cold_water_temp_c, q_md + q_hp_dhw, h)
+        buf, loss_b = tank.tank_substep(buf, buf_m, buf_g, bp.ua_w_k, amb, streams, (), h)
+        coil_heat = q_md + q_hp_dhw
+        coil = [(k, coil_heat / n_coil) for k in range(coil_top, coil_bot + 1)] if coil_heat != 0.0 else ()
+        dhw_streams = ((draw_kg_s, dp.cold_water_temp_c, nd - 1, 0),) if draw_kg_s > 0.0 else ()
+        dhw, loss_d = tank.tank_substep(dhw, dhw_m, dhw_g, dp.ua_w_k, amb, dhw_streams, coil, h)
         # --- miner temperatures, STBs ---
         for i in range(n_miners):
             u = units[i]
@@ -214,21 +269,29 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
             stb_loop = False
         if buf[0] >= bp.stb_trip_c:
             stb_buf = False
-        # --- valves ---
-        rv1 = _move(rv1, act.rv1_to_dhw, valve_rate)
-        rv2 = _move(rv2, act.rv2_to_dhw, valve_rate)
+        # --- valves (spring return needs no power; the motor does) ---
+        rv1 = _move(rv1, act.rv1_to_dhw and powered, valve_rate)
+        rv2 = _move(rv2, act.rv2_to_dhw and powered, valve_rate)
         # --- electrical ---
         miner_w = sum(heat)
-        consumption = bnd.household_load_w + miner_w + hp_el + pump_w
-        d = electrical.dispatch(p.electrical, bnd.pv_power_w, consumption, batt, h)
+        pump_w = p.electrical.pump_power_w * (p3 + p4 + (act.p5 and powered)) + fan_w
+        load_w = bnd.household_load_w if powered else 0.0
+        consumption = load_w + miner_w + hp_el + pump_w
+        d = electrical.dispatch(p.electrical, bnd.pv_power_w, consumption, batt, h, bnd.grid_ok)
         batt = d.battery_energy_j
+        unserved = d.unserved_w + (bnd.household_load_w - load_w)
+        if not bnd.grid_ok and d.unserved_w > 0.0:
+            dark = True
+        elif dark and (bnd.grid_ok or batt >= restart_j):
+            dark = False
         for k, v in enumerate((bnd.pv_power_w, d.grid_import_w, d.grid_export_w, d.battery_charge_w,
                                d.battery_discharge_w, d.battery_loss_w, hp_el,
-                               q_hp_buf + q_hp_dhw, consumption, q_em, draw_heat, loss_b + loss_d,
-                               loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw, gains, pump_w)):
+                               q_hp_buf + q_hp_dhw, consumption - d.unserved_w, q_em, draw_heat,
+                               loss_b + loss_d, loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw,
+                               gains_air + gains_mass, pump_w, q_heater, d.curtailed_w, unserved, dump_w)):
             acc[k] += v * h
 
-    if not (stb_loop and stb_buf):  # the open chain drops both contactors by hardware
+    if not (stb_loop and stb_buf) or dark:  # the open chain (or no power) drops both contactors
         units = [replace(u, power_w=0.0, energised=False, on_s=0.0, mining=False) for u in units]
     f = [a / dt_s for a in acc]
     miner_w = tuple(a / dt_s for a in miner_acc)
@@ -237,23 +300,31 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         battery_charge_w=f[3], battery_discharge_w=f[4], battery_loss_w=f[5],
         miner_power_w=miner_w, miner_heat_w=sum(miner_w), hp_power_w=f[6], hp_heat_w=f[7],
         pump_power_w=f[19], consumption_w=f[8], house_heat_w=f[9], house_gain_w=f[18],
-        dhw_draw_heat_w=f[10], tank_loss_w=f[11], loop_loss_w=f[12], house_loss_w=f[13],
+        dhw_draw_heat_w=f[10], tank_loss_w=f[11], loop_loss_w=f[12] - f[23], house_loss_w=f[13],
         miner_hx_buffer_w=f[14], miner_hx_dhw_w=f[15], hp_heat_buffer_w=f[16], hp_heat_dhw_w=f[17],
+        backup_heater_w=f[20], pv_curtailed_w=f[21], unserved_w=f[22], dump_w=f[23],
     )
     t_new = state.t_utc_s + dt_s
     day = _local_day(p, t_new)
-    step_j = (acc[0], acc[1], acc[2], acc[3], acc[4], acc[8])
+    step_j = (acc[0] - acc[21], acc[1], acc[2], acc[3], acc[4], acc[8])
     today = state.today_j if day == state.local_day else tuple(0.0 for _ in COUNTERS)
     new_state = PlantState(
         t_utc_s=t_new, buffer_c=buf, dhw_c=dhw, loop_c=loop_c, miners=tuple(units),
-        rv1_pos=rv1, rv2_pos=rv2, hp=HeatPumpState(hp_run, hp_in_state, mode, t_damped), room_c=room,
+        rv1_pos=rv1, rv2_pos=rv2,
+        hp=HeatPumpState(hp_run, hp_in_state, mode, t_damped, underheat, heater_on), room_c=room,
         outdoor_c=t_out,
         heating_flow_c=hflow, heating_return_c=hret, battery_energy_j=batt, stb_loop_ok=stb_loop,
         stb_buffer_ok=stb_buf, p3_on=act.p3, p5_on=act.p5, local_day=day,
         today_j=tuple(a + b for a, b in zip(today, step_j, strict=True)),
         total_j=tuple(a + b for a, b in zip(state.total_j, step_j, strict=True)),
+        mass_c=mass, dark=dark,
     )
     return new_state, flows
+
+
+def coil_eps(ua_w_k: float, flow_kg_s: float) -> float:
+    """Effectiveness of an immersed coil against an isothermal tank: 1 - exp(-UA/(m c_p)) [-]."""
+    return -math.expm1(-ua_w_k / (flow_kg_s * CP))
 
 
 def reset_safety(state: PlantState, params: PlantParams) -> PlantState:

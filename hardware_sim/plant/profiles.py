@@ -14,10 +14,15 @@ Household load
 
 DHW draws
     The 24 h tapping cycle "M" of Commission Regulation (EU) No 814/2013, Annex III, Table 1
-    (also EN 16147): 23 tappings, 5.845 kWh/day. Each tapping's useful energy is delivered at
-    the tap temperature (40 °C, assumed) from cold water at 10 °C, so its tap mass is
-    ``E / (c_p (T_tap - T_cold))``; it flows at the standard's tapping flow rate
-    (3 l/min small/floor, 4 l/min dishwashing, 6 l/min shower). Times are local time.
+    (also EN 16147): 23 tappings, 5.845 kWh/day of useful energy, at the standard's flow rates
+    (3 l/min small/cleaning, 4 l/min dishwashing, 6 l/min shower). Each tapping delivers its
+    energy at its tap temperature from cold water at ``cold_water_temp_c`` (EN 16147: 10 °C):
+    dishwashing at its peak temperature 55 °C (Table 1 "Tp"), the others at the mixer setting
+    ``tap_temp_c`` (40 °C, *assumed*), so its tap mass is ``E / (c_p (T_tap - T_cold))``.
+    Day-to-day variation (*assumed*, reproducible from ``draw_seed``): every day's energies are
+    scaled by a log-normal factor (sigma ``draw_day_sigma``, renormalised so the mean over the
+    series is exactly 1, clipped to [0.4, 1.8]) and the whole day is shifted by a uniform
+    offset within +/- ``draw_shift_max_s``. Times are local time.
 """
 
 from __future__ import annotations
@@ -146,33 +151,54 @@ def household_quarter_hours(table: LoadProfileTable, year: int, annual_kwh: floa
     return kwh * (annual_kwh / total) * 4000.0  # kWh per 15 min -> W
 
 
+DISHWASHING_FLOW_L_MIN = 4.0
+
+
 @dataclass(frozen=True)
 class DhwTapping:
-    """One tapping: local start [s after midnight], duration [s], tap mass flow [kg/s]."""
+    """One tapping: local start [s after midnight], duration [s], tap mass flow [kg/s],
+    tap temperature [°C]."""
 
     start_s: float
     duration_s: float
     tap_kg_s: float
+    tap_temp_c: float = 40.0
 
 
 def tapping_cycle(cold_water_temp_c: float, tap_temp_c: float,
-                  cycle: tuple[tuple[str, float, float], ...] = TAPPING_CYCLE_M) -> tuple[DhwTapping, ...]:
+                  cycle: tuple[tuple[str, float, float], ...] = TAPPING_CYCLE_M,
+                  dishwashing_temp_c: float | None = None, scale: float = 1.0) -> tuple[DhwTapping, ...]:
     """Convert a tapping cycle to tap mass flows (see module docstring).
+
+    ``dishwashing_temp_c`` (None = ``tap_temp_c``) applies to the 4 l/min tappings; ``scale``
+    multiplies every tapping's energy (its duration, the flow rate is the standard's).
 
     Raises
     ------
     ValueError
-        ``tap_temp_c`` not above ``cold_water_temp_c``, or tappings that overlap.
+        A tap temperature not above ``cold_water_temp_c``, or tappings that overlap.
     """
-    if tap_temp_c <= cold_water_temp_c:
-        raise ValueError(f"tap_temp_c {tap_temp_c} must exceed cold_water_temp_c {cold_water_temp_c}")
+    dish_c = tap_temp_c if dishwashing_temp_c is None else dishwashing_temp_c
+    if min(tap_temp_c, dish_c) <= cold_water_temp_c:
+        raise ValueError(f"tap temperatures must exceed cold_water_temp_c {cold_water_temp_c}")
     out = []
     for hhmm, energy_kwh, flow_l_min in cycle:
         hour, minute = (int(x) for x in hhmm.split(":"))
-        mass_kg = energy_kwh * 3.6e6 / (WATER_CP_J_KG_K * (tap_temp_c - cold_water_temp_c))
+        temp = dish_c if flow_l_min == DISHWASHING_FLOW_L_MIN else tap_temp_c
+        mass_kg = scale * energy_kwh * 3.6e6 / (WATER_CP_J_KG_K * (temp - cold_water_temp_c))
         kg_s = flow_l_min / 60.0  # 1 l of tap water ~ 1 kg
-        out.append(DhwTapping(hour * 3600.0 + minute * 60.0, mass_kg / kg_s, kg_s))
+        out.append(DhwTapping(hour * 3600.0 + minute * 60.0, mass_kg / kg_s, kg_s, temp))
     for a, b in zip(out, out[1:], strict=False):
         if a.start_s + a.duration_s > b.start_s:
             raise ValueError(f"tapping at {a.start_s / 3600:.2f} h overlaps the next one")
     return tuple(out)
+
+
+def dhw_day_variation(n_days: int, sigma: float, shift_max_s: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-day energy factors (mean exactly 1) and time shifts [s] (see module docstring)."""
+    rng = np.random.default_rng(seed)
+    factor = rng.lognormal(0.0, sigma, n_days) if sigma > 0.0 else np.ones(n_days)
+    factor = np.clip(factor / factor.mean(), 0.4, 1.8)
+    factor = factor / factor.mean()
+    shift = rng.uniform(-shift_max_s, shift_max_s, n_days) if shift_max_s > 0.0 else np.zeros(n_days)
+    return factor, shift

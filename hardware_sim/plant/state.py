@@ -47,13 +47,16 @@ class Actuators:
 
 @dataclass(frozen=True, slots=True)
 class HeatPumpState:
-    """Compressor running, seconds in the current on/off state, last SG mode, and the damped
-    outdoor temperature [°C] the HP controller uses for its heating curve and heating limit."""
+    """Heating on, seconds in the current on/off state, last SG mode, the damped outdoor
+    temperature [°C] the HP controller uses for its heating curve and heating limit, the
+    under-temperature integral [K s] and whether the backup heater is on."""
 
     running: bool
     in_state_s: float
     mode: str
     outdoor_damped_c: float
+    underheat_k_s: float = 0.0
+    heater_on: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,8 @@ class PlantState:
     local_day: int
     today_j: tuple[float, ...]
     total_j: tuple[float, ...]
+    mass_c: float = 20.5
+    dark: bool = False
 
     @property
     def safety_chain_ok(self) -> bool:
@@ -102,7 +107,10 @@ class Flows:
     Thermal: miner_heat_w (= miner electrical power), hp_heat_w, house_heat_w (emitters to
     rooms), house_gain_w (internal + solar), dhw_draw_heat_w (enthalpy of the draw above cold
     water), tank_loss_w (buffer + DHW standing loss), loop_loss_w, house_loss_w (room to
-    outdoor), miner_hx_buffer_w / miner_hx_dhw_w, hp_heat_buffer_w / hp_heat_dhw_w.
+    outdoor), miner_hx_buffer_w / miner_hx_dhw_w, hp_heat_buffer_w / hp_heat_dhw_w,
+    backup_heater_w (electric heater, part of hp_power_w and hp_heat_w), dump_w (dry cooler).
+    Grid outage: pv_curtailed_w (PV the battery could not take), unserved_w (consumption the
+    battery could not cover; the house is dark). pv_power_w is what the arrays could deliver.
     """
 
     pv_power_w: float
@@ -128,6 +136,10 @@ class Flows:
     miner_hx_dhw_w: float
     hp_heat_buffer_w: float
     hp_heat_dhw_w: float
+    backup_heater_w: float = 0.0
+    pv_curtailed_w: float = 0.0
+    unserved_w: float = 0.0
+    dump_w: float = 0.0
 
 
 FLOW_FIELDS = tuple(f.name for f in fields(Flows))
@@ -149,7 +161,7 @@ def _local_day(params: PlantParams, t_utc_s: float) -> int:
 
 def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0.0,
                   n_miners: int = 2) -> PlantState:
-    """A warm start: buffer 50 -> 40 °C top to bottom (~45 °C mean), DHW 50 °C, room 20.5 °C,
+    """A warm start: buffer 50 -> 40 °C top to bottom (~45 °C mean), DHW 55 °C, room air and mass 20.5 °C,
     miner loop and miners at 35 °C (off, contactors open), valves at the buffer, HP off,
     battery 50 %.
 
@@ -170,7 +182,7 @@ def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0
         raise ValueError(f"outdoor_temp_c={outdoor_temp_c} is not a plausible outdoor temperature")
     n = params.buffer.layers
     buffer_c = tuple(50.0 - 10.0 * i / (n - 1) for i in range(n))
-    dhw_c = tuple(50.0 for _ in range(params.dhw.layers))
+    dhw_c = tuple(55.0 for _ in range(params.dhw.layers))
     miner = MinerUnitState(0.0, 0.0, False, 0.0, 35.0, board_temps(params.miners, 35.0, 0.0), False, False)
     room = params.simulation.plant_room_temp_c
     zero = tuple(0.0 for _ in COUNTERS)
@@ -181,5 +193,5 @@ def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0
         heating_flow_c=room, heating_return_c=room,
         battery_energy_j=0.5 * battery_capacity_j(params.electrical), stb_loop_ok=True,
         stb_buffer_ok=True, p3_on=False, p5_on=False, local_day=_local_day(params, t_utc_s),
-        today_j=zero, total_j=zero,
+        today_j=zero, total_j=zero, mass_c=20.5,
     )

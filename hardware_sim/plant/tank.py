@@ -1,24 +1,34 @@
 """Stratified water tank: N fully mixed layers of equal mass, top layer first (index 0).
 
-Node balance (hardware.md §6.1; Modelica Buildings ``Fluid.Storage.Stratified``)::
+Node balance (Modelica Buildings ``Fluid.Storage.Stratified``; TRNSYS Type 4)::
 
-    m_i c_p dT_i/dt = sum of port and interface enthalpy flows (upwind)
-                      + G (T_{i-1} - T_i) + G (T_{i+1} - T_i)      (fluid conduction, G = A lambda / h)
+    m_i c_p dT_i/dt = sum_ports m_dot c_p (T_in - T_i) + interface advection
+                      + G (T_{i-1} - T_i) + G (T_{i+1} - T_i)      (fluid conduction, G = A lambda / h_layer)
                       + UA/N (T_amb - T_i)                          (standing loss, split evenly)
                       + Q_coil,i                                    (heat from a coil/HX)
 
-Ports: *charge streams* enter the top layer and leave from the bottom layer (a direct-flow
-charge, e.g. the heat pump through P4, or the secondary side of the miner plate HX); one
-*draw stream* leaves from the top and enters at the bottom (the heating circuit, or the DHW
-draw with cold water). Temperature inversions are removed by buoyancy mixing: Modelica's
-``Buoyancy`` model moves ``k max(T_{i+1} - T_i, 0)^2`` with ``k = m c_p / tau`` and
-``tau = 1 s``, which equalises any inversion within about one second; every internal substep
-here is at least 0.1 s, so the tau -> 0 limit is applied: inverted neighbours are merged to their
-mean (pool-adjacent-violators), which conserves energy exactly.
+Ports: each *stream* enters at one layer and leaves at another (its outlet at the outlet
+layer's temperature). The inlet is either a fixed layer (the port's height, see
+``TankParams.layer_at``) or, for stratified inlets (a stratification lance / low-velocity
+diffuser), the highest layer that is not warmer than the entering water: hot charge water
+enters near the top, lukewarm return water in the middle. Between inlet and outlet the stream
+moves through the interfaces; the interface mass flows of all streams add up.
 
-Integration is explicit Euler per substep; every flux leaves one layer and enters another, so
-the discrete energy balance closes to rounding. Stable while ``dt < m_layer / m_dot`` (layer
-turnover), which holds for all flows of this plant by orders of magnitude.
+Advection across interfaces is a flux-limited (TVD) scheme, the third-order-upwind idea of
+Modelica's ``StratifiedEnhanced``/``ThirdOrderStratifier`` in its standard finite-volume form
+(LeVeque, *Finite Volume Methods for Hyperbolic Problems*, 2002, ch. 6)::
+
+    T_face = T_up + 0.5 phi(r) (1 - C) (T_down - T_up),  r = (T_up - T_upup) / (T_down - T_up)
+    phi = superbee limiter max(0, min(2r, 1), min(r, 2)) (Roe 1986),  C = |m_dot| dt / m_layer (Courant number)
+
+Plain upwind (phi = 0) smears a thermocline over many layers within hours; the limiter keeps it
+within about three layers (tests/plant/test_tank_house.py) while staying free of overshoots.
+Temperature inversions are removed by buoyancy mixing: Modelica's ``Buoyancy`` model equalises
+an inversion within about tau = 1 s, so the tau -> 0 limit is applied after each substep:
+inverted neighbours are merged to their mean (pool-adjacent-violators), which conserves energy.
+
+Explicit Euler per substep, stable while C <= 1 (the plant's flows give C < 0.1). Every flux
+leaves one layer and enters another, so the discrete energy balance closes to rounding.
 """
 
 from __future__ import annotations
@@ -26,59 +36,87 @@ from __future__ import annotations
 from hardware_sim.plant.params import WATER_CP_J_KG_K as CP
 
 
-def tank_substep(
-    temps_c: tuple[float, ...],
-    layer_mass_kg: float,
-    conduction_w_k: float,
-    ua_w_k: float,
-    ambient_temp_c: float,
-    charge_kg_s: float,
-    charge_enthalpy_w: float,
-    draw_kg_s: float,
-    draw_inlet_temp_c: float,
-    coil_heat_w: float,
-    dt_s: float,
-) -> tuple[tuple[float, ...], float]:
+def inlet_layer(temps_c: list[float] | tuple[float, ...], inlet_temp_c: float) -> int:
+    """Highest layer (smallest index) not warmer than ``inlet_temp_c``; the bottom if all are."""
+    for i, t in enumerate(temps_c):
+        if t <= inlet_temp_c:
+            return i
+    return len(temps_c) - 1
+
+
+def tank_substep(temps_c, layer_mass_kg: float, conduction_w_k: float, ua_w_k: float,
+                 ambient_temp_c: float, streams, layer_heat_w, dt_s: float):
     """Advance the layer temperatures by one explicit substep.
 
     Parameters
     ----------
-    temps_c : layer temperatures, top first [°C]
-    layer_mass_kg : water mass of one layer [kg]
-    conduction_w_k : layer-to-layer conduction [W/K]
-    ua_w_k : total standing-loss coefficient, split evenly over the layers [W/K]
+    temps_c : sequence of float
+        Layer temperatures, top first [°C].
+    layer_mass_kg, conduction_w_k : water mass of one layer [kg], layer-to-layer conduction [W/K]
+    ua_w_k : standing-loss coefficient of the whole tank, split evenly [W/K]
     ambient_temp_c : air around the tank [°C]
-    charge_kg_s : total mass flow of all charge streams (in at top, out at bottom) [kg/s]
-    charge_enthalpy_w : sum of ``m_dot c_p T_in`` of the charge streams [W]
-    draw_kg_s : draw stream (out at top, in at bottom) [kg/s]
-    draw_inlet_temp_c : temperature of the water entering the bottom with the draw [°C]
-    coil_heat_w : heat delivered into the bottom layer by a coil [W]
+    streams : sequence of (mass_flow_kg_s, inlet_temp_c, inlet_layer, outlet_layer)
+        Water entering at ``inlet_layer`` and leaving at ``outlet_layer`` (layers 0..n-1).
+    layer_heat_w : sequence of (layer, heat_w) or empty
+        Heat put into single layers (coils) [W].
     dt_s : substep [s]
 
     Returns
     -------
-    (new_temps_c, loss_w) : new layer temperatures [°C], standing loss during the step [W]
+    (new_temps_c, loss_w) : new layer temperatures (tuple) [°C], standing loss [W]
     """
-    n = len(temps_c)
     t = temps_c
-    flux = [0.0] * n
+    n = len(t)
     ua_layer = ua_w_k / n
-    loss_w = 0.0
-    for i in range(n):
-        q_loss = ua_layer * (t[i] - ambient_temp_c)
-        loss_w += q_loss
-        flux[i] -= q_loss
-    flux[0] += charge_enthalpy_w - draw_kg_s * CP * t[0]
-    flux[n - 1] += draw_kg_s * CP * draw_inlet_temp_c - charge_kg_s * CP * t[n - 1] + coil_heat_w
-    f = charge_kg_s - draw_kg_s  # downward interface flow [kg/s]
-    for i in range(n - 1):
-        upwind = t[i] if f > 0.0 else t[i + 1]
-        q = f * CP * upwind + conduction_w_k * (t[i] - t[i + 1])
-        flux[i] -= q
-        flux[i + 1] += q
+    flux = [ua_layer * (ambient_temp_c - x) for x in t]
+    loss_w = -sum(flux)
+    face = None  # downward mass flow through interface k (between k and k+1) [kg/s]
+    for m, t_in, a, b in streams:
+        if m <= 0.0:
+            continue
+        if face is None:
+            face = [0.0] * (n - 1)
+        flux[a] += m * CP * t_in
+        flux[b] -= m * CP * t[b]
+        if a < b:
+            for k in range(a, b):
+                face[k] += m
+        else:
+            for k in range(b, a):
+                face[k] -= m
+    for layer, q in layer_heat_w:
+        flux[layer] += q
+    g = conduction_w_k
+    if face is None:
+        for k in range(n - 1):
+            q = g * (t[k] - t[k + 1])
+            flux[k] -= q
+            flux[k + 1] += q
+    else:
+        courant_per_kg_s = dt_s / layer_mass_kg
+        for k in range(n - 1):
+            f = face[k]
+            q = g * (t[k] - t[k + 1])
+            if f != 0.0:
+                if f > 0.0:  # downward: upstream is layer k
+                    up, down = t[k], t[k + 1]
+                    upup = t[k - 1] if k > 0 else up
+                else:
+                    up, down = t[k + 1], t[k]
+                    upup = t[k + 2] if k + 2 < n else up
+                jump = down - up
+                tf = up
+                if jump != 0.0:
+                    r = (up - upup) / jump
+                    if r > 0.0:  # superbee: max(min(2r, 1), min(r, 2))
+                        phi = r + r if r < 0.5 else (1.0 if r < 1.0 else (r if r < 2.0 else 2.0))
+                        c = f * courant_per_kg_s if f > 0.0 else -f * courant_per_kg_s
+                        tf = up + phi * 0.5 * (1.0 - c) * jump
+                q += f * CP * tf
+            flux[k] -= q
+            flux[k + 1] += q
     scale = dt_s / (layer_mass_kg * CP)
-    new = [t[i] + flux[i] * scale for i in range(n)]
-    return mix_inversions(new), loss_w
+    return mix_inversions([x + q * scale for x, q in zip(t, flux, strict=True)]), loss_w
 
 
 def mix_inversions(temps_c: list[float]) -> tuple[float, ...]:
@@ -89,7 +127,12 @@ def mix_inversions(temps_c: list[float]) -> tuple[float, ...]:
     >>> mix_inversions([50.0, 50.0, 50.0, 70.0])
     (55.0, 55.0, 55.0, 55.0)
     """
-    if all(temps_c[i] >= temps_c[i + 1] for i in range(len(temps_c) - 1)):
+    prev = temps_c[0]
+    for x in temps_c:
+        if x > prev:
+            break
+        prev = x
+    else:
         return tuple(temps_c)  # already stable (the common case)
     blocks: list[list[float]] = []  # [sum_temp, count]
     for temp in temps_c:

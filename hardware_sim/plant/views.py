@@ -69,7 +69,8 @@ def miner_view(state: PlantState, i: int) -> dict[str, float | bool | tuple[floa
 def stored_energy_j(state: PlantState, params: PlantParams) -> float:
     """Thermal energy of all water and house masses relative to 0 °C [J].
 
-    Buffer and DHW layers (m c_p T), loop water and every miner's mass (C T), house (C T).
+    Buffer and DHW layers (m c_p T), loop water and every miner's mass (C T), house air and
+    mass nodes (C T).
     The battery is not included (see ``state.battery_energy_j``).
     """
     lp = params.miner_loop
@@ -77,7 +78,7 @@ def stored_energy_j(state: PlantState, params: PlantParams) -> float:
     energy += tank_energy_j(state.dhw_c, params.dhw.layer_mass_kg)
     energy += miners.loop_heat_capacity_j_k(lp) * state.loop_c
     energy += lp.miner_heat_capacity_j_k * sum(u.outlet_temp_c for u in state.miners)
-    energy += params.house.c_j_k * state.room_c
+    energy += params.house.air_c_j_k * state.room_c + params.house.c_j_k * state.mass_c
     return energy
 
 
@@ -94,7 +95,7 @@ def readings(state: PlantState, params: PlantParams) -> dict:
     configuration's signals. Temperatures [°C], contacts bool, valve positions 0 (port B,
     the buffer) .. 1 (port A, the DHW tank).
 
-    Keys: buffer_top_c, buffer_mid_c, buffer_bottom_c, dhw_top_c, dhw_sensor_c (the layer of
+    Keys: buffer_top_c, buffer_mid_c, buffer_bottom_c (the layers at ``buffer.*_sensor_height_m``), dhw_top_c, dhw_sensor_c (the layer of
     the DHW thermostat well, ``dhw.sensor_layer``), dhw_mid_c, dhw_bottom_c, loop_supply_c,
     loop_return_c, miner_outlet_c (tuple, one per miner), miner_closed (tuple: contactor
     auxiliary contacts), heating_flow_c, heating_return_c, room_c, outdoor_c,
@@ -102,8 +103,11 @@ def readings(state: PlantState, params: PlantParams) -> dict:
     """
     outlet = tuple(u.outlet_temp_c for u in state.miners)
     buf, dhw = state.buffer_c, state.dhw_c
+    bp = params.buffer
     return {
-        "buffer_top_c": buf[0], "buffer_mid_c": _mid(buf), "buffer_bottom_c": buf[-1],
+        "buffer_top_c": buf[bp.layer_at(bp.top_sensor_height_m)],
+        "buffer_mid_c": buf[bp.layer_at(bp.mid_sensor_height_m)],
+        "buffer_bottom_c": buf[bp.layer_at(bp.bottom_sensor_height_m)],
         "dhw_top_c": dhw[0], "dhw_sensor_c": dhw[params.dhw.sensor_layer], "dhw_mid_c": _mid(dhw),
         "dhw_bottom_c": dhw[-1],
         "loop_supply_c": miners.loop_supply_temp_c(outlet), "loop_return_c": state.loop_c,

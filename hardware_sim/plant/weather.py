@@ -1,10 +1,17 @@
-"""Read a PVGIS *seriescalc* hourly CSV (PV power per kWp and air temperature) into arrays.
+"""Read PVGIS weather files into arrays: *seriescalc* hourly CSVs and *TMY* CSVs.
 
-The format is the one PVGIS (https://re.jrc.ec.europa.eu/pvg_tools/) writes for "hourly data"
-with PV calculation: a few ``key:\\tvalue`` header lines, the column line
-``time,P,G(i),H_sun,T2m,WS10m,Int`` (with ``components=1`` the irradiance columns are
-``Gb(i),Gd(i),Gr(i)``), hourly rows stamped ``YYYYMMDD:HHMM`` in UTC, then a legend and the
-footer ``PVGIS (c) European Union, 2001-20xx``. Only ``time``, ``P`` and ``T2m`` are used.
+seriescalc (https://re.jrc.ec.europa.eu/pvg_tools/, "hourly data"): a few ``key:\\tvalue``
+header lines (latitude, longitude, elevation, slope and azimuth of the plane), the column line,
+e.g. ``time,P,G(i),H_sun,T2m,WS10m,Int`` (with ``components=1`` the plane-of-array irradiance
+is split into ``Gb(i),Gd(i),Gr(i)``; ``P`` only with a PV calculation), hourly rows stamped
+``YYYYMMDD:HHMM`` in UTC, then a legend and the footer ``PVGIS (c) European Union, 2001-20xx``.
+Needed: ``time``, ``T2m`` and either ``G(i)`` or the three components; ``P``, ``WS10m`` are
+kept when present. The plane is read from ``Slope:`` / ``Azimuth:`` (PVGIS azimuth: 0 = south,
+-90 = east; pvlib's is that + 180).
+
+TMY (PVGIS "typical meteorological year"): read with ``pvlib.iotools.read_pvgis_tmy``;
+columns ``G(h), Gb(n), Gd(h)`` (GHI, DNI, DHI), ``T2m``, ``WS10m``. The months come from
+different years; the rows are re-stamped onto one calendar year ``tmy_year`` (non-leap).
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-REQUIRED_COLUMNS = ("time", "P", "T2m")
+REQUIRED_COLUMNS = ("time", "T2m")
+COMPONENTS = ("Gb(i)", "Gd(i)", "Gr(i)")
 HOUR_S = 3600.0
 
 
@@ -32,18 +40,30 @@ class Weather:
     ----------
     t_utc_s : numpy.ndarray
         UTC UNIX time of each row [s], strictly increasing, exactly 3600 s apart.
-    pv_w_per_kwp : numpy.ndarray
+    pv_w_per_kwp : numpy.ndarray or None
         PVGIS column ``P``: AC power of a 1 kWp system incl. the file's system losses [W/kWp].
     outdoor_temp_c : numpy.ndarray
         PVGIS column ``T2m``: 2 m air temperature [°C].
     meta : dict
         Header lines (``key: value``) of the file, plus ``source`` (the path).
+    wind_m_s : 10 m wind speed [m/s] or None
+    poa_w_m2 : seriescalc plane-of-array irradiance [W/m²]: ``{"G(i)": ...}`` or the components
+    plane_deg : (tilt, azimuth) of that plane, pvlib convention (azimuth 180 = south)
+    ghi_dni_dhi_w_m2 : TMY global horizontal, direct normal, diffuse horizontal [W/m²]
+    latitude_deg, longitude_deg, elevation_m : the weather point (from the header)
     """
 
     t_utc_s: np.ndarray
-    pv_w_per_kwp: np.ndarray
+    pv_w_per_kwp: np.ndarray | None
     outdoor_temp_c: np.ndarray
     meta: dict
+    wind_m_s: np.ndarray | None = None
+    poa_w_m2: dict | None = None
+    plane_deg: tuple[float, float] | None = None
+    ghi_dni_dhi_w_m2: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    latitude_deg: float | None = None
+    longitude_deg: float | None = None
+    elevation_m: float | None = None
 
     @property
     def start_s(self) -> float:
@@ -105,11 +125,16 @@ def parse_seriescalc(lines: list[str], source: str = "<text>") -> Weather:
         raise WeatherError(
             f"{source}:{header_idx + 1}: column line lacks {', '.join(missing)} (has {', '.join(columns)})"
         )
-    i_time, i_p, i_t = (columns.index(c) for c in REQUIRED_COLUMNS)
+    has_poa = "G(i)" in columns or all(c in columns for c in COMPONENTS)
+    if not has_poa and "P" not in columns:
+        raise WeatherError(f"{source}:{header_idx + 1}: column line lacks G(i) (or Gb(i),Gd(i),Gr(i)) and P "
+                           f"(has {', '.join(columns)})")
+    wanted = [c for c in ("P", "G(i)", *COMPONENTS, "T2m", "WS10m") if c in columns]
+    i_time = columns.index("time")
+    idx_of = {c: columns.index(c) for c in wanted}
     n_cols = len(columns)
     stamps: list[float] = []
-    pv: list[float] = []
-    temp: list[float] = []
+    values: dict[str, list[float]] = {c: [] for c in wanted}
     for idx in range(header_idx + 1, len(lines)):
         line = lines[idx].rstrip("\r\n")
         if not line.strip():
@@ -135,18 +160,89 @@ def parse_seriescalc(lines: list[str], source: str = "<text>") -> Weather:
                     " (rows must be hourly)"
                 )
         stamps.append(stamp)
-        pv.append(_number(fields[i_p], f"{source}:{lineno}: column P"))
-        temp.append(_number(fields[i_t], f"{source}:{lineno}: column T2m"))
+        for c, i in idx_of.items():
+            values[c].append(_number(fields[i], f"{source}:{lineno}: column {c}"))
     if not stamps:
         raise WeatherError(f"{source}: no data rows after the column line (line {header_idx + 1})")
-    if min(pv) < 0.0:
+    pv = values.get("P")
+    if pv and min(pv) < 0.0:
         bad = next(i for i, v in enumerate(pv) if v < 0.0)
         raise WeatherError(f"{source}:{header_idx + 2 + bad}: column P: negative PV power {pv[bad]}")
-    return Weather(np.array(stamps), np.array(pv), np.array(temp), meta)
+    poa = {c: np.array(values[c]) for c in ("G(i)", *COMPONENTS) if c in values} if has_poa else None
+    plane = None
+    if poa is not None:
+        try:
+            tilt = float(meta["Slope"].split()[0])
+            azimuth = float(meta["Azimuth"].split()[0]) + 180.0
+        except (KeyError, ValueError, IndexError):
+            raise WeatherError(f"{source}: irradiance columns need the 'Slope:' and 'Azimuth:' header lines") from None
+        plane = (tilt, azimuth % 360.0)
+    return Weather(np.array(stamps), np.array(pv) if pv else None, np.array(values["T2m"]), meta,
+                   wind_m_s=np.array(values["WS10m"]) if "WS10m" in values else None, poa_w_m2=poa,
+                   plane_deg=plane, latitude_deg=_meta_float(meta, "Latitude (decimal degrees)"),
+                   longitude_deg=_meta_float(meta, "Longitude (decimal degrees)"),
+                   elevation_m=_meta_float(meta, "Elevation (m)"))
+
+
+def _meta_float(meta: dict, key: str) -> float | None:
+    try:
+        return float(meta[key].split()[0])
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+def load_tmy(path: str | Path, tmy_year: int = 2023) -> Weather:
+    """Load a PVGIS TMY CSV (pvlib reader) re-stamped onto ``tmy_year``.
+
+    Raises
+    ------
+    WeatherError
+        Missing file, not a PVGIS TMY, a leap ``tmy_year``, or not 8760 hourly rows.
+    """
+    import pandas as pd
+    from pvlib.iotools import read_pvgis_tmy
+
+    if calendar.isleap(tmy_year):
+        raise WeatherError(f"tmy_year {tmy_year} is a leap year; a TMY has 8760 hours")
+    try:
+        data, meta = read_pvgis_tmy(str(path), map_variables=True)[:2]
+    except FileNotFoundError:
+        raise WeatherError(f"{path}: file not found") from None
+    except Exception as err:  # pvlib raises ValueError/KeyError/IndexError on foreign files
+        raise WeatherError(f"{path}: not a PVGIS TMY CSV ({type(err).__name__}: {err})") from None
+    need = ("temp_air", "ghi", "dni", "dhi")
+    missing = [c for c in need if c not in data.columns]
+    if missing or len(data) != 8760:
+        raise WeatherError(f"{path}: TMY needs 8760 rows with {', '.join(need)} (got {len(data)} rows, "
+                           f"missing {', '.join(missing) or 'nothing'})")
+    idx = data.index
+    stamps = np.array([calendar.timegm((tmy_year, m, d, h, 0, 0)) for m, d, h in
+                       zip(idx.month, idx.day, idx.hour, strict=True)], dtype=float)
+    order = np.argsort(stamps, kind="stable")
+    if not np.all(np.diff(stamps[order]) == HOUR_S):
+        raise WeatherError(f"{path}: TMY rows do not form one continuous hourly year")
+    col = {c: data[c].to_numpy(dtype=float)[order] for c in data.columns if pd.api.types.is_numeric_dtype(data[c])}
+    inputs = meta.get("inputs", {}) if isinstance(meta, dict) else {}
+    flat = {"source": str(path), "format": "PVGIS TMY", "tmy_year": tmy_year,
+            "months_selected": meta.get("months_selected") if isinstance(meta, dict) else None, **inputs}
+    return Weather(stamps[order], None, col["temp_air"], flat, wind_m_s=col.get("wind_speed"),
+                   ghi_dni_dhi_w_m2=(np.clip(col["ghi"], 0, None), np.clip(col["dni"], 0, None),
+                                     np.clip(col["dhi"], 0, None)),
+                   latitude_deg=inputs.get("latitude"), longitude_deg=inputs.get("longitude"),
+                   elevation_m=inputs.get("elevation"))
+
+
+def is_tmy(path: str | Path) -> bool:
+    """Whether the file looks like a PVGIS TMY (its column line starts with ``time(UTC),``)."""
+    try:
+        with Path(path).open(encoding="utf-8", errors="replace") as fh:
+            return any(line.startswith("time(UTC),") for _, line in zip(range(40), fh, strict=False))
+    except OSError:
+        return False
 
 
 def load_weather(path: str | Path) -> Weather:
-    """Load a PVGIS seriescalc CSV file.
+    """Load a PVGIS seriescalc or TMY CSV file (TMY recognised by its column line).
 
     Parameters
     ----------
@@ -163,6 +259,8 @@ def load_weather(path: str | Path) -> Weather:
         The file is missing, unreadable or malformed (see :func:`parse_seriescalc`).
     """
     path = Path(path)
+    if is_tmy(path):
+        return load_tmy(path)
     try:
         text = path.read_text(encoding="utf-8", errors="strict")
     except FileNotFoundError:

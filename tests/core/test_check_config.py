@@ -127,3 +127,12 @@ def test_an_instance_name_too_long_for_a_remote_reset_is_refused(tmp_path, capsy
     assert main(["check-config", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"miner {long}: trip id 'I11_{long}_contactor_feedback' is longer than 64 characters" in err
+
+
+def test_a_four_miner_site_runs_through_the_cli(tmp_path):
+    rsc = tmp_path / "config.rsc"
+    rsc.write_text(dump_rsc(build_rsc(load_io_list(SITES / "quad_io_list.csv"))))
+    latches = tmp_path / "latches.json"
+    assert main(["run", "--config", str(SITES / "quad.toml"), "--procimg", str(tmp_path / "pi.img"),
+                 "--configrsc", str(rsc), "--max-scans", "3", "--latches", str(latches)]) == 0
+    assert (tmp_path / "pi.img").stat().st_size == 4096

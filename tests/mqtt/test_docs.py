@@ -40,6 +40,39 @@ def test_module_entry_point_and_bad_site(tmp_path):
     assert not (tmp_path / "x.md").exists()
 
 
+def test_generators_build_any_site_from_its_config(tmp_path):
+    """A site with a third miner and its own meters: COMMUNICATION.md, discovery and flows.json follow it."""
+    import json
+    import re
+
+    from thermiq.adapters.mqtt import discovery, nodered_flows
+
+    text = (REPO / "thermiq/sites/asp1.toml").read_text()
+    third = ('[[miners]]\nname = "m3"\ncontactor_output = "k3_run"\ncontactor_feedback = "k3_closed"\n'
+             'outlet_temp_signal = "miner3_outlet_temp_c"\n\n[energy]')
+    text = text.replace("[energy]", third, 1)
+    text = re.sub(r'name = "house"\nrole = "house"\nlabel = "house"', 'name = "flat"\nrole = "house"\nlabel = "flat"',
+                  text)
+    text = text.replace('io_list = "Schaltschrank/io_list.csv"', f'io_list = "{REPO / "Schaltschrank/io_list.csv"}"')
+    site = tmp_path / "three.toml"
+    site.write_text(text)
+    outs = {}
+    for mod, name in ((main, "C.md"), (discovery.main, "d.json"), (nodered_flows.main, "flows.json")):
+        out = tmp_path / name
+        assert mod(["--config", str(site), "-o", str(out)]) == 0
+        assert mod(["--config", str(site), "-o", str(out), "--check"]) == 0
+        outs[name] = out.read_text()
+    assert "`thermiq/asp1/state/miner/m3/power_w`" in outs["C.md"] and "Flat power" in outs["C.md"]
+    cmps = json.loads(outs["d.json"])["cmps"]
+    assert cmps["miner_m3_power_w"]["name"] == "Miner m3 power" and "meter_flat_power_w" in cmps
+    assert "meter_house_power_w" not in cmps
+    flows = json.loads(outs["flows.json"])
+    miners_view = next(n for n in flows if n["type"] == "ui-template" and n["name"] == "miners: Miners")
+    assert '"name": "m3"' in miners_view["format"]
+    energy_view = next(n for n in flows if n["type"] == "ui-template" and n["name"] == "overview: Energy flow")
+    assert "state/meter/flat/power_w" in energy_view["format"]
+
+
 def test_document_states_the_trust_rules(registry):
     """Issue 13: the 3.1.1 retained residual risk, the ack deadline, identity and replay memory are documented."""
     from thermiq.commands.limits import ACK_DEADLINE_S

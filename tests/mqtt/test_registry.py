@@ -7,40 +7,86 @@ from thermiq.iomap.io_list import load_io_list
 from thermiq.adapters.mqtt.registry import REPO
 
 
+def _status(cfg, io, latched=()):
+    """The status mapping of one real core scan over an empty image (every value invalid)."""
+    from thermiq.control.arbitrate import safe_outputs
+    from thermiq.cycle.freeze import freeze
+    from thermiq.cycle.image import InverterSnapshot
+    from thermiq.cycle.scan import Core, initial_state
+    from thermiq.cycle.status import build_status
+
+    core = Core.build(cfg, io)
+    img = freeze(100.0, 1.7e9, {}, InverterSnapshot(), {}, {}, cfg.scan, cfg.limits.signal_max_age_s)
+    res = core.scan(img, initial_state(cfg))
+    return build_status(img, safe_outputs(cfg), res.state, cfg, io, {}, {f: 0 for f in
+                        ("period_s", "cycle_time_s", "cycle_time_p99_s", "overruns", "scans")}, core.table)
+
+
 def test_status_keys_match_the_contract(registry, cfg):
     io = load_io_list(REPO / cfg.process_image.io_list)
     keys = set(registry.status_keys())
     temps = {f"state/temperature/{p.signal}" for p in io.points if p.signal.endswith("_temp_c")}
     contacts = {f"state/contact/{p.signal}" for p in io.points if p.kind == "di"}
-    outputs = {f"state/output/{p.signal}" for p in io.points if p.kind == "do"}
+    outputs = {f"state/output/{p.signal}" for p in io.points if p.kind == "do"
+               and p.signal != cfg.cabinet.heartbeat_output}
     assert temps | contacts | outputs <= keys
-    assert "state/temperature/outdoor_temp_c" in keys and "state/temperature/miner2_outlet_temp_c" in keys
-    assert "state/output/p3_miner_loop_run" in keys
-    assert not any(k.startswith("state/output/p3") and k != "state/output/p3_miner_loop_run" for k in keys)
-    assert {"state/valve/rv1/position", "state/valve/rv2/position", "state/heat_pump/sg_state",
-            "state/safety/latched", "state/safety/first_out", "state/safety/trips", "state/mode"} <= keys
-    for f in ("pv_power_w", "battery_soc_pct", "battery_power_w", "grid_power_w", "load_power_w",
-              "battery_voltage_v", "pv_energy_today_kwh", "grid_import_energy_today_kwh",
-              "grid_export_energy_today_kwh", "inverter_temp_c"):
-        assert f"state/inverter/{f}" in keys
-    for m in ("miners", "heat_pump", "house"):
-        for f in ("power_w", "import_energy_kwh", "export_energy_kwh"):
-            assert f"state/meter/{m}/{f}" in keys
-    for f in ("period_s", "cycle_time_s", "cycle_time_p99_s", "overruns", "scans"):
-        assert f"state/scan/{f}" in keys
-    for name in registry.specs:
-        assert f"setpoints/{name}" in keys
-    miners = {f"state/miner/{m}/{f}" for m in ("m1", "m2")
-              for f in ("power_w", "power_target_w", "requested_power_w", "state", "chip_temp_max_c", "reachable")}
-    miners.add("state/miner/m1/hashrate_ths")
-    fixed = {"state/valve/rv1/position", "state/valve/rv2/position", "state/heat_pump/sg_state",
-             "state/safety/latched", "state/safety/first_out", "state/safety/trips", "state/mode"}
+    assert f"state/output/{cfg.cabinet.heartbeat_output}" not in keys   # toggles every scan: never published
+    valves = {f"state/valve/{v.name}/position" for v in cfg.valves}
+    fixed = {"state/heat_pump/sg_state", "state/safety/latched", "state/safety/first_out", "state/safety/trips",
+             "state/mode"}
+    assert valves | fixed <= keys
     inverter = {k for k in keys if k.startswith("state/inverter/")}
-    meters = {k for k in keys if k.startswith("state/meter/")}
+    meters = {f"state/meter/{m.name}/{f}" for m in cfg.fieldbus.meters
+              for f in ("power_w", "import_energy_kwh", "export_energy_kwh")}
     scan = {k for k in keys if k.startswith("state/scan/")}
     setpoints = {f"setpoints/{n}" for n in registry.specs}
-    assert (len(inverter), len(meters), len(scan)) == (10, 9, 5)
-    assert keys == temps | contacts | outputs | miners | fixed | inverter | meters | scan | setpoints
+    miners = {f"state/miner/{m.name}/{f}" for m in cfg.miners
+              for f in ("power_w", "power_target_w", "requested_power_w", "state", "chip_temp_max_c", "reachable")}
+    miners |= {f"state/miner/{m.name}/hashrate_ths" for m in cfg.miners if m.publishes_hashrate}
+    assert (len(inverter), len(scan)) == (11, 5)
+    assert keys == temps | contacts | outputs | valves | miners | fixed | inverter | meters | scan | setpoints
+
+
+def test_status_producer_publishes_exactly_the_registry(registry, cfg):
+    io = load_io_list(REPO / cfg.process_image.io_list)
+    status = _status(cfg, io)
+    assert set(status) == set(registry.status_keys())
+    for path, value in status.items():   # every value validates against its topic's schema
+        registry[path].adapter.validate_python(value)
+
+
+def test_a_three_miner_site_gets_its_topics_from_its_instances(cfg):
+    """A third miner, a renamed meter and a third valve appear without a line of code."""
+    from thermiq.adapters.mqtt.registry import build_registry
+    from thermiq.config.fieldbus import MeterBusConfig
+
+    io = load_io_list(REPO / cfg.process_image.io_list)
+    m3 = cfg.miners[0].model_copy(update={"name": "m3", "contactor_output": "k3_run",
+                                          "contactor_feedback": "k3_closed", "outlet_temp_signal": "m3_out_c"})
+    meters = (MeterBusConfig(name="heatpump_b", model="eastron_sdm630", unit_id=9, role="heat_pump",
+                             label="second heat pump"),)
+    site = cfg.model_copy(update={"miners": cfg.miners + (m3,),
+                                  "fieldbus": cfg.fieldbus.model_copy(update={"meters": meters})})
+    reg = build_registry(site, io.points)
+    assert "state/miner/m3/power_w" in reg and reg["state/miner/m3/power_w"].label == "Miner m3 power"
+    assert reg["state/meter/heatpump_b/power_w"].label == "Second heat pump power"
+    assert "state/meter/house/power_w" not in reg
+    assert "setpoints/miner_m3_power_limit_w" in reg
+
+
+def test_labels_precision_and_bands(registry, cfg):
+    top = registry[f"state/temperature/{cfg.buffer.top_temp_signal}"]
+    assert (top.label, top.unit, top.precision) == ("Buffer tank top", "°C", 1)
+    levels = [(b.lo, b.level) for b in top.bands]
+    assert levels[1:] == [(cfg.buffer.setpoint_c - cfg.buffer.hysteresis_k, "ok"), (cfg.buffer.max_c, "high"),
+                          (cfg.limits.buffer_top_trip_c, "trip")]
+    soc = registry["state/inverter/battery_soc_pct"]
+    assert soc.precision == 0 and soc.bands[-1].lo == cfg.energy.priority_soc_pct - cfg.energy.soc_hysteresis_pct
+    assert registry["state/inverter/pv_power_w"].precision == 0
+    for t in registry.of_kind("state", "setpoint"):
+        assert t.label and "_" not in t.label, (t.path, t.label)
+        if t.unit:
+            assert t.precision is not None, t.path
 
 
 def test_miner2_publishes_no_hashrate(registry, cfg):
@@ -94,3 +140,26 @@ def test_state_schemas_accept_null_and_reject_wrong_types(registry):
     assert t.adapter.validate_python("moving", strict=True) == "moving"
     with pytest.raises(ValidationError):
         t.adapter.validate_python("open", strict=True)
+
+
+def test_trip_items_carry_cause_hint_limit_unit_and_wall_time(cfg):
+    """A latched trip reaches MQTT with what the operator needs; its time does not jitter between scans."""
+    from dataclasses import replace
+
+    from thermiq.cycle.scan import Core, initial_state
+    from thermiq.cycle.status import trip_items
+    from thermiq.interlocks.alarm import AlarmState, TripState
+
+    core = Core.build(cfg, load_io_list(REPO / cfg.process_image.io_list))
+    row = next(r for r in core.table if r.spec.limit and isinstance(r.limit, float))
+    st = initial_state(cfg)
+    locks = replace(st.interlocks, trips={row.spec.id: TripState(AlarmState.ACTIVE_UNACK, None, 100.0, True, 86.1)})
+    st = replace(st, interlocks=locks)
+    a = trip_items(st, core.table, 160.0, 1_700_000_060.0002)
+    b = trip_items(st, core.table, 160.5, 1_700_000_060.4999)
+    assert a == b and len(a) == 1
+    item = a[0]
+    assert (item["id"], item["cause"], item["hint"], item["limit"]) == (row.spec.id, row.spec.cause, row.spec.hint,
+                                                                         row.limit)
+    assert item["value"] == 86.1 and item["since_wall_s"] == 1_700_000_000.0 and item["first_out"] is True
+    assert item["unit"] in ("°C", "K", "W", "s")

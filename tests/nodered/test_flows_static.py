@@ -60,7 +60,7 @@ def test_mqtt_nodes_use_only_registry_topics(flows, registry):
 
 
 def test_function_nodes_mention_only_registry_topics(flows, registry):
-    known = set(registry.absolute_topics())
+    known = set(registry.absolute_topics()) | {registry.base}   # the model strips the site prefix
     for n in flows:
         if n["type"] != "function":
             continue
@@ -80,14 +80,63 @@ def test_setpoint_writers_build_the_envelope(flows, registry):
         assert by_id[widget["group"]]["name"] == "Setpoints"
 
 
-def test_dashboard_groups_and_alarm_buttons(flows):
-    groups = {n["name"] for n in flows if n["type"] == "ui-group"}
-    assert {"Temperatures", "Power flows", "Miners", "Pumps & valves", "Alarms", "Setpoints"} <= groups
-    buttons = {n["label"] for n in flows if n["type"] == "ui-button"}
-    assert buttons == {"Acknowledge all alarms", "Reset trips"}
-    assert any(n["type"] == "ui-table" and n["name"] == "state/safety/trips" for n in flows)
-    assert not any(n["type"] == "ui-text" and n["name"] == "state/miner/m2/hashrate_ths" for n in flows)
-    assert any(n["type"] == "ui-text" and n["name"] == "state/output/p3_miner_loop_run" for n in flows)
+def test_pages_banner_on_every_page_and_views(flows, registry):
+    from thermiq.adapters.mqtt.nodered_flows import PAGES
+
+    by_id = {n["id"]: n for n in flows}
+    pages = {n["path"]: n for n in flows if n["type"] == "ui-page"}
+    assert set(pages) == {f"/{k}" for k, _t, _i in PAGES}
+    templates = [n for n in flows if n["type"] == "ui-template"]
+    banners = [n for n in templates if n["name"].endswith(": Alarms")]
+    banner_pages = {by_id[by_id[n["group"]]["page"]]["path"] for n in banners}
+    assert banner_pages == set(pages)                       # a banner on every page ...
+    for n in banners:                                       # ... as the first group of its page
+        group = by_id[n["group"]]
+        same_page = [g for g in flows if g["type"] == "ui-group" and g["page"] == group["page"]]
+        assert min(g["order"] for g in same_page) == group["order"]
+        assert 'data-testid="alarm-banner"' in n["format"]
+    model = next(n for n in flows if n["type"] == "function" and n["name"] == "dashboard model")
+    assert set(model["wires"][0]) == {n["id"] for n in templates}   # every view gets the snapshot
+    assert by_id[model["wires"][1][0]]["type"] == "ui-notification"
+    assert [by_id[w[0]]["type"] for w in model["wires"][2:4]] == ["ui-chart", "ui-chart"]
+    gauges = [by_id[w[0]] for w in model["wires"][4:]]
+    assert gauges and all(g["type"] == "ui-gauge" for g in gauges)
+    for g in gauges:   # arcs are the registry's bands (configured targets and limits), not one green arc
+        t = registry[g["name"]]
+        assert len(g["segments"]) == len(t.bands) >= 2 and g["title"] == t.label
+        assert [float(s["from"]) for s in g["segments"][1:]] == [b.lo for b in t.bands[1:]]
+        assert len({s["color"] for s in g["segments"]}) >= 2
+    charts = [n for n in flows if n["type"] == "ui-chart"]
+    assert all(n["removeOlder"] == 24 and n["removeOlderUnit"] == "3600" for n in charts)   # 24 h trends
+
+
+def test_views_carry_the_registry_labels_units_and_bands(flows, registry):
+    """The site meta in the views is the registry's (one source): labels, units, decimals, bands."""
+    import json as _json
+
+    view = next(n for n in flows if n["type"] == "ui-template" and n["name"] == "heat: Temperatures")
+    meta = _json.loads(re.search(r"SM: (\{.*?\}), conf: ", view["format"]).group(1))
+    conf = _json.loads(re.search(r"conf: (\{.*?\}) \}; \}", view["format"]).group(1))
+    assert set(meta["topics"]) == set(conf["topics"])      # each view carries the meta of what it shows
+    temps = {t.path for t in registry.of_kind("state") if t.path.startswith("state/temperature/")}
+    assert temps <= set(conf["topics"])                    # every temperature of the site is on the page
+    for path in conf["topics"]:
+        t = registry[path]
+        m = meta["topics"][t.path]
+        assert (m["label"], m["unit"], m["precision"]) == (t.label, t.unit, t.precision)
+        assert [tuple(b) for b in m.get("bands", [])] == [(b.lo, b.level) for b in t.bands]
+    assert not any(re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", m["label"]) for m in meta["topics"].values())
+    assert "heartbeat" not in view["format"]
+
+
+def test_setpoint_widgets_and_safety_buttons(flows, registry):
+    by_id = {n["id"]: n for n in flows}
+    router = next(n for n in flows if n["type"] == "function" and n["name"] == "banner buttons")
+    targets = {by_id[w[0]]["name"] for w in router["wires"]}
+    assert targets == {"safety ack", "safety reset"}
+    for name, spec in registry.specs.items():
+        w = next(n for n in flows if n.get("type", "").startswith("ui-") and n.get("name") == name)
+        assert "_" not in w["label"].split(" [")[0], w["label"]     # plain words, not the setpoint's id
 
 
 def test_package_pins_and_settings():

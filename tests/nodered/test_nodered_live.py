@@ -34,6 +34,7 @@ RED_JS = NR / "node_modules/node-red/red.js"
 BASE = "thermiq/asp1"
 PW = {"thermiq": "ctl", "nodered": "nr", "alice": "op"}
 STATE = {"state/temperature/dhw_temp_c": 48.2, "state/inverter/pv_power_w": 5230.0,
+         "state/inverter/battery_soc_pct": 46.52318,
          "state/output/p3_miner_loop_run": True, "state/valve/rv2/position": "moving",
          "state/miner/m1/hashrate_ths": 90.1, "state/safety/latched": True, "state/safety/first_out": "I5",
          "state/safety/trips": [{"id": "I5", "state": "latched", "first_out": True, "value": 86.1, "limit": 85.0,
@@ -126,20 +127,33 @@ def datastore(plant, node_id):
     return _http(plant["port"], f"/dashboard/_debug/datastore/{node_id}")
 
 
-def test_state_messages_reach_the_dashboard_widgets(plant):
-    def payload(kind, key):
-        msg = datastore(plant, nid(kind, key))
-        return msg.get("payload") if msg else None
+def _snapshot(plant, page: str = "overview", title: str = "Alarms") -> dict:
+    msg = datastore(plant, nid("view", page, title))
+    return (msg or {}).get("payload") or {}
 
-    assert _poll(lambda: payload("text", "state/temperature/dhw_temp_c") == "48.2 °C")
-    assert _poll(lambda: payload("gauge", "state/inverter/pv_power_w") == 5230.0)
-    assert _poll(lambda: payload("text", "state/output/p3_miner_loop_run") == "ON")
-    assert _poll(lambda: payload("text", "state/valve/rv2/position") == "moving")
-    assert _poll(lambda: payload("text", "state/safety/first_out") == "I5")
-    assert _poll(lambda: payload("text", "status") == "online")
-    trips = _poll(lambda: payload("table", "state/safety/trips"))
+
+def test_state_messages_reach_the_dashboard_views(plant):
+    """Every view gets one snapshot of the registry topics from the dashboard model."""
+    def v(path):
+        return _snapshot(plant).get("v", {}).get(path)
+
+    assert _poll(lambda: v("state/temperature/dhw_temp_c") == 48.2)
+    assert _poll(lambda: v("state/inverter/pv_power_w") == 5230.0)
+    assert _poll(lambda: v("state/output/p3_miner_loop_run") is True)
+    assert _poll(lambda: v("state/valve/rv2/position") == "moving")
+    assert _poll(lambda: v("state/safety/first_out") == "I5")
+    assert _poll(lambda: _snapshot(plant).get("online") is True)
+    assert _poll(lambda: _snapshot(plant)["stale"]["state/temperature/dhw_temp_c"] is False)
+    trips = v("state/safety/trips")
     assert trips[0]["id"] == "I5" and trips[0]["first_out"] is True
-    assert _poll(lambda: payload("input", "dhw_setpoint_c") == 52.0)  # setpoint in force shown in the input
+    assert _snapshot(plant, "heat", "Temperatures")["v"]["state/temperature/dhw_temp_c"] == 48.2
+    assert _poll(lambda: payload_of(plant, "input", "dhw_setpoint_c") == 52.0)  # value in force in the input
+    assert _poll(lambda: payload_of(plant, "gauge", "state/inverter/battery_soc_pct") == 47.0)  # 0 decimals
+
+
+def payload_of(plant, kind, key):
+    msg = datastore(plant, nid(kind, key))
+    return msg.get("payload") if msg else None
 
 
 def _write(plant, key):
@@ -181,5 +195,21 @@ def test_reset_button_path_sends_safety_command(plant):
     assert body["target"] == "all" and set(body) == {"request_id", "issued_at", "target"}
     assert probe.wait_for(f"{BASE}/cmd/safety/reset/ack").json["request_id"] == body["request_id"]
     assert any(isinstance(c, SafetyCommand) and c.request_id == body["request_id"] for c in scan.safety_log)
-    text = lambda: (datastore(plant, nid("text", "cmd/safety/ack-result")) or {}).get("payload")  # noqa: E731
-    assert _poll(lambda: text() == "cmd/safety/reset: refused (no trip latched)")
+    text = lambda: (_snapshot(plant).get("cmd") or {}).get("text")  # noqa: E731   (shown in every banner)
+    assert _poll(lambda: text() == "Reset: refused (no trip latched)")
+
+
+def test_a_new_trip_raises_a_notification(plant):
+    """The model tells the notification widget when a trip appears (the banner keeps showing it)."""
+    before = dict(STATE)
+    new = {"id": "I7", "state": "active_unack", "first_out": False, "value": 76.0, "limit": 75.0, "unit": "°C",
+           "cause": "Hot-water tank temperature high-high", "hint": "check the valves", "since_s": 20.0}
+    try:
+        STATE["state/safety/trips"] = STATE["state/safety/trips"] + [new]
+        msg = lambda: (datastore(plant, nid("notify")) or {}).get("payload") or ""  # noqa: E731
+        assert _poll(lambda: "TRIP I7: Hot-water tank temperature high-high" in msg())
+        assert _poll(lambda: any(e["id"] == "I7" and e["to"] == "active_unack"
+                                 for e in _snapshot(plant, "alarms", "Latched trips").get("events", [])))
+    finally:
+        STATE.clear()
+        STATE.update(before)

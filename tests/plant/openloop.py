@@ -45,7 +45,7 @@ def run(params, boundary, start_s: float, days: float, dt_s: float = 10.0, sampl
     per = int(round(sample_s / dt_s))
     for k in range(int(days * 86400 / dt_s)):
         t = start_s + k * dt_s
-        bnd = boundary.at(t)
+        bnd = boundary.at(t, dt_s)
         sen = sensors(state, params)
         t0 = time.perf_counter()
         act = rules(act, sen, {"battery_soc_pct": model.battery_soc_pct(state, params)}, bnd)

@@ -21,13 +21,17 @@ from hardware_sim.plant.weather import load_weather
 from tests.plant.conftest import JAN_START_S
 
 
-def test_pv_is_pvgis_p_times_kwp(params, boundary):
+def test_pv_and_temperature_interpolate_between_hours(params, boundary):
     w = load_weather(DEFAULT_WEATHER_PATH)
     i = 4000
-    assert boundary.at(float(w.t_utc_s[i])).pv_power_w == pytest.approx(w.pv_w_per_kwp[i] * 15.0)
-    assert boundary.at(float(w.t_utc_s[i])).outdoor_temp_c == pytest.approx(w.outdoor_temp_c[i])
-    mid = 0.5 * (w.t_utc_s[i] + w.t_utc_s[i + 1])
-    assert boundary.at(mid).outdoor_temp_c == pytest.approx(0.5 * (w.outdoor_temp_c[i] + w.outdoor_temp_c[i + 1]))
+    b0, b1 = boundary.at(float(w.t_utc_s[i])), boundary.at(float(w.t_utc_s[i + 1]))
+    mid = boundary.at(0.5 * (w.t_utc_s[i] + w.t_utc_s[i + 1]))
+    assert mid.pv_power_w == pytest.approx(0.5 * (b0.pv_power_w + b1.pv_power_w))
+    # the air temperature is moved from the weather point (673 m) to the site (490 m) at 6.5 K/km
+    lapse = 6.5 * (673.0 - params.site.elevation_m) / 1000.0
+    assert b0.outdoor_temp_c == pytest.approx(w.outdoor_temp_c[i] + lapse)
+    assert mid.outdoor_temp_c == pytest.approx(0.5 * (w.outdoor_temp_c[i] + w.outdoor_temp_c[i + 1]) + lapse)
+    assert "91 km W of the site" in boundary.weather_note and "+183 m above" in boundary.weather_note
 
 
 def test_household_energy_over_a_year_is_the_configured_annual_energy(params, boundary):
@@ -45,15 +49,44 @@ def test_household_energy_over_a_year_is_the_configured_annual_energy(params, bo
     assert t_first > start
 
 
-def test_dhw_draw_energy_per_day_is_tapping_cycle_m(params, boundary):
-    dp = params.dhw
+def _tap_energy_kwh(params, boundary, t0, t1, dt_s):
+    """Useful tap energy between t0 and t1 from step means of length dt_s [kWh]."""
+    cold = params.dhw.cold_water_temp_c
+    total = 0.0
+    t = t0
+    while t < t1 - 1e-9:
+        b = boundary.at(t, dt_s)
+        total += b.dhw_draw_kg_s * dt_s * 4186.0 * (b.dhw_tap_temp_c - cold)
+        t += dt_s
+    return total / 3.6e6
+
+
+def test_dhw_draws_follow_cycle_m_with_day_to_day_variation(params, boundary):
     day0 = JAN_START_S + 86400 - 3600.0  # a local midnight
-    kg = sum(boundary.at(day0 + s).dhw_draw_kg_s for s in range(86400))
-    energy_kwh = kg * 4186.0 * (dp.tap_temp_c - dp.cold_water_temp_c) / 3.6e6
-    assert energy_kwh == pytest.approx(5.845, rel=0.01)
+    days = [_tap_energy_kwh(params, boundary, day0 + d * 86400, day0 + (d + 1) * 86400, 60.0) for d in range(28)]
+    assert max(days) > 1.1 * min(days)  # days differ
+    assert 0.4 * 5.845 < min(days) and max(days) < 2.0 * 5.845
+    # over the whole series the mean day is cycle M's 5.845 kWh (factors renormalised to mean 1)
+    year = _tap_energy_kwh(params, boundary, boundary.start_s, boundary.end_s - 86400.0, 3600.0)
+    n_days = (boundary.end_s - 86400.0 - boundary.start_s) / 86400.0
+    assert year / n_days == pytest.approx(5.845, rel=0.01)
     assert sum(e for _, e, _ in TAPPING_CYCLE_M) == pytest.approx(5.845)
     assert len(TAPPING_CYCLE_M) == 23
-    assert boundary.at(day0 + 7 * 3600 + 5 * 60 + 30).dhw_draw_kg_s == pytest.approx(0.1)  # shower 6 l/min
+
+
+def test_dhw_energy_does_not_depend_on_the_step(params, boundary):
+    """Stated tolerance 1 % (the means are exact integrals, so the figures agree to rounding)."""
+    day0 = JAN_START_S + 86400 - 3600.0
+    e = {dt_s: _tap_energy_kwh(params, boundary, day0, day0 + 3 * 86400, dt_s) for dt_s in (1.0, 10.0, 60.0, 600.0)}
+    assert e[10.0] == pytest.approx(e[60.0], rel=0.01)
+    assert e[1.0] == pytest.approx(e[600.0], rel=1e-9)
+    assert e[10.0] > 10.0
+
+
+def test_instantaneous_draw_is_the_tapping_flow(params, boundary):
+    day0 = JAN_START_S + 86400 - 3600.0
+    flows = {round(boundary.at(day0 + s).dhw_draw_kg_s, 6) for s in range(0, 86400, 5)}
+    assert flows == {0.0, 0.05, round(4 / 60, 6), 0.1}  # 3, 4 and 6 l/min
     assert boundary.at(day0 + 3 * 3600).dhw_draw_kg_s == 0.0
 
 

@@ -51,7 +51,7 @@ def run_week(params, boundary, dt_s=10.0, duration_s=WEEK_S, pattern_fn=pattern)
     n = int(round(duration_s / dt_s))
     for k in range(n):
         t = JAN_START_S + k * dt_s
-        state, f = model.step(state, pattern_fn(k * dt_s), boundary.at(t), params, dt_s)
+        state, f = model.step(state, pattern_fn(k * dt_s), boundary.at(t, dt_s), params, dt_s)
         heat_in = f.miner_heat_w + f.hp_heat_w + f.house_gain_w
         losses = f.tank_loss_w + f.house_loss_w + f.dhw_draw_heat_w + f.loop_loss_w
         sums["heat_in"] += heat_in * dt_s
@@ -76,15 +76,20 @@ def week(params, boundary):
     return run_week(params, boundary)
 
 
-def test_thermal_balance_closes_over_a_week(params, week):
+def test_thermal_balance_closes_over_a_week(params, boundary, week):
     state, sums, e0, _, _ = week
     stored_change = model.stored_energy_j(state, params) - e0
     residual = sums["heat_in"] - sums["losses"] - stored_change
     assert abs(residual) < 1e-3 * sums["throughput"]
     # the pattern really moved energy through every path
-    assert sums["miner_heat"] > 100 * 3.6e6  # > 100 kWh of miner heat
+    assert sums["miner_heat"] > 80 * 3.6e6  # > 80 kWh of miner heat
     assert sums["hp_heat"] > 20 * 3.6e6
-    assert sums["draw"] == pytest.approx(7 * 5.845 * 3.6e6, rel=0.1)  # cycle M, 7 days
+    # cycle M with this week's day factors; less only where the tank top was below a tap temperature
+    tapped_j = 0.0
+    for k in range(7 * 24):
+        b = boundary.at(JAN_START_S + 3600.0 * k, 3600.0)
+        tapped_j += b.dhw_draw_kg_s * 3600.0 * 4186.0 * (b.dhw_tap_temp_c - params.dhw.cold_water_temp_c)
+    assert 0.85 * tapped_j < sums["draw"] <= tapped_j * (1 + 1e-9)
     assert not state.safety_chain_ok  # the P3-off tail tripped the loop STB
 
 

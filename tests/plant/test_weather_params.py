@@ -43,14 +43,16 @@ def test_bundled_year_parses():
 
 
 def test_small_file_values(tmp_path):
-    w = load_weather(write(tmp_path))
+    plane = "Slope: 35 deg. (optimum)\nAzimuth: -3 deg. (optimum)\n"
+    w = load_weather(write(tmp_path, header=HEADER + plane))
+    assert w.plane_deg == (35.0, 177.0) and w.latitude_deg == 48.642
     assert list(w.pv_w_per_kwp) == [120.5, 250.0, 180.0]
     assert list(w.outdoor_temp_c) == [1.5, 2.0, 2.5]
     assert w.t_utc_s[1] - w.t_utc_s[0] == 3600.0
 
 
 @pytest.mark.parametrize("rows, columns, message", [
-    (ROWS, "time,G(i),H_sun,T2m,WS10m,Int\n", "lacks P"),
+    (ROWS, "time,X,Y,H_sun,T2m,WS10m,Int\n", "lacks G(i"),
     (ROWS, "time,P,G(i),H_sun,WS10m,Int\n", "lacks T2m"),
     ([ROWS[0], "20150101:1155,abc,400.0,15.0,2.0,3.0,0.0"], COLUMNS, ":7: column P: value 'abc'"),
     ([ROWS[0], "20150101:1155,250.0,400.0,15.0,warm,3.0,0.0"], COLUMNS, ":7: column T2m"),
@@ -82,7 +84,7 @@ def test_empty_and_missing_files(tmp_path):
 
 def test_default_params_file_loads_and_matches_brief():
     p = load_plant_params(DEFAULT_PARAMS_PATH)
-    assert p.buffer.volume_l == 1000.0 and p.buffer.layers == 6
+    assert p.buffer.volume_l == 1000.0 and p.buffer.layers == 20
     assert p.dhw.volume_l == 300.0
     assert p.electrical.pv_peak_kwp == 15.0 and p.electrical.battery_capacity_kwh == 10.0
     assert p.substeps(10.0) == 2 and p.substeps(0.1) == 1
@@ -95,7 +97,8 @@ def test_default_params_file_loads_and_matches_brief():
     ("[miners]\npower_min_w = 4000.0\n", "power_min_w must be below"),
     ("[simulation]\nmax_substep_s = 10.0\n[miner_loop]\nminer_heat_capacity_j_k = 5000.0\n",
      "max_substep_s=10.0 exceeds"),
-    ("[dhw]\nvolume_l = 300.0\nlayers = 3\nheight_m = 1.5\nua_w_k = 1.0\nsensor_layer = 3\n", "sensor_layer"),
+    ("[dhw]\nvolume_l = 300.0\nlayers = 3\nheight_m = 1.5\nua_w_k = 1.0\nsensor_height_m = 3.0\n",
+     "sensor_height_m=3.0 is above"),
     ("[house\n", "not valid TOML"),
 ])
 def test_bad_param_files_name_file_and_key(tmp_path, text, fragment):

@@ -131,3 +131,19 @@ def test_corrupt_latch_file_restores_every_trip_latched(tmp_path, cfg):
     st, warning = LatchStore(path).load(0.0, tuple(t.id for t in TRIP_TABLE))
     assert warning and "unreadable" in warning
     assert set(st.latched) == {t.id for t in TRIP_TABLE}
+
+
+def test_latch_file_naming_unknown_trips_restores_every_trip_latched(tmp_path, cfg):
+    """A latched trip under an id the table no longer has (a renamed miner, an older table) is not
+    dropped silently: a restart is never a reset."""
+    import json
+
+    from thermiq.cycle.latches import LatchStore
+    from thermiq.interlocks.trip_table import build_trip_table
+    ids = tuple(t.id for t in build_trip_table(cfg))
+    path = tmp_path / "latches.json"
+    path.write_text(json.dumps({"latched": {"I1_miner_outlet_hh": {"alarm": "active_unack", "first_out": True,
+                                                                   "value": 70.0}}}))
+    st, warning = LatchStore(path).load(0.0, ids)
+    assert warning and "I1_miner_outlet_hh" in warning
+    assert set(st.latched) == set(ids)

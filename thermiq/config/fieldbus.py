@@ -46,6 +46,9 @@ class MeterBusConfig(_Section):
     model: str = Field(description="bundled map (eastron_sdm630, eastron_sdm72d_m, carlo_gavazzi_em24) "
                        "or a path to a map .toml")
     unit_id: int = Field(ge=1, le=247)
+    role: Literal["miners", "heat_pump", "house", "other"] = Field(
+        "other", description="what the meter measures (the dashboard's energy flow and HA's Energy view use it)")
+    label: str = Field("", description="plain-words name for the HMI, e.g. 'heat pump'")
 
 
 class InverterBusConfig(_Section):

@@ -137,6 +137,14 @@ class RouteConfig(_Section):
                                       "then the demand drops until the tank falls below its switch-on point")
 
 
+class HomeAssistantConfig(_Section):
+    """What Home Assistant may do besides reading (its broker user is read-only by default)."""
+
+    writable_setpoints: tuple[str, ...] = Field(
+        (), description="setpoints HA may write (names under setpoints/, e.g. dhw_setpoint_c, mode); each needs "
+        "the broker ACL line that docs/COMMUNICATION.md prints for it")
+
+
 class ThermiqConfig(_Section):
     """The whole site configuration (one TOML file)."""
 
@@ -156,6 +164,7 @@ class ThermiqConfig(_Section):
     heating_circuits: tuple[HeatingCircuitInstance, ...] = Field(min_length=1, max_length=8)
     routing: RouteConfig = RouteConfig()
     fieldbus: FieldbusConfig = FieldbusConfig()
+    home_assistant: HomeAssistantConfig = HomeAssistantConfig()
     mode: Literal["off", "manual", "pv_only", "heat_priority", "auto"] = "auto"
     dispatch: DispatchConfig = DispatchConfig()
 

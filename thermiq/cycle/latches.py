@@ -15,7 +15,8 @@ class LatchStore:
     """JSON file of the latched trips: {trip_id: {alarm, first_out, value}}.
 
     Monotonic times do not survive a reboot; a restored trip's ``since_s`` is the restore time.
-    A corrupt or unreadable file restores every trip of the table latched (fail safe) and says so.
+    A corrupt or unreadable file, or one naming trips the site's table does not have (an instance
+    was renamed), restores every trip of the table latched (fail safe) and says so.
     """
 
     def __init__(self, path: str | Path):
@@ -28,8 +29,11 @@ class LatchStore:
             return InterlockState(), None
         try:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
+            unknown = sorted(tid for tid in doc["latched"] if tid not in trip_ids)
+            if unknown:     # renamed instances or an older table: which row is which cannot be told
+                raise ValueError(f"trips {unknown} are not in this site's trip table")
             trips = {tid: TripState(AlarmState(v["alarm"]), None, now_s, bool(v["first_out"]), v.get("value"))
-                     for tid, v in doc["latched"].items() if tid in trip_ids}
+                     for tid, v in doc["latched"].items()}
             self._last = doc["latched"]
             return InterlockState(MappingProxyType(trips), 0), None
         except (OSError, ValueError, KeyError, TypeError) as err:

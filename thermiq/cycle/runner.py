@@ -157,7 +157,7 @@ class Runner:
             if self.stats.scans % self.publish_every == 0:
                 requested = {n: c.power_target_w for n, c in res.outputs.miners.items()}
                 self.bridge.publish_status(build_status(img, res.outputs, res.state, self.cfg, self.io_list,
-                                                        requested, self.stats.as_status()))
+                                                        requested, self.stats.as_status(), self.core.table))
         cost = self.cost_clock.monotonic() - t0
         if self.notifier is not None:           # watchdog phase: only after a completed scan
             if self.stats.scans == 0:

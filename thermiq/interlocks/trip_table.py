@@ -250,6 +250,7 @@ NOTES: tuple[Note, ...] = (
          "Not a trip. Remote setpoints hold a lease and fall back to the local defaults (thermiq.commands.store); "
          "local control and all interlocks are unaffected."),
     Note("I15", "Boot / restart",
-         "Miners are inhibited until scan.good_scans_before_start consecutive scans without an active cause; "
+         "Miners are inhibited until scan.good_scans_before_start consecutive scans without an active cause "
+         "or latch of the plant-wide rows, and each miner until as many scans without one of its own rows; "
          "latched trips are restored from the latch file (thermiq.cycle.latches); a corrupt file restores every trip latched."),
 )

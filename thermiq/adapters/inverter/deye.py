@@ -25,7 +25,7 @@ DEFINITIONS = ("single-phase", "single-phase-16kw", "three-phase", "three-phase-
 SENSOR_IDS = (
     "grid_power", "grid_ct_power", "load_power", "battery_soc", "battery_power",
     "battery_voltage", "battery_temperature", "grid_frequency", "total_grid_import",
-    "total_grid_export", "pv1_power", "pv2_power", "pv3_power", "pv4_power",
+    "total_grid_export", "total_pv_energy", "total_battery_charge", "total_battery_discharge", "pv1_power", "pv2_power", "pv3_power", "pv4_power",
 )
 #: the HV three-phase definitions name the (first) battery ``battery_1_*``; a second HV
 #: battery (``battery_2_*``) is not read

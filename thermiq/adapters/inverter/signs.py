@@ -53,7 +53,8 @@ def normalise(raw: Mapping[str, float | None], conv: SignConvention, stamp_s: fl
         grid_power_w (+ import), battery_power_w (+ discharge), load_power_w, pv_power_w
         (sum of the PV strings, or ``pv_power`` when the definitions sum it), battery_soc_pct;
         ``extra`` holds battery_voltage_v, battery_temp_c, grid_frequency_hz,
-        grid_import_energy_kwh, grid_export_energy_kwh where present.
+        grid_import_energy_kwh, grid_export_energy_kwh, pv_energy_kwh, battery_charge_energy_kwh,
+        battery_discharge_energy_kwh (lifetime counters) where present.
 
     Examples
     --------
@@ -74,6 +75,9 @@ def normalise(raw: Mapping[str, float | None], conv: SignConvention, stamp_s: fl
         "grid_frequency_hz": raw.get("grid_frequency"),
         "grid_import_energy_kwh": raw.get("total_grid_import"),
         "grid_export_energy_kwh": raw.get("total_grid_export"),
+        "pv_energy_kwh": raw.get("total_pv_energy"),
+        "battery_charge_energy_kwh": raw.get("total_battery_charge"),
+        "battery_discharge_energy_kwh": raw.get("total_battery_discharge"),
     }
     soc = raw.get("battery_soc")
     return InverterSnapshot(

@@ -74,7 +74,7 @@ class MqttBridge:
     registry : Registry    topics and setpoint specs
     clock                  see :func:`_clock_fns`; monotonic time for filters, wall time for command age
     audit_path : path      JSON-lines audit log, appended (``None`` = no audit file)
-    ha_writable : bool     HA discovery exposes setpoints as writable entities
+    ha_writable : bool | None  HA discovery exposes setpoints as writable entities (None: as the site config says)
     refresh_s : float      republish unchanged values after this long [s]
     max_age_s, max_future_s : float  accepted command age window [s]
     tls_ca : path | None   CA file: connect with TLS
@@ -87,7 +87,7 @@ class MqttBridge:
 
     def __init__(self, site: str, host: str, port: int, username: str | None, password: str | None,
                  registry: Registry, clock=None, audit_path: str | Path | None = None, *,
-                 client_id: str | None = None, ha_discovery: bool = True, ha_writable: bool = False,
+                 client_id: str | None = None, ha_discovery: bool = True, ha_writable: bool | None = None,
                  refresh_s: float = DEFAULT_REFRESH_S, max_age_s: float = 30.0, max_future_s: float = 5.0,
                  keepalive_s: int = 10, tls_ca: str | None = None, sw_version: str = "0.1.0",
                  protocol: str = "5", clean_session: bool = False, session_expiry_s: int = 86400,

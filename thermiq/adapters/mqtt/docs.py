@@ -94,7 +94,8 @@ def render(reg: Registry) -> str:
       "bare `setpoints/<name>/set` and `cmd/safety/{reset,ack}`; every remote operator has a broker user of "
       "their own (`deploy/mosquitto/add-operator.sh`) and may write the same commands only under "
       f"`{reg.base}/op/<login>/` (ACL `pattern` with `%u`, see *Who sent it* below); `homeassistant` is "
-      "read-only unless the ACL line for setpoints is enabled together with `MqttBridge(ha_writable=True)`. "
+      "read-only unless the site configuration lists setpoints in `[home_assistant] writable_setpoints` and the "
+      "ACL has their lines (section Home Assistant). "
       "A denied publish never reaches the controller and gets no ack (MQTT 3.1.1 drops it silently; an "
       "MQTT 5 client sees *Not authorized* in its PUBACK).\n")
     w("## 6.3 Nomenclature: QoS and retained\n")
@@ -113,17 +114,27 @@ def render(reg: Registry) -> str:
       "topic after each message, so the command is not applied again on a later reconnect.")
     w(f"* **publish on change**: a state value is sent when it changes by at least its deadband, and again "
       f"every {DEFAULT_REFRESH_S:g} s; a change between a value and `null` is always sent.\n")
-    w("| topic (relative) | kind | QoS | retained | unit | deadband | payload | meaning |")
-    w("|---|---|---|---|---|---|---|---|")
+    w("| topic (relative) | label (dashboard, HA) | kind | QoS | retained | unit | decimals | deadband | payload | "
+      "meaning |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for t in reg.topics:
         db = f"{t.deadband:g}" if t.deadband else "any change" if t.kind in ("state", "setpoint") else ""
-        w(f"| `{t.path}` | {t.kind} | {t.qos} | {'yes' if t.retained else 'no'} | {t.unit or ''} | {db} | "
-          f"{_payload_summary(reg, t.path)} | {t.description} |")
+        prec = "" if t.precision is None else str(t.precision)
+        w(f"| `{t.path}` | {t.label} | {t.kind} | {t.qos} | {'yes' if t.retained else 'no'} | {t.unit or ''} | "
+          f"{prec} | {db} | {_payload_summary(reg, t.path)} | {t.description} |")
+    banded = [t for t in reg.topics if t.bands]
+    if banded:
+        w("\nColour bands (dashboard), from the site's targets and trip limits; each band starts at its value:\n")
+        w("| topic | bands |\n|---|---|")
+        for t in banded:
+            bands = ", ".join(b.level if b.lo <= -1e8 else f"{b.level} from {b.lo:g} {t.unit or ''}".rstrip()
+                              for b in t.bands)
+            w(f"| `{t.path}` | {bands} |")
     w("\n## Commands\n")
     w("Write a setpoint: publish to `setpoints/<name>/set` (QoS 1, retain=false) a JSON object:\n")
     w("```json\n" + json.dumps({"request_id": "nr-1732140000123", "issued_at": 1732140000.123, "value": 55.0,
                                 "lease_s": DEFAULT_LEASE_S}) + "\n```\n")
-    w(f"* `request_id`: 1-64 characters `[A-Za-z0-9_.:-]`, unique; a repeat within the duplicate window is refused.")
+    w("* `request_id`: 1-64 characters `[A-Za-z0-9_.:-]`, unique; a repeat within the duplicate window is refused.")
     w(f"* `issued_at`: UNIX time [s] of the request; refused if older than {DEFAULT_MAX_AGE_S:g} s or more than "
       f"{DEFAULT_MAX_FUTURE_S:g} s ahead of the controller's clock.")
     w(f"* `lease_s` (optional, default {DEFAULT_LEASE_S:g}, max {MAX_LEASE_S:g}): the remote value stays in force "
@@ -212,6 +223,44 @@ def render(reg: Registry) -> str:
     w(f"Device discovery on `homeassistant/device/thermiq_{reg.site}/config` (not retained), sent on every "
       "connect and 0.1-0.5 s after Home Assistant publishes `online` on `homeassistant/status`. Availability: "
       f"`{reg.full('status')}`. Sensors expire after 300 s without an update.\n")
+    w("Entities are named with the label column above, carry device and state classes and the display "
+      "precision; what only a technician reads (contacts, relay states, scan timing) is marked "
+      "`entity_category: diagnostic`. The heartbeat output is not published at all (it toggles every scan). "
+      "The latched trips are one sensor: its state is their count, its attributes are `first_out` and the "
+      "list of trips (id, ISA-18.2 state, cause, hint, value, limit, unit, time).\n")
+    w("Energy dashboard (Settings → Dashboards → Energy): its grid, solar and battery sources and its "
+      "individual devices take sensors of device class `energy` with state class `total` or `total_increasing` "
+      "(home-assistant.io `docs/energy`, developers.home-assistant.io \"Sensor entity\"); the kWh counters below "
+      "are its inputs (lifetime counters: HA computes the days itself). The miners' heat is announced as its own energy sensor on the miners meter's counter: a miner "
+      "turns all its electrical input into heat (energy conservation), which the water loop carries to the tanks.\n")
+    w("| Energy dashboard slot | entity (topic) |\n|---|---|")
+    slots = (("Grid consumption", "state/inverter/grid_import_energy_kwh"),
+             ("Return to grid", "state/inverter/grid_export_energy_kwh"),
+             ("Solar production", "state/inverter/pv_energy_kwh"),
+             ("Battery: energy going in", "state/inverter/battery_charge_energy_kwh"),
+             ("Battery: energy coming out", "state/inverter/battery_discharge_energy_kwh"))
+    for slot, path in slots:
+        if path in reg:
+            w(f"| {slot} | {reg[path].label} (`{path}`) |")
+    for t in reg.of_kind("state"):
+        if t.unit == "kWh" and t.path.startswith("state/meter/") and t.path.endswith("import_energy_kwh"):
+            heat = (f" and, as heat, \"Heat from {t.label.rsplit(' ', 1)[0].lower()}\""
+                    if (t.ha or {}).get("heat") else "")
+            w(f"| Individual device | {t.label}{heat} (`{t.path}`) |")
+    w("")
+    w("### Writable setpoints in Home Assistant\n")
+    w("The site configuration lists the setpoints HA may write (`[home_assistant] writable_setpoints`); "
+      "only those become number/select/switch entities, the rest stay read-only sensors. The broker must "
+      "let the `homeassistant` user publish each of them: add these lines under `user homeassistant` in "
+      "`deploy/mosquitto/acl` (a denied publish is dropped silently).\n")
+    if reg.ha_writable:
+        w("```")
+        for name in sorted(reg.ha_writable):
+            w(f"topic write {reg.base}/setpoints/{name}/set")
+        w("```\n")
+    else:
+        w(f"This site lists none, so no ACL line is needed; with `writable_setpoints = [\"mode\"]` the line is "
+          f"`topic write {reg.base}/setpoints/mode/set`.\n")
     return "\n".join(out)
 
 

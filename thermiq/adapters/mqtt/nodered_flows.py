@@ -1,148 +1,124 @@
-"""Generate nodered/flows.json (the cabinet dashboard) from the topic registry.
+"""Generate nodered/flows.json (the operator dashboard) from the topic registry of a site.
 
-The flows subscribe only to registry topics (wildcards cover registry state topics) and write only
-to ``setpoints/<name>/set`` and ``cmd/safety/{reset,ack}`` with the command envelope
-(``request_id``, ``issued_at``, value/target) built in function nodes. Widgets are FlowFuse
-Dashboard 2.0 nodes (``ui-*``). Node ids are derived from names, so output is deterministic.
+Seven pages (:data:`PAGES`), each with the alarm banner first; the views are the Vue components in
+``nodered/widgets/`` with the site's labels, units, decimals, bands and drawing
+(``Registry.view``) filled in, fed by one model function node (``widgets/model.js``) that reads
+the registry topics, decides staleness and keeps the trip history. The flows subscribe only to
+registry topics and write only to ``setpoints/<name>/set`` and ``cmd/safety/{reset,ack}`` with the
+command envelope built in function nodes (``nodered_nodes``). Output is deterministic.
 
-Usage: ``python -m thermiq.adapters.mqtt.nodered_flows [--check]`` (writes nodered/flows.json).
+Usage: ``python -m thermiq.adapters.mqtt.nodered_flows [--config SITE.toml] [-o OUT] [--check]``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 
+from thermiq.adapters.mqtt.publish_filter import DEFAULT_REFRESH_S
 from thermiq.adapters.mqtt.registry import REPO, Registry, registry_for_site
+from thermiq.adapters.mqtt.nodered_nodes import ACK_CODE, SAFETY_CODE, _Builder, _set_code, nid  # noqa: F401
 from thermiq.generated import site_generator_main
 
 FLOWS = REPO / "nodered/flows.json"
 TAB = "ThermIQ dashboard"
 
 
-def nid(*parts: str) -> str:
-    """Deterministic 16-hex Node-RED id."""
-    return hashlib.sha1("/".join(parts).encode()).hexdigest()[:16]
+WIDGETS = REPO / "nodered/widgets"
+PAGES = (("overview", "Overview", "home"), ("alarms", "Alarms & history", "alarm-light"),
+         ("miners", "Miners", "server"), ("heat", "Heat", "radiator"), ("energy", "Energy", "solar-power"),
+         ("settings", "Settings", "tune"), ("compact", "Panel 800x480", "monitor-small"))
+CHARTS = (("temps", "Tank and room temperatures, 24 h", "°C"), ("power", "Power flows, 24 h", "W"))
+STALE_S = 3 * DEFAULT_REFRESH_S   # a value not refreshed for 3 refresh periods is stale
+COMMANDS = {"cmd/safety/ack": "Acknowledge", "cmd/safety/reset": "Reset"}
 
 
-class _Builder:
-    def __init__(self, reg: Registry):
-        self.reg = reg
-        self.nodes: list[dict] = []
-        self.tab = nid("tab")
-        self.broker = nid("broker")
-        self.page = nid("page")
-        self.order: dict[str, int] = {}
-        self.row = 0
-
-    def add(self, node: dict, col: int = 0) -> dict:
-        node.setdefault("z", self.tab)
-        node.setdefault("x", 150 + 260 * col)
-        node.setdefault("y", 40 + 40 * self.row)
-        self.nodes.append(node)
-        return node
-
-    def mqtt_in(self, topic: str, name: str, datatype: str = "json") -> dict:
-        return self.add({"id": nid("in", topic), "type": "mqtt in", "name": name, "topic": topic, "qos": "1",
-                         "datatype": datatype, "broker": self.broker, "nl": False, "rap": True, "rh": 0,
-                         "inputs": 0, "wires": [[]]}, 0)
-
-    def mqtt_out(self, topic: str, name: str) -> dict:
-        return self.add({"id": nid("out", topic), "type": "mqtt out", "name": name, "topic": topic, "qos": "1",
-                         "retain": "false", "respTopic": "", "contentType": "", "userProps": "", "correl": "",
-                         "expiry": "", "broker": self.broker, "wires": []}, 3)
-
-    def group(self, name: str, width: int = 6) -> str:
-        gid = nid("group", name)
-        self.order[gid] = 0
-        self.nodes.append({"id": gid, "type": "ui-group", "name": name, "page": self.page, "width": str(width),
-                           "height": "1", "order": len([n for n in self.nodes if n["type"] == "ui-group"]) + 1,
-                           "showTitle": True, "className": "", "visible": "true", "disabled": "false",
-                           "groupType": "default"})
-        return gid
-
-    def widget(self, gid: str, node: dict) -> dict:
-        self.order[gid] += 1
-        node.update({"group": gid, "order": self.order[gid], "width": "0", "height": "0"})
-        self.row += 1
-        return self.add(node, 2)
-
-    def text(self, gid: str, key: str, label: str) -> dict:
-        return self.widget(gid, {"id": nid("text", key), "type": "ui-text", "name": key, "label": label,
-                                 "format": "{{msg.payload}}", "layout": "row-spread", "style": False, "font": "",
-                                 "fontSize": 14, "color": "#333333", "wrapText": False, "className": "",
-                                 "value": "payload", "valueType": "msg", "wires": []})
-
-    def gauge(self, gid: str, key: str, label: str, unit: str, lo: float, hi: float) -> dict:
-        return self.widget(gid, {"id": nid("gauge", key), "type": "ui-gauge", "name": key, "gtype": "gauge-half",
-                                 "gstyle": "needle", "title": label, "units": unit, "icon": "", "prefix": "",
-                                 "suffix": "", "min": lo, "max": hi, "value": "payload", "valueType": "msg",
-                                 "segments": [{"from": str(lo), "color": "#5cd65c"}], "sizeThickness": 16,
-                                 "sizeGap": 4, "sizeKeyThickness": 8, "styleRounded": True, "styleGlow": False,
-                                 "alwaysShowTitle": False, "floatingTitlePosition": "top-left", "className": "",
-                                 "wires": []})
-
-    def router(self, name: str, routes: list[tuple[str, dict, str, str | None]]) -> dict:
-        """A function that sends each message to the widget of its topic, formatted.
-
-        routes: (absolute topic, widget node, mode 'text'|'raw', unit)
-        """
-        table = {topic: [i, mode, unit] for i, (topic, _w, mode, unit) in enumerate(routes)}
-        code = ("// Route a ThermIQ state message to its widget (generated by thermiq.adapters.mqtt.nodered_flows)\n"
-                f"const ROUTES = {json.dumps(table, ensure_ascii=False)};\n"
-                "const r = ROUTES[msg.topic];\n"
-                "if (!r) { return null; }\n"
-                "const out = new Array(" + str(len(routes)) + ").fill(null);\n"
-                "const v = msg.payload;\n"
-                "let p = v;\n"
-                "if (r[1] === 'text') {\n"
-                "    if (v === null || v === undefined) { p = 'invalid'; }\n"
-                "    else if (typeof v === 'boolean') { p = v ? 'ON' : 'OFF'; }\n"
-                "    else if (typeof v === 'number') { p = (Math.round(v * 100) / 100) + (r[2] ? ' ' + r[2] : ''); }\n"
-                "    else if (typeof v === 'object') { p = JSON.stringify(v); }\n"
-                "    else { p = String(v); }\n"
-                "} else if (r[1] === 'list') { p = Array.isArray(v) ? v : []; }\n"
-                "else if (v === null || v === undefined) { return null; }\n"
-                "out[r[0]] = { topic: msg.topic, payload: p };\n"
-                "return out;\n")
-        self.row += 1
-        return self.add({"id": nid("route", name), "type": "function", "name": f"route {name}", "func": code,
-                         "outputs": len(routes), "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
-                         "libs": [], "wires": [[w["id"]] for _t, w, _m, _u in routes]}, 1)
+def site_meta(reg: Registry) -> dict:
+    """What the views need to know about the site: labels, units, decimals, bands, and its drawing."""
+    topics = {}
+    for t in reg.of_kind("state", "setpoint", "availability"):
+        d = {"label": t.label, "unit": t.unit, "precision": t.precision}
+        if t.bands:
+            d["bands"] = [[b.lo, b.level] for b in t.bands]
+        words = _words(t.ha or {})
+        if words:
+            d.update(on=words[0], off=words[1])
+        topics[t.path] = d
+    return {"topics": topics, "plant": {k: v for k, v in reg.view.items() if k != "flows"}, "flows": reg.view["flows"]}
 
 
-def _set_code(name: str, kind: str, choices: list[str]) -> str:
-    check = {"float": "typeof v !== 'number' || !isFinite(v)", "bool": "typeof v !== 'boolean'",
-             "enum": f"!{json.dumps(choices)}.includes(v)"}[kind]
-    return ("// Build the command envelope for setpoints/" + name + "/set (docs/COMMUNICATION.md, Commands)\n"
-            "const v = msg.payload;\n"
-            "if (" + check + ") { node.warn('" + name + ": refusing ' + JSON.stringify(v)); return null; }\n"
-            "const now = Date.now();\n"
-            "const rid = 'nr-' + now.toString(36) + '-' + Math.floor(Math.random() * 1e9).toString(36);\n"
-            "return { payload: { request_id: rid, issued_at: now / 1000, value: v }, qos: 1, retain: false };\n")
+def _words(ha: dict) -> tuple[str, str] | None:
+    """How a binary value reads for a person (true, false), from its HA class and sense."""
+    dc, inv = ha.get("device_class"), bool(ha.get("inverted"))
+    table = {("running", False): ("running", "stopped"), ("safety", True): ("closed (ok)", "OPEN"),
+             ("problem", True): ("no fault", "FAULT"), ("problem", False): ("ON", "off"),
+             ("power", False): ("closed", "open"), ("connectivity", False): ("reachable", "UNREACHABLE")}
+    return table.get((dc, inv))
 
 
-SAFETY_CODE = ("// Build a safety command envelope; msg.payload is the target (a trip id or \"all\")\n"
-               "const target = (typeof msg.payload === 'string' && msg.payload) ? msg.payload : 'all';\n"
-               "const now = Date.now();\n"
-               "const rid = 'nr-' + now.toString(36) + '-' + Math.floor(Math.random() * 1e9).toString(36);\n"
-               "return { payload: { request_id: rid, issued_at: now / 1000, target: target }, qos: 1, retain: false };\n")
+GAUGE_COLORS = {"cold": "#1565c0", "ok": "#2e7d32", "high": "#ef6c00", "low": "#ef6c00", "trip": "#c62828"}
 
-ACK_CODE = ("// Show the outcome of the last command (ack payload: request_id, accepted, reason, value_in_force)\n"
-            "const a = msg.payload || {};\n"
-            "const what = msg.topic.split('/').slice(2, -1).join('/');\n"
-            "msg.payload = what + ': ' + (a.accepted ? 'accepted' : 'refused (' + a.reason + ')');\n"
-            "return msg;\n")
+
+def _gauges(b: "_Builder", reg: Registry, pages: dict) -> list[tuple]:
+    """Gauges whose arcs are the registry's bands: battery SoC (energy page) and each tank's top (heat)."""
+    want = [("energy", "state/inverter/battery_soc_pct", 0, 100)] if "state/inverter/battery_soc_pct" in reg else []
+    want += [("heat", t["layers"][0], 10, 95) for t in reg.view["tanks"]]
+    out, groups = [], {}
+    for page, path, lo, hi in want:
+        t = reg[path]
+        b.page = pages[page]
+        if page not in groups:
+            groups[page] = b.group(f"gauges ({page})", 12)
+            b.nodes[-1]["name"] = "Battery" if page == "energy" else "Tank tops"
+        gid = groups[page]
+        segs = [{"from": str(max(lo, b_.lo)), "color": GAUGE_COLORS[b_.level]} for b_ in t.bands]
+        g = b.gauge(gid, path, t.label, t.unit or "", lo, hi)
+        g.update(segments=segs, width="3", height="3")
+        out.append((t, g))
+    return out
+
+
+def _trend(reg: Registry) -> dict:
+    """Topic -> (chart, series label) of the 24-hour trends."""
+    out = {}
+    for tank in reg.view["tanks"]:
+        for layer in tank["layers"]:
+            out[layer] = ("temps", reg[layer].label)
+    for c in reg.view["circuits"]:
+        if c["room"]:
+            out[c["room"]] = ("temps", reg[c["room"]].label)
+    out[reg.view["outdoor"]] = ("temps", reg[reg.view["outdoor"]].label)
+    for f in reg.view["flows"]:
+        out[f["topic"]] = ("power", f["label"])
+    return out
+
+
+VIEW_TOPICS = {"banner": ("state/mode", "state/safety/trips")}
+
+
+def _vue(name: str, meta: dict, conf: object) -> str:
+    """A widget's Vue component with the site's meta and its own configuration filled in."""
+    text = (WIDGETS / f"{name}.vue").read_text(encoding="utf-8")
+    common = (WIDGETS / "common.js").read_text(encoding="utf-8")
+    style = (WIDGETS / "style.css").read_text(encoding="utf-8")
+    conf_json = json.dumps(conf, ensure_ascii=False)
+    # each view carries the meta of the topics it shows (its configuration, or the drawing it draws)
+    drawn = conf_json + (json.dumps([meta["plant"], meta["flows"]]) if name in ("energy", "plant") else "")
+    topics = {p: m for p, m in meta["topics"].items() if f'"{p}"' in drawn or p in VIEW_TOPICS.get(name, ())}
+    mine = {**meta, "topics": topics}
+    text = text.replace("/*COMMON*/\n", common).replace("__SITE__", json.dumps(mine, ensure_ascii=False))
+    text = text.replace("__CONF__", conf_json)
+    return text.replace("<script>", f"<style>\n{style}</style>\n<script>", 1)
 
 
 def build_flows(reg: Registry) -> list[dict]:
     """The flows.json node list for ``reg``'s site."""
     b = _Builder(reg)
     full = reg.full
+    meta = site_meta(reg)
     b.nodes.append({"id": b.tab, "type": "tab", "label": TAB, "disabled": False,
-                    "info": "Generated from the topic registry by `python -m thermiq.adapters.mqtt.nodered_flows`."
-                            " Do not edit by hand."})
+                    "info": "Generated from the topic registry by `python -m thermiq.adapters.mqtt.nodered_flows`"
+                            " (views: nodered/widgets/). Do not edit by hand."})
     b.nodes.append({"id": b.broker, "type": "mqtt-broker", "name": "ThermIQ broker", "broker": "${MQTT_HOST}",
                     "port": "${MQTT_PORT}", "clientid": "", "autoConnect": True, "usetls": False,
                     "protocolVersion": "4", "keepalive": "30", "cleansession": True, "autoUnsubscribe": True,
@@ -150,82 +126,124 @@ def build_flows(reg: Registry) -> list[dict]:
                     "closeQos": "0", "closePayload": "", "closeMsg": {}, "willTopic": "", "willQos": "0",
                     "willPayload": "", "willMsg": {}, "userProps": "", "sessionExpiry": ""})
     base_id, theme_id = nid("ui-base"), nid("ui-theme")
-    b.nodes.append({"id": base_id, "type": "ui-base", "name": "ThermIQ", "path": "/dashboard", "appIcon": "",
-                    "includeClientData": True, "acceptsClientConfig": ["ui-notification", "ui-control"],
-                    "showPathInSidebar": False, "headerContent": "page", "navigationStyle": "default",
+    b.nodes.append({"id": base_id, "type": "ui-base", "name": f"ThermIQ {reg.site}", "path": "/dashboard",
+                    "appIcon": "", "includeClientData": True, "acceptsClientConfig": ["ui-notification", "ui-control"],
+                    "showPathInSidebar": False, "headerContent": "page", "navigationStyle": "temporary",
                     "titleBarStyle": "default", "showReconnectNotification": True, "notificationDisplayTime": 5,
                     "showDisconnectNotification": True, "allowInstall": False})
     b.nodes.append({"id": theme_id, "type": "ui-theme", "name": "ThermIQ",
-                    "colors": {"surface": "#ffffff", "primary": "#0b6e4f", "bgPage": "#eeeeee",
-                               "groupBg": "#ffffff", "groupOutline": "#cccccc"},
-                    "sizes": {"density": "default", "pagePadding": "12px", "groupGap": "12px",
-                              "groupBorderRadius": "4px", "widgetGap": "12px"}})
-    b.nodes.append({"id": b.page, "type": "ui-page", "name": f"Plant {reg.site}", "ui": base_id, "path": "/plant",
-                    "icon": "home", "layout": "grid", "theme": theme_id, "breakpoints": [
-                        {"name": "Default", "px": "0", "cols": "3"}, {"name": "Tablet", "px": "576", "cols": "6"},
-                        {"name": "Desktop", "px": "1024", "cols": "12"}],
-                    "order": 1, "className": "", "visible": "true", "disabled": "false"})
+                    "colors": {"surface": "#263238", "primary": "#0b6e4f", "bgPage": "#eceff1",
+                               "groupBg": "#ffffff", "groupOutline": "#cfd8dc"},
+                    "sizes": {"density": "compact", "pagePadding": "8px", "groupGap": "8px",
+                              "groupBorderRadius": "4px", "widgetGap": "6px"}})
+    pages = {}
+    for order, (key, title, icon) in enumerate(PAGES, 1):
+        pages[key] = pid = nid("page", key)
+        b.nodes.append({"id": pid, "type": "ui-page", "name": title, "ui": base_id, "path": f"/{key}",
+                        "icon": icon, "layout": "grid", "theme": theme_id, "breakpoints": [
+                            {"name": "Default", "px": "0", "cols": "3"}, {"name": "Tablet", "px": "576", "cols": "6"},
+                            {"name": "Small desktop", "px": "768", "cols": "9"},
+                            {"name": "Desktop", "px": "1024", "cols": "12"}],
+                        "order": order, "className": "", "visible": "true", "disabled": "false"})
+    b.page = pages["settings"]
+    views: list[dict] = []
 
-    def section(title: str, filters: list[str], keys: list[str], gauges: dict | None = None, lists=()):
-        gid = b.group(title)
-        routes = []
-        for k in keys:
-            t = reg[k]
-            label = k.split("/", 2)[-1].replace("/", " ")
-            if gauges and k in gauges:
-                lo, hi = gauges[k]
-                routes.append((full(k), b.gauge(gid, k, label, t.unit or "", lo, hi), "raw", t.unit))
-            elif k in lists:
-                w = b.widget(gid, {"id": nid("table", k), "type": "ui-table", "name": k, "label": label,
-                                   "maxrows": 0, "passthru": False, "autocols": True, "showSearch": False,
-                                   "deselect": True, "selectionType": "none", "columns": [],
-                                   "mobileBreakpoint": "sm", "mobileBreakpointType": "defaults",
-                                   "action": "replace", "className": "", "wires": []})
-                routes.append((full(k), w, "list", None))
-            else:
-                routes.append((full(k), b.text(gid, k, label), "text", t.unit))
-        router = b.router(title, routes)
-        for f in filters:  # availability is a plain string ("online"/"offline"), everything else JSON
-            b.mqtt_in(full(f), title, "utf8" if f == "status" else "json")["wires"] = [[router["id"]]]
-        return gid
+    def view(page: str, title: str, width: int, vue: str, conf: object = None, show_title: bool = True,
+             rows: int = 0) -> dict:
+        """One ui-template view in its own group; ``rows`` of the dashboard grid (0 = as tall as it needs)."""
+        b.page = pages[page]
+        gid = b.group(f"{title} ({page})", width)
+        b.nodes[-1]["showTitle"] = show_title
+        b.nodes[-1]["name"] = title
+        node = b.widget(gid, {"id": nid("view", page, title), "type": "ui-template", "name": f"{page}: {title}",
+                              "format": _vue(vue, meta, conf), "storeOutMessages": True, "passthru": False,
+                              "resendOnRefresh": True, "templateScope": "local", "className": "", "wires": [[]]})
+        node["height"] = str(rows)
+        views.append(node)
+        return node
 
     state = [t.path for t in reg.of_kind("state")]
-    pick = lambda prefix: [k for k in state if k.startswith(prefix)]  # noqa: E731
-    b.row += 1
-    section("Controller", ["status"], ["status"])
-    section("Temperatures", ["state/temperature/+"], pick("state/temperature/"))
-    power = pick("state/inverter/") + pick("state/meter/")
-    section("Power flows", ["state/inverter/+", "state/meter/#"], power,
-            gauges={"state/inverter/pv_power_w": (0, 12000), "state/inverter/grid_power_w": (-10000, 10000),
-                    "state/inverter/battery_power_w": (-6000, 6000), "state/inverter/battery_soc_pct": (0, 100),
-                    "state/inverter/load_power_w": (0, 12000)})
-    section("Miners", ["state/miner/#"], pick("state/miner/"))
-    section("Pumps & valves", ["state/output/+", "state/valve/#", "state/heat_pump/sg_state", "state/contact/+",
-                               "state/mode"],
-            pick("state/output/") + pick("state/valve/") + ["state/heat_pump/sg_state", "state/mode"]
-            + pick("state/contact/"))
-    section("Scan", ["state/scan/+"], pick("state/scan/"))
-    alarms = section("Alarms", ["state/safety/#"], pick("state/safety/"), lists=("state/safety/trips",))
-    for action, label in (("ack", "Acknowledge all alarms"), ("reset", "Reset trips")):
-        topic = f"cmd/safety/{action}"
-        fn = b.add({"id": nid("fn", topic), "type": "function", "name": f"safety {action}", "func": SAFETY_CODE,
-                    "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
-                    "wires": [[b.mqtt_out(full(topic), f"safety {action}")["id"]]]}, 2)
-        btn = b.widget(alarms, {"id": nid("button", topic), "type": "ui-button", "name": label, "label": label,
-                                "tooltip": "", "color": "", "bgcolor": "", "className": "", "icon": "",
-                                "iconPosition": "left", "payload": "all", "payloadType": "str", "topic": "topic",
-                                "topicType": "msg", "buttonColor": "", "textColor": "", "iconColor": "",
-                                "enableClick": True, "enablePointerdown": False, "pointerdownPayload": "",
-                                "pointerdownPayloadType": "str", "enablePointerup": False, "pointerupPayload": "",
-                                "pointerupPayloadType": "str", "emulateClick": False, "wires": [[fn["id"]]]})
-        btn["x"] = 150
-    ack_text = b.text(alarms, "cmd/safety/ack-result", "last safety command")
-    fmt = b.add({"id": nid("fn", "safety-ack"), "type": "function", "name": "format safety ack", "func": ACK_CODE,
-                 "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
-                 "wires": [[ack_text["id"]]]}, 1)
-    b.mqtt_in(full("cmd/safety/+/ack"), "safety acks")["wires"] = [[fmt["id"]]]
+    pick = lambda *prefixes: [k for k in state if k.startswith(prefixes)]  # noqa: E731
+    banners = [view(page, "Alarms", 12, "banner", None, False) for page, _t, _i in PAGES]
+    view("overview", "Energy flow", 6, "energy")
+    view("overview", "Plant", 6, "plant")
+    view("alarms", "Latched trips", 12, "alarms")
+    view("alarms", "Contacts and relays", 6, "values", {"topics": pick("state/contact/", "state/output/")})
+    view("alarms", "Controller", 6, "values", {"topics": ["status", "state/mode", "state/heat_pump/sg_state"]
+                                                + pick("state/scan/")})
+    miners = [{"name": m["name"], "state": m["state"],
+               "topics": [k for k in pick(f"state/miner/{m['name']}/") if k != m["state"]]}
+              for m in reg.view["loop"]["miners"]]
+    view("miners", "Miners", 12, "miners", {"miners": miners})
+    view("heat", "Plant", 8, "plant")
+    view("heat", "Temperatures", 4, "values", {"topics": pick("state/temperature/", "state/valve/")
+                                               + ["state/heat_pump/sg_state"]
+                                               + [O for O in pick("state/output/")
+                                                  if (reg[O].ha or {}).get("device_class") == "running"]})
+    view("energy", "Energy flow", 6, "energy")
+    view("energy", "Power and energy", 6, "values", {"topics": pick("state/inverter/", "state/meter/")})
+    compact = {"tanks": reg.view["tanks"], "flows": reg.view["flows"]}
+    view("compact", "Tanks and power", 12, "compact", compact, False)
+    gauges = _gauges(b, reg, pages)
+    charts = []
+    for key, title, unit in CHARTS:
+        b.page = pages["heat" if key == "temps" else "energy"]
+        gid = b.group(f"{title} ({key})", 12 if key == "power" else 12)
+        b.nodes[-1]["name"] = title
+        charts.append(b.widget(gid, {
+            "id": nid("chart", key), "type": "ui-chart", "name": title, "label": title, "chartType": "line",
+            "category": "topic", "categoryType": "msg", "xAxisLabel": "", "xAxisProperty": "", "xAxisPropertyType":
+            "timestamp", "xAxisType": "time", "xAxisFormat": "", "xAxisFormatType": "auto", "xmin": "", "xmax": "",
+            "yAxisLabel": unit, "yAxisProperty": "payload", "yAxisPropertyType": "msg", "ymin": "", "ymax": "",
+            "bins": 10, "action": "append", "stackSeries": False, "pointShape": "false", "pointRadius": 0,
+            "showLegend": True, "removeOlder": 24, "removeOlderUnit": "3600", "removeOlderPoints": "",
+            "colors": ["#0095FF", "#FF0000", "#FF7F0E", "#2CA02C", "#A347E1", "#D62728", "#FF9896", "#9467BD",
+                       "#C5B0D5"], "textColor": ["#666666"], "textColorDefault": True, "gridColor": ["#e5e5e5"],
+            "gridColorDefault": True, "className": "", "interpolation": "linear", "wires": [[]]}))
+        charts[-1]["width"], charts[-1]["height"] = "12", "6"
 
-    sp = b.group("Setpoints")
+    # safety commands from the banners' buttons
+    safety_fns = {}
+    for action in ("ack", "reset"):
+        topic = f"cmd/safety/{action}"
+        safety_fns[action] = b.add({"id": nid("fn", topic), "type": "function", "name": f"safety {action}",
+                                    "func": SAFETY_CODE, "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "",
+                                    "finalize": "", "libs": [],
+                                    "wires": [[b.mqtt_out(full(topic), f"safety {action}")["id"]]]}, 2)
+    route = b.add({"id": nid("fn", "banner-buttons"), "type": "function", "name": "banner buttons",
+                   "func": "// Acknowledge (output 1) or reset (output 2) from an alarm banner\n"
+                           "return msg.topic === 'ack' ? [msg, null] : msg.topic === 'reset' ? [null, msg] : null;\n",
+                   "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
+                   "wires": [[safety_fns["ack"]["id"]], [safety_fns["reset"]["id"]]]}, 1)
+    for node in banners:
+        node["wires"] = [[route["id"]]]
+
+    # the model: every registry topic Node-RED reads -> one snapshot for the views
+    notify = b.add({"id": nid("notify"), "type": "ui-notification", "ui": base_id, "name": "trip notification",
+                    "position": "top right", "colorDefault": False, "color": "#c62828", "displayTime": "10",
+                    "showCountdown": True, "outputs": 0, "allowDismiss": True, "dismissText": "Close",
+                    "allowConfirm": False, "confirmText": "Confirm", "raw": False, "className": "", "wires": []}, 3)
+    site_js = {"base": reg.base, "stale_s": STALE_S, "trend": _trend(reg), "trend_every_ms": 10000,
+               "charts": [k for k, _t, _u in CHARTS], "commands": COMMANDS,
+               "gauges": {t.path: [i, t.precision or 0] for i, (t, _g) in enumerate(gauges)}}
+    model = b.add({"id": nid("fn", "model"), "type": "function", "name": "dashboard model",
+                   "func": f"const SITE = {json.dumps(site_js, ensure_ascii=False)};\n"
+                           + (WIDGETS / "model.js").read_text(encoding="utf-8"),
+                   "outputs": 2 + len(CHARTS) + len(gauges), "timeout": 0, "noerr": 0, "initialize": "",
+                   "finalize": "", "libs": [], "wires": [[v["id"] for v in views], [notify["id"]],
+                                                        *[[c["id"]] for c in charts], *[[g["id"]] for _t, g in gauges]]},
+                  1)
+    b.add({"id": nid("tick"), "type": "inject", "name": "re-evaluate ages", "props": [{"p": "topic", "vt": "str"}],
+           "repeat": "5", "crontab": "", "once": True, "onceDelay": "1", "topic": "__tick", "wires": [[model["id"]]]}, 0)
+    ins = {}
+    for flt, dtype in (("status", "utf8"), ("state/#", "json"), ("setpoints/+", "json"),
+                       ("setpoints/+/set/ack", "json"), ("cmd/safety/+/ack", "json")):
+        ins[flt] = b.mqtt_in(full(flt), f"read {flt}", dtype)   # one subscription per filter (retained once)
+        ins[flt]["wires"] = [[model["id"]]]
+
+    # settings: the setpoint inputs (value in force shown, never passed through) and their acks
+    b.page = pages["settings"]
+    sp = b.group("Setpoints", 6)
     routes = []
     for name, s in reg.specs.items():
         topic = f"setpoints/{name}/set"
@@ -233,8 +251,9 @@ def build_flows(reg: Registry) -> list[dict]:
                     "func": _set_code(name, s.kind, list(s.choices)), "outputs": 1, "timeout": 0, "noerr": 0,
                     "initialize": "", "finalize": "", "libs": [],
                     "wires": [[b.mqtt_out(full(topic), f"{name}/set")["id"]]]}, 2)
-        label = name.replace("_", " ") + (f" [{s.unit}]" if s.unit else "")
-        common = {"name": name, "label": label, "tooltip": "", "className": "", "passthru": False,
+        t = reg[f"setpoints/{name}"]
+        label = t.label + (f" [{s.unit}]" if s.unit else "")
+        common = {"name": name, "label": label, "tooltip": t.description, "className": "", "passthru": False,
                   "topic": "topic", "topicType": "msg", "wires": [[fn["id"]]]}
         if s.kind == "float":
             w = {"id": nid("input", name), "type": "ui-number-input", **common,
@@ -253,12 +272,14 @@ def build_flows(reg: Registry) -> list[dict]:
         b.widget(sp, w)
         routes.append((full(f"setpoints/{name}"), w, "raw", s.unit))
     router = b.router("Setpoints", routes)
-    b.mqtt_in(full("setpoints/+"), "setpoints in force")["wires"] = [[router["id"]]]
+    ins["setpoints/+"]["wires"][0].append(router["id"])
     write_text = b.text(sp, "setpoints/ack-result", "last write")
     fmt = b.add({"id": nid("fn", "setpoint-ack"), "type": "function", "name": "format setpoint ack",
                  "func": ACK_CODE, "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
                  "libs": [], "wires": [[write_text["id"]]]}, 1)
-    b.mqtt_in(full("setpoints/+/set/ack"), "setpoint acks")["wires"] = [[fmt["id"]]]
+    ins["setpoints/+/set/ack"]["wires"][0].append(fmt["id"])
+    view("settings", "Values in force", 6, "values", {"topics": [f"setpoints/{n}" for n in reg.specs]})
+    model["wires"][0] = [v["id"] for v in views]
     return b.nodes
 
 

@@ -9,22 +9,32 @@ from pydantic import BaseModel, ConfigDict
 from thermiq.commands.envelope import AckPayload, SafetyPayload, SetpointPayload
 
 Availability = Literal["online", "offline"]
-ValvePosition = Literal["dhw", "buffer", "moving", "unknown"]
-SgState = Literal["block", "normal", "boost", "forced"]
+SG_STATES = ("block", "normal", "boost", "forced")
+SgState = Literal[SG_STATES]  # type: ignore[valid-type]
 Mode = Literal["off", "manual", "pv_only", "heat_priority", "auto"]
-MinerStateName = Literal["unknown", "mining", "paused", "stopped"]
+MINER_STATES = ("unknown", "mining", "paused", "stopped")
+MinerStateName = Literal[MINER_STATES]  # type: ignore[valid-type]
 
 
 class TripItem(BaseModel):
-    """One row of the trip table (owned by the interlock layer; treated as opaque here)."""
+    """One latched trip as the operator needs it (built by ``thermiq.cycle.status`` from the trip table).
+
+    state : ISA-18.2 alarm state (active_unack | active_ack | cleared_unack | cleared_ack)
+    cause, hint : the trip table's text; value : the cause value when it tripped; limit, unit : its limit
+    since_wall_s : UNIX time [s] the trip latched (``since_s`` is the controller's monotonic time)
+    """
 
     model_config = ConfigDict(extra="allow")
     id: str
     state: str
     first_out: bool
     value: Union[float, bool, str, None] = None
-    limit: Union[float, bool, str, None] = None
+    limit: Union[float, bool, str, list, None] = None
+    unit: Optional[str] = None
+    cause: str = ""
+    hint: str = ""
     since_s: Optional[float] = None
+    since_wall_s: Optional[float] = None
 
 
 def nullable(tp):
@@ -32,5 +42,5 @@ def nullable(tp):
     return Optional[tp]
 
 
-__all__ = ["AckPayload", "Availability", "MinerStateName", "Mode", "SafetyPayload", "SetpointPayload",
-           "SgState", "TripItem", "ValvePosition", "nullable"]
+__all__ = ["AckPayload", "Availability", "MINER_STATES", "MinerStateName", "Mode", "SG_STATES", "SafetyPayload",
+           "SetpointPayload", "SgState", "TripItem", "nullable"]

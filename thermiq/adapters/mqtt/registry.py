@@ -19,11 +19,16 @@ from pydantic import TypeAdapter
 from thermiq.commands.specs import SetpointSpec, setpoint_specs
 from thermiq.config.schema import ThermiqConfig
 from thermiq.adapters.mqtt import payloads as p
+from thermiq.adapters.mqtt.site_view import site_view
+from thermiq.adapters.mqtt.topic_fields import (_ENUM, _TEMP, INVERTER_FIELDS, METER_FIELDS, MINER_FIELDS,  # noqa: F401
+                                                SCAN_FIELDS, UNIT_HA, _binary, _ha, _meter_ha, _sensor)
+from thermiq.adapters.mqtt.instances import (PRECISION, Band, contact_meta, output_meta, soc_bands,
+                                             temperature_meta)
 
 Kind = Literal["availability", "state", "setpoint", "command", "ack", "discovery", "ha_status"]
 CONTROLLER, NODERED, HA, OPERATOR = "thermiq", "nodered", "homeassistant", "operator"
 READERS = (NODERED, HA, OPERATOR)
-WRITERS = (NODERED, HA, OPERATOR)  # setpoint writers; HA only where its ACL grants it
+WRITERS = (NODERED, HA, OPERATOR)  # setpoint writers; HA only where the site config lets it
 SAFETY_WRITERS = (NODERED, OPERATOR)
 ROOT = "thermiq"
 HA_PREFIX = "homeassistant"
@@ -46,7 +51,10 @@ class Topic:
     publisher : tuple    actors that publish; subscribers : tuple  actors that subscribe
     deadband : float | None   minimum change that triggers a publish (state topics)
     description : str
-    ha : dict | None     Home Assistant hints: component, device_class, state_class
+    ha : dict | None     Home Assistant hints: component, device_class, state_class, entity_category
+    label : str          plain words for people (dashboard, HA friendly name, docs)
+    precision : int | None   decimals shown (dashboard, HA ``suggested_display_precision``)
+    bands : tuple[Band]  colour bands from the configured targets and limits (ascending)
     """
 
     path: str
@@ -59,7 +67,10 @@ class Topic:
     unit: Optional[str] = None
     deadband: Optional[float] = None
     description: str = ""
-    ha: Optional[Mapping[str, str]] = None
+    ha: Optional[Mapping[str, object]] = None
+    label: str = ""
+    precision: Optional[int] = None
+    bands: tuple[Band, ...] = ()
 
     @property
     def adapter(self) -> TypeAdapter:
@@ -82,11 +93,14 @@ def _adapter(tp) -> TypeAdapter:
 
 @dataclass(frozen=True)
 class Registry:
-    """All topics of one site, in documentation order, plus the writable setpoint specs."""
+    """All topics of one site, in documentation order, the writable setpoint specs, and the setpoints
+    Home Assistant may write (``home_assistant.writable_setpoints`` of the site config)."""
 
     site: str
     topics: tuple[Topic, ...]
     specs: Mapping[str, SetpointSpec]
+    ha_writable: frozenset = frozenset()
+    view: Mapping = field(default_factory=dict, compare=False)   #: site_view(cfg): the drawing model
     _by: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
@@ -131,48 +145,10 @@ class Registry:
         return tuple(self.full(t.path) for t in self.topics)
 
 
-def _state(path, payload, unit=None, desc="", ha=None, deadband=None) -> Topic:
+def _state(path, payload, unit=None, desc="", ha=None, deadband=None, label="", bands=()) -> Topic:
     db = deadband if deadband is not None else DEADBAND.get(unit or "")
-    return Topic(path, "state", 0, True, p.nullable(payload), (CONTROLLER,), READERS, unit, db, desc, ha)
-
-
-def _sensor(unit: str | None, device_class: str | None = None, state_class: str | None = "measurement"):
-    d = {"component": "sensor"}
-    if device_class:
-        d["device_class"] = device_class
-    if state_class:
-        d["state_class"] = state_class
-    return d
-
-
-_BIN = {"component": "binary_sensor"}
-_TEMP = _sensor("°C", "temperature")
-UNIT_HA = {"°C": _TEMP, "W": _sensor("W", "power"), "%": _sensor("%", "battery"),
-           "kWh": _sensor("kWh", "energy", "total_increasing"), "V": _sensor("V", "voltage"),
-           "TH/s": _sensor("TH/s"), "s": _sensor("s", "duration")}
-
-INVERTER_FIELDS = (
-    ("pv_power_w", "W", "PV power"), ("battery_soc_pct", "%", "battery state of charge"),
-    ("battery_power_w", "W", "battery power, discharge +"), ("grid_power_w", "W", "grid power, import +"),
-    ("load_power_w", "W", "load power"), ("battery_voltage_v", "V", "battery voltage"),
-    ("pv_energy_today_kwh", "kWh", "PV energy today"),
-    ("grid_import_energy_today_kwh", "kWh", "grid import energy today"),
-    ("grid_export_energy_today_kwh", "kWh", "grid export energy today"),
-    ("inverter_temp_c", "°C", "inverter temperature"),
-)
-METERS = ("miners", "heat_pump", "house")
-METER_FIELDS = (("power_w", "W", "active power, import +"), ("import_energy_kwh", "kWh", "imported energy"),
-                ("export_energy_kwh", "kWh", "exported energy"))
-SCAN_FIELDS = (("period_s", float, "s", "configured scan period"), ("cycle_time_s", float, "s", "last scan duration"),
-               ("cycle_time_p99_s", float, "s", "99th percentile of the scan duration"),
-               ("overruns", int, None, "scans longer than the period"), ("scans", int, None, "scans since start"))
-
-
-def _kwh_ha(unit):
-    ha = dict(UNIT_HA.get(unit, _sensor(unit)))
-    if unit == "%":
-        ha["device_class"] = "battery"
-    return ha
+    return Topic(path, "state", 0, True, p.nullable(payload), (CONTROLLER,), READERS, unit, db, desc, ha,
+                 label or desc, PRECISION.get(unit or ""), tuple(bands))
 
 
 def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
@@ -180,55 +156,85 @@ def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
 
     io_points : iterable of objects with ``signal``, ``kind`` (rtd|ai_current|di|do) and
     ``description`` (:class:`thermiq.iomap.io_list.IoPoint`).
+
+    Raises ValueError if ``home_assistant.writable_setpoints`` names a setpoint the site lacks.
     """
+    io_points = tuple(io_points)
     site = cfg.site.name
     t: list[Topic] = [Topic("status", "availability", 1, True, p.Availability, (CONTROLLER,), READERS,
-                            description="controller availability; last will 'offline'")]
+                            description="controller availability; last will 'offline'", label="Controller")]
+    temps, contacts, outputs = (f(cfg, io_points) for f in (temperature_meta, contact_meta, output_meta))
     for pt in io_points:
-        if pt.kind in ("rtd", "ai_current") and pt.signal.endswith("_temp_c"):
-            t.append(_state(f"state/temperature/{pt.signal}", float, "°C", pt.description, _TEMP))
+        if pt.signal in temps:
+            m = temps[pt.signal]
+            t.append(_state(f"state/temperature/{pt.signal}", float, "°C", pt.description, _TEMP, label=m.label,
+                            bands=m.bands))
     for pt in io_points:
-        if pt.kind == "di":
-            t.append(_state(f"state/contact/{pt.signal}", bool, None, pt.description, _BIN))
+        if pt.signal in contacts:
+            m = contacts[pt.signal]
+            t.append(_state(f"state/contact/{pt.signal}", bool, None, pt.description, _binary(m), label=m.label))
     for pt in io_points:
-        if pt.kind == "do":
-            t.append(_state(f"state/output/{pt.signal}", bool, None, pt.description + " (relay state)", _BIN))
-    for v in ("rv1", "rv2"):
-        t.append(_state(f"state/valve/{v}/position", p.ValvePosition, None, f"{v.upper()} position",
-                        {"component": "sensor"}))
-    t.append(_state("state/heat_pump/sg_state", p.SgState, None, "SG-Ready state in force", {"component": "sensor"}))
-    for f, unit, desc in INVERTER_FIELDS:
-        t.append(_state(f"state/inverter/{f}", float, unit, desc, _kwh_ha(unit)))
-    for m in METERS:
-        for f, unit, desc in METER_FIELDS:
-            t.append(_state(f"state/meter/{m}/{f}", float, unit, f"meter {m}: {desc}", _kwh_ha(unit)))
+        if pt.signal in outputs:
+            m = outputs[pt.signal]
+            t.append(_state(f"state/output/{pt.signal}", bool, None, pt.description + " (relay state)", _binary(m),
+                            label=m.label))
+    for v in cfg.valves:
+        if v.feedback_a and v.feedback_b:
+            opts = (v.port_a, v.port_b, "moving", "unknown")
+            t.append(_state(f"state/valve/{v.name}/position", Literal[opts], None,  # type: ignore[valid-type]
+                            f"{v.name.upper()} position from its end switches", {**_ENUM, "options": list(opts)},
+                            label=f"{(v.label or v.name)[:1].upper()}{(v.label or v.name)[1:]} position"))
+    t.append(_state("state/heat_pump/sg_state", p.SgState, None, "SG-Ready state in force",
+                    {**_ENUM, "options": list(p.SG_STATES)}, label="Heat pump SG-Ready state"))
+    if cfg.fieldbus.inverter is not None:
+        for f, unit, label, desc in INVERTER_FIELDS:
+            bands = soc_bands(cfg) if f == "battery_soc_pct" else ()
+            t.append(_state(f"state/inverter/{f}", float, unit, desc, _ha(unit), label=label, bands=bands))
+    for mb in cfg.fieldbus.meters:
+        name = mb.label or mb.name
+        for f, unit, what, desc in METER_FIELDS:
+            t.append(_state(f"state/meter/{mb.name}/{f}", float, unit, f"meter {mb.name} ({mb.role}): {desc}",
+                            _meter_ha(mb.role, f, unit), label=f"{name[:1].upper()}{name[1:]} {what}"))
     for mc in cfg.miners:
         base = f"state/miner/{mc.name}"
-        t += [_state(f"{base}/power_w", float, "W", "measured power", _kwh_ha("W")),
-              _state(f"{base}/power_target_w", float, "W", "power target in force on the miner", _kwh_ha("W")),
-              _state(f"{base}/requested_power_w", float, "W", "power the controller requests", _kwh_ha("W")),
-              _state(f"{base}/state", p.MinerStateName, None, "Braiins OS state", {"component": "sensor"}),
-              _state(f"{base}/chip_temp_max_c", float, "°C", "hottest chip", _TEMP),
-              _state(f"{base}/reachable", bool, None, "gRPC API reachable", _BIN)]
-        if mc.publishes_hashrate:
-            t.append(_state(f"{base}/hashrate_ths", float, "TH/s", "hashrate", _kwh_ha("TH/s")))
-    for f, tp, unit, desc in SCAN_FIELDS:
+        fields = MINER_FIELDS + ((("hashrate_ths", float, "TH/s", "hashrate", "hashrate"),)
+                                 if mc.publishes_hashrate else ())
+        for f, tp, unit, what, desc in fields:
+            ha = _ha(unit) if unit else ({**_ENUM, "options": list(p.MINER_STATES)} if f == "state"
+                                         else {"component": "binary_sensor", "device_class": "connectivity",
+                                               "entity_category": "diagnostic"})
+            if f in ("requested_power_w", "power_target_w", "chip_temp_max_c"):
+                ha["entity_category"] = "diagnostic"
+            t.append(_state(f"{base}/{f}", tp, unit, desc, ha, label=f"Miner {mc.name} {what}"))
+    for f, tp, unit, label, desc in SCAN_FIELDS:
         db = 20 if f == "scans" else None
-        t.append(_state(f"state/scan/{f}", tp, unit, desc, _sensor(unit, "duration" if unit else None),
-                        deadband=db))
-    t += [_state("state/safety/latched", bool, None, "a software trip is latched", _BIN),
-          _state("state/safety/first_out", str, None, "id of the first trip, null if none", {"component": "sensor"}),
-          _state("state/safety/trips", list[p.TripItem], None, "trip table (opaque items)"),
-          _state("state/mode", p.Mode, None, "operating mode in force", {"component": "sensor"})]
+        ha = _sensor("duration" if unit else None, entity_category="diagnostic")
+        t.append(_state(f"state/scan/{f}", tp, unit, desc, ha, deadband=db, label=label))
+    t += [_state("state/safety/latched", bool, None, "a software trip is latched",
+                 {"component": "binary_sensor", "device_class": "problem"}, label="Trip latched"),
+          _state("state/safety/first_out", str, None, "id of the first trip, null if none", {"component": "sensor"},
+                 label="First-out trip"),
+          _state("state/safety/trips", list[p.TripItem], None,
+                 "latched trips: id, ISA-18.2 state, cause, hint, value, limit, unit, wall-clock time",
+                 {"component": "sensor", "trips": "true"}, label="Latched trips"),
+          _state("state/mode", p.Mode, None, "operating mode in force", {**_ENUM, "options": ["auto", "manual"]},
+                 label="Operating mode")]
     specs = setpoint_specs(cfg)
+    unknown = sorted(set(cfg.home_assistant.writable_setpoints) - set(specs))
+    if unknown:
+        raise ValueError(f"home_assistant.writable_setpoints names {unknown}, not setpoints of this site "
+                         f"(have {sorted(specs)})")
+    ha_writable = frozenset(cfg.home_assistant.writable_setpoints)
     for s in specs.values():
         tp = {"float": float, "bool": bool, "enum": p.Mode}[s.kind]
         t.append(Topic(f"setpoints/{s.name}", "setpoint", 1, True, tp, (CONTROLLER,), READERS, s.unit, None,
-                       f"{s.description} (value in force)"))
+                       f"{s.description} (value in force)", label=_cap(s.description),
+                       precision=PRECISION.get(s.unit or "")))
     for s in specs.values():
-        t.append(Topic(f"setpoints/{s.name}/set", "command", 1, False, p.SetpointPayload, WRITERS, (CONTROLLER,),
+        writers = WRITERS if s.name in ha_writable else (NODERED, OPERATOR)
+        t.append(Topic(f"setpoints/{s.name}/set", "command", 1, False, p.SetpointPayload, writers, (CONTROLLER,),
                        s.unit, None, f"write {s.name}: {_limits(s)}"))
-        t.append(Topic(f"setpoints/{s.name}/set/ack", "ack", 1, False, p.AckPayload, (CONTROLLER,), WRITERS,
+        t.append(Topic(f"setpoints/{s.name}/set/ack", "ack", 1, False, p.AckPayload, (CONTROLLER,), writers,
                        description=f"outcome of a write to {s.name}"))
     for action in ("reset", "ack"):
         what = "reset the software trip latch (SA-002)" if action == "reset" else "acknowledge alarms (SA-007)"
@@ -240,7 +246,11 @@ def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
                    description="Home Assistant device discovery (sent on connect and on HA birth)"))
     t.append(Topic(f"{HA_PREFIX}/status", "ha_status", 1, True, p.Availability, (HA,), (CONTROLLER,),
                    description="Home Assistant birth/last will; 'online' triggers re-discovery"))
-    return Registry(site, tuple(t), specs)
+    return Registry(site, tuple(t), specs, ha_writable, site_view(cfg))
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _limits(s: SetpointSpec) -> str:
