@@ -88,7 +88,9 @@ def case_for(spec, cfg):
     if kind == "I1":
         others = [x.outlet_temp_signal for x in cfg.miners if x is not m]
         hot = {loop.return_temp_signal: 60.0, m.outlet_temp_signal: lim.miner_outlet_trip_c + 2.0,
-               **{o: lim.miner_outlet_trip_c - 3.0 for o in others}}
+               # the others stay below the dispatch's derate band (issue #10 pauses a miner 5 K below its trip)
+               **{o: lim.miner_outlet_trip_c - cfg.dispatch.derating.margin_k - cfg.dispatch.derating.band_k - 1.0
+                  for o in others}}
         cold = {loop.return_temp_signal: 35.0, m.outlet_temp_signal: 45.0, **{o: 45.0 for o in others}}
         return True, _temps(hot), _temps(cold), 1.0, 3
     if kind == "I2":

@@ -18,7 +18,7 @@ allocated, so a miner still ramping keeps its share (evcc ``reservedPVPower``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from thermiq.config.schema import EnergyConfig, MinerConfig
@@ -73,6 +73,7 @@ class DispatchInput:
     cap_total_w: float = float("inf")
     derate_pause: bool = False
     mode: str = "auto"
+    miner_cap_w: Mapping[str, float] = field(default_factory=dict)   #: per-miner derate cap (own outlet) [W]
 
 
 def surplus_w(inv: InverterSnapshot, miners_power_w: float, soc_above_priority: bool,
@@ -133,7 +134,7 @@ def dispatch(states: Mapping[str, MinerCtl], miners: tuple[MinerConfig, ...], in
     for m in miners:
         st = states.get(m.name, MinerCtl())
         limit_w = limits_w.get(m.name, m.power_max_w)
-        cap_w = min(m.power_max_w, limit_w, max(cap_left, 0.0))
+        cap_w = min(m.power_max_w, limit_w, max(cap_left, 0.0), inp.miner_cap_w.get(m.name, m.power_max_w))
         if inp.mode == "manual":
             # FA-014: the operator's power limit is the target; no surplus logic, no delays
             run = limit_w >= m.power_min_w and inp.sink_ok and not inp.derate_pause
@@ -143,18 +144,19 @@ def dispatch(states: Mapping[str, MinerCtl], miners: tuple[MinerConfig, ...], in
                                           None, None, target)
             requests[m.name] = MinerRequest(run, target, onoff.on)
             continue
-        hard_stop = inp.mode == "off" or not inp.sink_ok or left_w is None
-        alloc = 0.0 if left_w is None else min(cap_w, left_w)
+        hard_stop = inp.mode == "off" or not inp.sink_ok
+        # unknown surplus (inverter or a miner's telemetry invalid): hold what runs, start nothing
+        alloc = min(cap_w, st.target_w) if left_w is None else min(cap_w, left_w)
         can_run = inp.may_run and not inp.derate_pause and cap_w >= m.power_min_w and not hard_stop
         hashing, since = st.hashing, st.hashing_since_s
         short_since, ready_since = st.short_since_s, st.ready_since_s
         if hashing:
-            short = alloc < m.power_min_w
+            short = left_w is not None and alloc < m.power_min_w
             short_since = (short_since if short_since is not None else now_s) if short else None
             if not can_run or (short and now_s - short_since >= pause_delay_s):
                 hashing, since, short_since, ready_since = False, now_s, None, None
         else:
-            ready = can_run and alloc >= m.power_min_w and left_w >= max(cfg.surplus_start_w, m.power_min_w)
+            ready = can_run and left_w is not None and alloc >= m.power_min_w and left_w >= max(cfg.surplus_start_w, m.power_min_w)
             ready_since = (ready_since if ready_since is not None else now_s) if ready else None
             if ready and now_s - ready_since >= cfg.start_delay_s:
                 hashing, since, ready_since = True, now_s, None

@@ -126,8 +126,8 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     heat, heat_req = heat_step(st.heat, sig, any(c.onoff.on for c in st.miners.values()), cfg, sp, now_s, hplan)
     # --- derating: keep the loop supply and the outlets a margin below their trips
     lim = cfg.limits
-    temps = [sig(cfg.miner_loop.supply_temp_signal)] + [sig(m.outlet_temp_signal) for m in cfg.miners]
-    trips = [lim.miner_loop_supply_trip_c] + [lim.miner_outlet_trip_c] * len(cfg.miners)
+    temps = [sig(cfg.miner_loop.supply_temp_signal)]
+    trips = [lim.miner_loop_supply_trip_c]
     # the loop sensors tell the truth while P3 circulates; a standing loop only by estimate from the sink
     circulating = bool(st.outputs.get(cfg.pump(cfg.miner_loop.pump).output, False))
     sink_c = _sink_temp_c(image, cfg, heat_req.rv1_to_dhw)
@@ -136,6 +136,12 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     if circulating:
         room_k = min(room_k, headroom_k(tuple(temps), tuple(trips), d.derating.margin_k))
     der = derate_step(prev.derate_paused, room_k, d.derating)
+    # each miner's own outlet derates (and at its ceiling pauses) only that miner
+    own_cap = {}
+    for m in cfg.miners:
+        own = derate_step(False, headroom_k((sig(m.outlet_temp_signal),), (lim.miner_outlet_trip_c,), d.derating.margin_k), d.derating)
+        if circulating:
+            own_cap[m.name] = 0.0 if own.pause else m.power_min_w + own.frac * (m.power_max_w - m.power_min_w)
     one_min = min(m.power_min_w for m in cfg.miners)
     cap_total = one_min + der.frac * (sum(m.power_max_w for m in cfg.miners) - one_min)
     # --- miners
@@ -146,7 +152,7 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     else:
         available = GRID_W if merit.miners_on_grid else surplus
         inp = DispatchInput(available, merit.miners_on_pv or merit.miners_on_grid, heat.miner_sink_ok,
-                            cap_total, der.pause, mode)
+                            cap_total, der.pause, mode, own_cap)
         miner_states, miner_req = dispatch(st.miners, cfg.miners, inp, sp.miner_power_limit_w, cfg.energy,
                                            d.pause_delay_s, d.contactor_hold_s, now_s, dt_s)
     ctl = DispatchCtl(MappingProxyType(zones), dhw_st, der.pause, mode, threshold, costs, der.headroom_k)
