@@ -151,7 +151,9 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
                                                  d.naive_export_w, cfg.energy, now_s)
     else:
         available = GRID_W if merit.miners_on_grid else surplus
-        inp = DispatchInput(available, merit.miners_on_pv or merit.miners_on_grid, heat.miner_sink_ok,
+        inverter_ok = inv.grid_power_w is not None and inv.battery_power_w is not None
+        may_run = inverter_ok and (merit.miners_on_pv or merit.miners_on_grid)   # blind to import: pause
+        inp = DispatchInput(available, may_run, heat.miner_sink_ok,
                             cap_total, der.pause, mode, own_cap)
         miner_states, miner_req = dispatch(st.miners, cfg.miners, inp, sp.miner_power_limit_w, cfg.energy,
                                            d.pause_delay_s, d.contactor_hold_s, now_s, dt_s)
