@@ -39,7 +39,7 @@ class CloudyNoon:
         self.end_s = float(self.edges[-1])
         self.load_w = load_w
 
-    def at(self, t: float) -> Boundary:
+    def at(self, t: float, dt_s: float = 0.0) -> Boundary:
         i = min(int(np.searchsorted(self.edges, t, side="right")), len(self.levels) - 1)
         return Boundary(10.0, self.levels[i], self.load_w, 0.0)
 

@@ -140,13 +140,16 @@ def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Se
     buffer_covers = buffer_c is not None and flow_c is not None and buffer_c >= flow_c + cfg.heat_pump.block_margin_k
     buffer_covers = buffer_covers or (buffer_c is not None and not heating_wanted and buffer_c >= sp.buffer_setpoint_c - cfg.buffer.hysteresis_k)
     dhw_covered = not dhw_demand or bool(rv1.value)
-    if plan.sg_wanted in (SgState.FORCED, SgState.BOOST):
+    forced_ok = plan.sg_wanted is SgState.FORCED and (
+        bool(rv2.value) or (buffer_c is not None and buffer_c < cfg.buffer.max_c - cfg.buffer.hysteresis_k))
+    if forced_ok or plan.sg_wanted is SgState.BOOST:
         wanted_sg = plan.sg_wanted
     elif plan.block_allowed and buffer_covers and dhw_covered:
         wanted_sg = SgState.BLOCK
     else:
         wanted_sg = plan.sg_wanted
-    sg = dwell_step(st.sg, wanted_sg, now_s, cfg.heat_pump.min_dwell_s)
+    # leaving "forced" never waits for the dwell: a forced heat pump must not overheat the buffer
+    sg = dwell_step(st.sg, wanted_sg, now_s, 0.0 if st.sg.value is SgState.FORCED else cfg.heat_pump.min_dwell_s)
 
     overrun = now_s + cfg.pump(cfg.miner_loop.pump).overrun_s if miners_running else st.p3_overrun_until_s
     p3 = miners_running or now_s < overrun
