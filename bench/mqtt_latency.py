@@ -74,7 +74,7 @@ def run(period_s: float, n: int, d: Path) -> dict:
 
     broker = Mosquitto().start()
     site = _site_with_period(period_s, d)
-    proc = subprocess.Popen([sys.executable, "-m", "thermiq.cli", "run", "--config", str(site), "--procimg",
+    proc = subprocess.Popen([sys.executable, "-m", "thermiq.cli", "run", "--field", "fake", "--config", str(site), "--procimg",
                              str(d / f"img{period_s}"), "--mqtt", f"127.0.0.1:{broker.port}"], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cl = Client(broker.port)

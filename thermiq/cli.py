@@ -1,4 +1,4 @@
-"""Command line: ``thermiq run | sim | check-config | io``.
+"""Command line: ``thermiq run | sim | check-config | io | trips | ack | reset | safe-outputs``.
 
 ``thermiq sim`` is the one place where the ``thermiq`` command reaches into ``hardware_sim``
 (lazily, at call time): the controller package itself never imports the simulator.
@@ -7,9 +7,7 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from thermiq.config.load import ConfigError, load_config
@@ -17,6 +15,7 @@ from thermiq.iomap.io_list import IoListError, load_io_list
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO / "thermiq" / "sites" / "asp1.toml"
+OPERATOR_CONFIG = Path("/etc/thermiq/site.toml")   #: the installed site file the cabinet-shell commands read
 
 
 def _resolve(path: str) -> Path:
@@ -57,58 +56,57 @@ def cmd_check_config(args) -> int:
 
 
 def cmd_run(args) -> int:
-    import structlog
-
-    from thermiq.adapters.fakes import RecordingMiner, StaticInverter, StaticMeters
-    from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
-    from thermiq.clock import SystemClock
-    from thermiq.cycle.latches import LatchStore
-    from thermiq.cycle.runner import Runner
-
+    from thermiq.service.daemon import Refused, run
+    from thermiq.service.logs import configure_journal_logging
+    configure_journal_logging()
     cfg, io_list = _load(args)
-    clock = SystemClock()   # the one clock of image, field devices, bridge and runner
-    procimg = args.procimg or cfg.process_image.procimg
-    # on a laptop (file-backed image) the cabinet's own piCtory file in the repository is the default
-    configrsc = args.configrsc or (str(REPO / "Schaltschrank" / "config.rsc") if args.procimg
-                                   else cfg.process_image.configrsc)
-    from thermiq.cycle.proof import prove_files
-    problems = prove_files(cfg, io_list, configrsc)   # load-time proof: nothing runs on a bad config
-    if problems:
-        return _refused(args.config, problems)
-    if args.procimg:
-        make_procimg_file(procimg, configrsc)
-    image = RevPiProcessImage(io_list, procimg, configrsc, cfg.process_image.output_watchdog_ms, clock)
-    if args.field == "protocol":
-        from thermiq.adapters.field import build_field_devices
-        field = build_field_devices(cfg, clock)
-        inverter, meters, miners = field.inverter, field.meters, field.miners
-    else:
-        inverter, meters, miners = StaticInverter(), StaticMeters(), {m.name: RecordingMiner() for m in cfg.miners}
-    bridge = None
-    if args.mqtt:
-        from thermiq.adapters.mqtt.factory import build_bridge
-        bridge = build_bridge(cfg, args.mqtt, clock, latches_path=args.latches)
-    from thermiq.cycle.watchdog import Notifier
-    runner = Runner(cfg, io_list, image, inverter, meters, miners, clock=clock, bridge=bridge,
-                    latch_store=LatchStore(args.latches) if args.latches else None, notifier=Notifier())
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    structlog.get_logger("thermiq").info("run", procimg=procimg, configrsc=configrsc, period_s=cfg.scan.period_s)
     try:
-        if bridge is not None:
-            bridge.start()
-        runner.run(stop, max_scans=args.max_scans)
-    finally:
-        if bridge is not None:
-            bridge.stop()
-        image.close()
+        return run(cfg, io_list, args, REPO)
+    except Refused as err:
+        return _refused(args.config, err.problems)
+
+
+def _paths(args, cfg):
+    from thermiq.service.daemon import RuntimePaths
+    return RuntimePaths.of(cfg, args.run_dir)
+
+
+def cmd_safe_outputs(args) -> int:
+    from thermiq.service.daemon import safe_outputs
+    cfg, io_list = _load(args)
+    names = safe_outputs(cfg, io_list, args.procimg, args.configrsc)
+    print(f"safe outputs written ({len(names)} outputs off)")
     return 0
 
 
+def cmd_trips(args) -> int:
+    from thermiq.service.operator import trips_report
+    cfg = load_config(args.config)
+    paths = _paths(args, cfg)
+    print("\n".join(trips_report(paths.status, paths.latches)))
+    return 0
+
+
+def cmd_command(args) -> int:
+    from thermiq.service.spool import submit
+    cfg = load_config(args.config)
+    out = submit(_paths(args, cfg).spool, args.command, args.target, timeout_s=args.timeout)
+    verdict = "accepted" if out["accepted"] else f"refused: {out['reason']}"
+    print(f"{args.command} {args.target}: {verdict} (request {out['request_id']})")
+    return 0 if out["accepted"] else 1
+
+
 def cmd_io(args) -> int:
+    if args.action == "live":
+        from thermiq.service.operator import live_io
+        cfg, io_list = _load(args)
+        procimg = args.procimg or cfg.process_image.procimg
+        configrsc = args.configrsc or (str(REPO / "Schaltschrank" / "config.rsc") if args.procimg
+                                       else cfg.process_image.configrsc)
+        print("\n".join(live_io(io_list, procimg, configrsc, _paths(args, cfg).status)))
+        return 0
     from thermiq.iomap.pictory import build_rsc, dump_rsc
-    io_list = load_io_list(_resolve(args.io_list))
+    io_list = load_io_list(_resolve(args.io_list or "Schaltschrank/io_list.csv"))
     text = dump_rsc(build_rsc(io_list))
     if args.action == "export-rsc":
         Path(args.out).write_text(text, encoding="utf-8")
@@ -138,18 +136,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=str(DEFAULT_CONFIG))
     p.add_argument("--procimg", help="file-backed process image (laptop); default: the config's (/dev/piControl0)")
     p.add_argument("--configrsc", help="piCtory configuration (default: the config's)")
-    p.add_argument("--field", choices=("none", "protocol"), default="none",
-                   help="field devices: none (no inverter/miner data; miners stay off) or the real protocols")
-    p.add_argument("--mqtt", metavar="HOST:PORT", help="publish state and take commands over MQTT")
-    p.add_argument("--latches", help="latch file (persisted trips)")
+    p.add_argument("--field", choices=("protocol", "fake"), default="protocol",
+                   help="field devices: the real protocols from the site file (default), or in-process "
+                        "fakes (no inverter/miner data; miners stay off) for a bench run")
+    p.add_argument("--mqtt", metavar="HOST:PORT", help="a bench broker instead of [service.broker]")
+    p.add_argument("--latches", help="latch file (default: [service].latches)")
+    p.add_argument("--run-dir", help="laptop/test: latches, status, command spool and audit log under this folder")
     p.add_argument("--max-scans", type=int, help="stop after this many scans")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("io", help="I/O list tools")
-    p.add_argument("action", choices=("list", "export-rsc"))
-    p.add_argument("--io-list", default="Schaltschrank/io_list.csv")
+    def site_args(p, image=False):
+        p.add_argument("--config", default=str(OPERATOR_CONFIG if OPERATOR_CONFIG.exists() else DEFAULT_CONFIG),
+                       help=f"site file (default: {OPERATOR_CONFIG} where it exists, as in the cabinet)")
+        p.add_argument("--run-dir", help="the daemon's --run-dir, if it was given one")
+        if image:
+            p.add_argument("--procimg", help="process image (default: the config's)")
+            p.add_argument("--configrsc", help="piCtory configuration (default: the config's)")
+
+    p = sub.add_parser("io", help="live I/O values by name (default), or I/O list tools")
+    p.add_argument("action", nargs="?", choices=("live", "list", "export-rsc"), default="live")
+    p.add_argument("--io-list", default=None, help="list/export-rsc: the I/O list CSV")
     p.add_argument("--out", default="Schaltschrank/config.rsc")
+    site_args(p, image=True)
     p.set_defaults(func=cmd_io)
+
+    p = sub.add_parser("trips", help="latched trips, first-out and recent transitions of the running daemon")
+    site_args(p)
+    p.set_defaults(func=cmd_trips)
+
+    for action in ("ack", "reset"):
+        p = sub.add_parser(action, help=f"{action} a trip (or all) through the daemon's command path, audited")
+        p.add_argument("target", help='trip id (e.g. I5_buffer_top_hh) or "all"')
+        p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the outcome")
+        site_args(p)
+        p.set_defaults(func=cmd_command)
+
+    p = sub.add_parser("safe-outputs", help="write the safe output image once (ExecStopPost)")
+    site_args(p, image=True)
+    p.set_defaults(func=cmd_safe_outputs)
 
     p = sub.add_parser("sim", help="closed-loop simulation on real weather, writes a report")
     p.add_argument("--config", default=str(DEFAULT_CONFIG))
@@ -175,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     except LookupError as err:  # IoBindingError
         print(f"error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2
-    except FileNotFoundError as err:
+    except (FileNotFoundError, TimeoutError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

@@ -1,7 +1,7 @@
 """Encode plant values into Deye holding registers the way sunsynk 0.8.4 decodes them.
 
 Keys are ThermIQ names in the Deye's own sign convention (grid import +, battery
-discharge +; shared/reference/hardware.md §4.2). The encoding is the inverse of
+discharge +; docs/HARDWARE.md § RS485). The encoding is the inverse of
 ``sunsynk.sensors.Sensor.reg_to_value``: raw = value / |factor|, signed when factor < 0,
 two registers low word first; temperatures carry the +100 offset of ``TempSensor``.
 """
@@ -14,18 +14,11 @@ from sunsynk.definitions import import_defs
 from sunsynk.helpers import pack_value
 from sunsynk.sensors import MathSensor, Sensor, TempSensor
 
-#: plant name -> sunsynk sensor id
-PLANT_TO_SENSOR = {
-    "grid_power_w": "grid_power",
-    "load_power_w": "load_power",
-    "battery_power_w": "battery_power",
-    "battery_soc_pct": "battery_soc",
-    "battery_voltage_v": "battery_voltage",
-    "battery_temp_c": "battery_temperature",
-    "grid_frequency_hz": "grid_frequency",
-    "grid_import_energy_kwh": "total_grid_import",
-    "grid_export_energy_kwh": "total_grid_export",
-}
+from thermiq.signals import HV_ALIASES, INVERTER_SIGNALS
+
+#: ThermIQ signal name -> sunsynk sensor id: the signal contract of thermiq.signals
+#: (PV power is fed through the strings)
+PLANT_TO_SENSOR = {s.name: s.sensor for s in INVERTER_SIGNALS if s.name != "pv_power_w"}
 PLANT_NAMES = tuple(PLANT_TO_SENSOR) + ("pv_power_w",)
 DEVICE_TYPE = {"single-phase": 3, "single-phase-16kw": 3, "three-phase": 5, "three-phase-hv": 6}
 
@@ -94,7 +87,7 @@ class DeyeRegisters:
                     regs.update(encode_sensor(s, share))
                 continue
             sid = PLANT_TO_SENSOR[name]
-            sensor = self._defs.get(sid) or self._defs[sid.replace("battery_", "battery_1_", 1)]  # HV naming
+            sensor = self._defs.get(sid) or self._defs[HV_ALIASES[sid]]  # HV naming
             regs.update(encode_sensor(sensor, float(value)))
             if name == "grid_power_w":
                 ct = -float(value) if self.invert_ct else float(value)

@@ -25,6 +25,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from hardware_sim.devices.inverter_feed import inverter_signals
 from hardware_sim.harness import site_io
 from hardware_sim.loop.driver import PlantDriver
 from hardware_sim.plant.boundary import BoundarySeries
@@ -90,10 +91,7 @@ class ProtocolDevices:
             values[f"{name}.power_w"] = p
             values[f"{name}.import_energy_kwh"] = self.energy_j[name] / J_PER_KWH
         view = inverter_view(state, flows, params)
-        values.update({f"inverter.{k}": view[k] for k in ("pv_power_w", "battery_soc_pct", "battery_power_w",
-                                                          "grid_power_w", "load_power_w", "battery_voltage_v")})
-        values["inverter.grid_import_energy_kwh"] = view["grid_import_energy_total_kwh"]
-        values["inverter.grid_export_energy_kwh"] = view["grid_export_energy_total_kwh"]
+        values.update({f"inverter.{k}": v for k, v in inverter_signals(view).items()})  # the signal contract
         self.child.ask({"update": values})
         self.view = view
 

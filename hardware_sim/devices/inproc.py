@@ -12,16 +12,13 @@ from types import MappingProxyType
 from typing import Mapping
 
 from hardware_sim.plant.state import Flows, PlantState
+from hardware_sim.devices.inverter_feed import inverter_signals
 from hardware_sim.plant.views import inverter_view, miner_view
 from thermiq.adapters.braiins.policy import decide
+from thermiq.signals import INVERTER_EXTRA_NAMES
 from thermiq.cycle.image import InverterSnapshot, MeterSnapshot, MinerCommand, MinerSnapshot, MinerState
 
 J_PER_KWH = 3.6e6
-_INV_EXTRA = {"battery_voltage_v": "battery_voltage_v", "pv_energy_kwh": "pv_energy_total_kwh",
-              "grid_import_energy_kwh": "grid_import_energy_total_kwh",
-              "grid_export_energy_kwh": "grid_export_energy_total_kwh",
-              "battery_charge_energy_kwh": "battery_charge_energy_total_kwh",
-              "battery_discharge_energy_kwh": "battery_discharge_energy_total_kwh"}
 
 
 class InprocMiner:
@@ -155,7 +152,8 @@ class PlantDevices:
 
     def update(self, state: PlantState, flows: Flows, params, dt_s: float, now_s: float) -> None:
         view = inverter_view(state, flows, params)
-        extra = {k: view.get(src) for k, src in _INV_EXTRA.items()}
+        sig = inverter_signals(view)
+        extra = {k: sig[k] for k in INVERTER_EXTRA_NAMES}
         self.inverter._snap = InverterSnapshot(now_s, view["pv_power_w"], view["battery_soc_pct"],
                                                view["battery_power_w"], view["grid_power_w"],
                                                view["load_power_w"], MappingProxyType(extra))

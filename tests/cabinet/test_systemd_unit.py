@@ -59,7 +59,7 @@ def test_notify_watchdog_and_restart(unit):
 
 
 def test_watchdog_is_layered_above_the_output_watchdog_and_the_scan():
-    """reference/safety.md §4.3: output watchdog (1-2 s) < WatchdogSec (~10 s) < hardware watchdog (60 s)."""
+    """docs/SOURCES.md S-WATCHDOG: output watchdog (1-2 s) < WatchdogSec (~10 s) < hardware watchdog (60 s)."""
     unit = parse_unit(UNIT.read_text(encoding="utf-8"))
     cfg = load_config(REPO / "thermiq" / "sites" / "asp1.toml")
     watchdog_s = seconds(one(unit, "Service", "WatchdogSec"))
@@ -80,9 +80,12 @@ def test_runs_as_thermiq_with_picontrol_group(unit):
 def test_execstart_is_a_valid_thermiq_run_command(unit):
     argv = shlex.split(one(unit, "Service", "ExecStart"))
     assert Path(argv[0]).name == "thermiq"
-    assert argv[1:] == ["run", "--config", "/etc/thermiq/site.toml", "--latches", "/var/lib/thermiq/latches.json"]
+    assert argv[1:] == ["run", "--config", "/etc/thermiq/site.toml"]  # the site file is the whole configuration
     args = build_parser().parse_args(argv[1:])  # the real CLI accepts exactly these options
-    assert (args.command, args.config, args.latches) == ("run", "/etc/thermiq/site.toml", "/var/lib/thermiq/latches.json")
+    assert (args.command, args.config, args.field, args.mqtt) == ("run", "/etc/thermiq/site.toml", "protocol", None)
+    stop = shlex.split(one(unit, "Service", "ExecStopPost"))
+    assert stop[1:] == ["safe-outputs", "--config", "/etc/thermiq/site.toml"]
+    assert build_parser().parse_args(stop[1:]).command == "safe-outputs"
     # the latch file lives in the state directory the unit creates, the config in its config directory
     assert one(unit, "Service", "StateDirectory") == "thermiq"
     assert one(unit, "Service", "ConfigurationDirectory") == "thermiq"
@@ -102,6 +105,9 @@ def test_hardening_keeps_picontrol_reachable(unit):
 def test_no_network_listening(unit):
     svc = unit["Service"]
     assert one(unit, "Service", "SocketBindDeny") == "any"
+    # the only bind allowed is the loopback metrics port of the shipped site file
+    port = load_config(Path(__file__).resolve().parents[2] / "thermiq/sites/asp1.toml").service.metrics.port
+    assert svc["SocketBindAllow"] == [f"tcp:{port}"]
     assert set(one(unit, "Service", "RestrictAddressFamilies").split()) == {"AF_UNIX", "AF_INET", "AF_INET6"}
     listening = {"ListenStream", "ListenDatagram", "Sockets"}
     assert not listening & set(svc) and not listening & set(unit.get("Socket", {}))
@@ -121,11 +127,11 @@ def test_systemd_analyze_verify_is_clean(tmp_path):
     """systemd-analyze exits 0 on unknown keys (it only warns), so any output is a failure too.
 
     ExecStart's binary is not installed here, and verify fails on a missing binary: point it at
-    python3 for the check (reference/mqtt_nodered.md §5, tested).
+    python3 for the check (docs/SOURCES.md S-MQTT, tested).
     """
     text = UNIT.read_text(encoding="utf-8")
     candidate = tmp_path / "thermiq.service"
-    candidate.write_text(re.sub(r"^ExecStart=\S+", f"ExecStart={shutil.which('python3')}", text, flags=re.M))
+    candidate.write_text(re.sub(r"^(ExecStart|ExecStopPost)=\S+", rf"\1={shutil.which('python3')}", text, flags=re.M))
     res = _verify(candidate)
     assert res.returncode == 0 and res.stdout + res.stderr == "", res.stdout + res.stderr
     # the check is meaningful: a typo in a key is reported

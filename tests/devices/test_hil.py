@@ -33,7 +33,8 @@ def site_config(text: str, ports: list[int], rs485_port: str) -> str:
     hosts = iter(ports)
     text = text.replace('port = "/dev/ttyRS485"', f'port = "{rs485_port}"')
     text = re.sub(r"^\[fieldbus.miner_link\]$", "[fieldbus.miner_link]\nmin_change_interval_s = 2.0", text, flags=re.M)
-    text = re.sub(r'^host = "[^"]+".*$', lambda m: f'host = "127.0.0.1"\nport = {next(hosts)}', text, flags=re.M)
+    text = re.sub(r'^host = "[^"]+".*$', lambda m: f'host = "127.0.0.1"\nport = {next(hosts)}', text,
+                  count=len(ports), flags=re.M)   # the [[miners]] hosts (the broker's comes later)
     for key, value in {"start_delay_s": 3.0, "stop_delay_s": 3.0, "min_on_s": 20.0, "min_off_s": 20.0,
                        "power_ramp_w_per_s": 200.0, "period_s": 0.2, "poll_period_s": 0.5,
                        "call_deadline_s": 1.0, "timeout_s": 0.3}.items():

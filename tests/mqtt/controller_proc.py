@@ -36,7 +36,8 @@ class Controller:
 
     def start(self) -> "Controller":
         self._log = open(self.journal, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "thermiq", "run", "--procimg", str(self.img),
+        self.proc = subprocess.Popen([sys.executable, "-m", "thermiq", "run", "--field", "fake",
+                                      "--procimg", str(self.img), "--run-dir", str(self.dir),
                                       "--configrsc", str(RSC), "--latches", str(self.latches),
                                       "--mqtt", f"127.0.0.1:{self.port}"],
                                      cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT, env=self.env)

@@ -41,7 +41,8 @@ BINARY_CLASSES = {"battery", "battery_charging", "carbon_monoxide", "cold", "con
                   "power", "presence", "problem", "running", "safety", "smoke", "sound", "tamper", "update",
                   "vibration", "window"}
 SENSOR_UNITS = {"temperature": {"°C", "°F", "K"}, "power": {"W", "kW"}, "energy": {"Wh", "kWh", "MWh"},
-                "battery": {"%"}, "voltage": {"V", "mV"}, "duration": {"s", "ms", "min", "h", "d"}, "enum": {None}}
+                "battery": {"%"}, "voltage": {"V", "mV"}, "duration": {"s", "ms", "min", "h", "d"}, "enum": {None},
+                "frequency": {"Hz", "kHz", "MHz", "GHz"}}  # HA SensorDeviceClass.FREQUENCY units
 STATE_CLASSES = {"measurement", "total", "total_increasing"}
 
 

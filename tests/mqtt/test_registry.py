@@ -5,6 +5,7 @@ from __future__ import annotations
 from thermiq.adapters.mqtt.registry import CONTROLLER, HA, NODERED, OPERATOR
 from thermiq.iomap.io_list import load_io_list
 from thermiq.adapters.mqtt.registry import REPO
+from thermiq.signals import INVERTER_SIGNALS
 
 
 def _status(cfg, io, latched=()):
@@ -43,7 +44,7 @@ def test_status_keys_match_the_contract(registry, cfg):
     miners = {f"state/miner/{m.name}/{f}" for m in cfg.miners
               for f in ("power_w", "power_target_w", "requested_power_w", "state", "chip_temp_max_c", "reachable")}
     miners |= {f"state/miner/{m.name}/hashrate_ths" for m in cfg.miners if m.publishes_hashrate}
-    assert (len(inverter), len(scan)) == (11, 5)
+    assert (len(inverter), len(scan)) == (len(INVERTER_SIGNALS), 5)
     assert keys == temps | contacts | outputs | valves | miners | fixed | inverter | meters | scan | setpoints
 
 

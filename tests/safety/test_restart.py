@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _start(img: Path, latches: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "thermiq", "run", "--procimg", str(img), "--configrsc", str(RSC),
+    return subprocess.Popen([sys.executable, "-m", "thermiq", "run", "--field", "fake", "--procimg", str(img), "--configrsc", str(RSC),
                              "--latches", str(latches)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 

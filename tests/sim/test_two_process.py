@@ -33,7 +33,7 @@ def test_loop_closes_across_processes(tmp_path):
     try:
         _wait_for(log)
         time.sleep(2.0)                                   # plant alone: outputs all off
-        ctrl = subprocess.run([sys.executable, "-m", "thermiq", "run", "--procimg", str(img), "--max-scans", "16"],
+        ctrl = subprocess.run([sys.executable, "-m", "thermiq", "run", "--field", "fake", "--procimg", str(img), "--max-scans", "16"],
                               cwd=REPO, capture_output=True, text=True, timeout=60)
         assert ctrl.returncode == 0, ctrl.stderr
         assert plant.wait(timeout=30) == 0

@@ -142,18 +142,18 @@ def _table(model: type[BaseModel]) -> list[str]:
 
 
 def _subsections(prefix: str, model: type[BaseModel]) -> list[str]:
-    """Tables of the sections nested in a section (``[dispatch.tariff]``, ``[[dispatch.zones]]``), depth first."""
+    """``### [prefix.key]`` tables for the nested sections of a section (optional ones included)."""
     out: list[str] = []
     for name, f in model.model_fields.items():
-        sub, is_array = _section_model(f.annotation)
+        args = [a for a in typing.get_args(f.annotation) if a is not type(None)]
+        sub, is_array = _section_model(args[0] if len(args) == 1 else f.annotation)
         if sub is None:
             continue
-        key = f"{prefix}.{name}"
-        out += [f"### `{f'[[{key}]]' if is_array else f'[{key}]'}`", "", f"*schema `{sub.__name__}`*", ""]
-        doc = inspect.getdoc(sub)
-        if doc and sub.__doc__:
-            out += [doc, ""]
-        out += _table(sub) + [""] + _subsections(key, sub)
+        header = f"[[{prefix}.{name}]]" if is_array else f"[{prefix}.{name}]"
+        out += [f"### `{header}`", ""]
+        if sub.__doc__:
+            out += [inspect.getdoc(sub), ""]
+        out += _table(sub) + [""] + _subsections(f"{prefix}.{name}", sub)
     return out
 
 

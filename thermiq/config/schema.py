@@ -17,6 +17,7 @@ from thermiq.config.dispatch import (DeratingConfig, DhwConfig, DispatchConfig, 
 from thermiq.config.fieldbus import FieldbusConfig
 from thermiq.config.plant import (CabinetSignals, HeatingCircuitInstance, HeatPumpSignals, MinerLoopConfig,
                                   PumpInstance, TankInstance, ValveInstance)
+from thermiq.config.service import ServiceConfig
 
 
 class SiteConfig(_Section):
@@ -164,6 +165,7 @@ class ThermiqConfig(_Section):
     heating_circuits: tuple[HeatingCircuitInstance, ...] = Field(min_length=1, max_length=8)
     routing: RouteConfig = RouteConfig()
     fieldbus: FieldbusConfig = FieldbusConfig()
+    service: ServiceConfig = ServiceConfig()
     home_assistant: HomeAssistantConfig = HomeAssistantConfig()
     mode: Literal["off", "manual", "pv_only", "heat_priority", "auto"] = "auto"
     dispatch: DispatchConfig = DispatchConfig()

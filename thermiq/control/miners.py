@@ -13,7 +13,7 @@ The power target follows the surplus continuously within the Braiins range: it r
 ``power_ramp_w_per_s`` and only by more than ``power_deadband_w``; it drops within the same scan
 when the surplus turns negative (no rate limit downwards). The surplus is computed from measured
 power, and each miner's *target* (not its measured power) is reserved before the next miner is
-allocated, so a miner still ramping keeps its share (evcc ``reservedPVPower``).
+allocated, so a miner still ramping keeps its share (evcc ``reservedPVPower``). Braiins ramp and range: docs/SOURCES.md S-BRAIINS.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Owns the scan loop (autorefresh off) on a fixed period of the monotonic clock, measures the cost
 of every scan, counts overruns and skips missed slots ("Next" policy, never queues activations;
-reference/safety.md §1.1). Field devices are read off this thread (their adapters hand over
+docs/SOURCES.md S-SCAN). Field devices are read off this thread (their adapters hand over
 snapshots); MQTT is handed a status mapping and never blocks the scan.
 """
 
@@ -33,6 +33,11 @@ from thermiq.cycle.status import build_status
 from thermiq.iomap.io_list import IoList
 
 log = structlog.get_logger("thermiq.runner")
+
+
+def _sender(cmd) -> str | None:
+    """Who issued a command (``user`` or ``by``, whichever the command type carries), or None."""
+    return getattr(cmd, "user", None) or getattr(cmd, "by", None)
 
 
 @dataclass
@@ -74,6 +79,14 @@ class Runner:
         simulation on a :class:`FakeClock` passes a :class:`SystemClock` here to see real costs.
     bridge : optional MQTT bridge (``publish_status``, ``drain_commands``, ``ack``)
     latch_store : optional LatchStore; latches are restored at start and saved on change
+    notifier : optional sd_notify :class:`Notifier`: READY once after the first completed scan with
+        the I/O running (piControl running, image read), WATCHDOG after every completed scan
+    observers : callables ``(runner, image, result, cost_s)`` run in the publish phase of every
+        scan (metrics, status file, command spool); they must not block
+
+    After each scan ``last_results`` holds the command results of that scan (setpoint acks and
+    safety outcomes, as ``thermiq.commands.CommandResult``) and ``last_users`` the issuing user
+    by request id (``None`` where a command carries none).
 
     Raises
     ------
@@ -84,7 +97,8 @@ class Runner:
     def __init__(self, cfg: ThermiqConfig, io_list: IoList, image, inverter: InverterSource,
                  meters: MeterSource, miners: Mapping[str, MinerLink], clock: Clock = SystemClock(),
                  bridge=None, latch_store: LatchStore | None = None,
-                 publish_every: int = 1, notifier: Notifier | None = None, cost_clock: Clock | None = None):
+                 publish_every: int = 1, notifier: Notifier | None = None, cost_clock: Clock | None = None,
+                 observers=()):
         if getattr(image, "clock", clock) != clock:
             raise ValueError("the process image stamps with another clock than the runner's: pass one Clock to both")
         problems = prove(cfg, io_list)     # load-time proof: no scan on a signal the I/O list lacks
@@ -111,6 +125,10 @@ class Runner:
             from thermiq.commands import SetpointStore, setpoint_specs
             self.store = SetpointStore.from_specs(setpoint_specs(cfg))
         self.notifier = notifier
+        self.observers = list(observers)
+        self.ready_sent = False
+        self.last_results: list = []
+        self.last_users: dict[str, str | None] = {}
         self.last: ScanResult | None = None
         self._timing_ok = True
         self._pending_safety: list[SafetyCommand] = []
@@ -132,12 +150,17 @@ class Runner:
                      self.cfg.limits.signal_max_age_s)
         safety, topics, acks = self._pending_safety, {}, []
         self._pending_safety = []
+        users = {c.request_id: _sender(c) for c in safety}
         if self.bridge is not None:
-            self.store, acks, remote = split_commands(self.store, self.bridge.drain_commands(), now_s)
+            drained = self.bridge.drain_commands()
+            users.update({c.request_id: _sender(c) for c in drained})
+            self.store, acks, remote = split_commands(self.store, drained, now_s)
             safety = safety + [c for c, _ in remote]
             topics = {c.request_id: t for c, t in remote}
         sp = setpoints_in_force(self.defaults, self.store, now_s)
         if sp != self.state.setpoints:
+            old, new = self.state.setpoints.as_dict(), sp.as_dict()
+            log.info("setpoints_changed", changes={k: [old.get(k), v] for k, v in new.items() if old.get(k) != v})
             self.state = replace(self.state, setpoints=sp)
         # interlocks -> controllers -> arbitrate (or hold the safe image while the I/O is down)
         res = self.core.scan(img, self.state, tuple(safety)) if io_running else self._hold_safe(now_s, safety)
@@ -155,13 +178,18 @@ class Runner:
             for result in acks + safety_acks(res.outcomes, topics):
                 self.bridge.ack(result)
             if self.stats.scans % self.publish_every == 0:
-                requested = {n: c.power_target_w for n, c in res.outputs.miners.items()}
+                requested = {n: c.power_target_w if c.run else 0.0 for n, c in res.outputs.miners.items()}  # paused: 0 W
                 self.bridge.publish_status(build_status(img, res.outputs, res.state, self.cfg, self.io_list,
                                                         requested, self.stats.as_status(), self.core.table))
+        self.last_results = acks + [o.result() for o in res.outcomes]
+        self.last_users = users
         cost = self.cost_clock.monotonic() - t0
+        for observe in self.observers:
+            observe(self, img, res, cost)
         if self.notifier is not None:           # watchdog phase: only after a completed scan
-            if self.stats.scans == 0:
-                self.notifier.ready()
+            if not self.ready_sent and io_running:
+                self.ready_sent = True
+                self.notifier.ready(f"scanning every {self.cfg.scan.period_s:g} s")
             self.notifier.watchdog()
         self.stats.scans += 1
         self.stats.last_cost_s = cost

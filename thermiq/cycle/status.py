@@ -17,8 +17,9 @@ from thermiq.cycle.image import OutputImage, ProcessImage
 from thermiq.cycle.scan import ControllerState
 from thermiq.interlocks.evaluate import CompiledTrip, compile_table
 from thermiq.iomap.io_list import IoList
+from thermiq.signals import INVERTER_CORE as _CORE
 
-INVERTER_CORE = ("pv_power_w", "battery_soc_pct", "battery_power_w", "grid_power_w", "load_power_w")
+INVERTER_CORE = tuple(s.name for s in _CORE)   # InverterSnapshot fields; the rest is in .extra (thermiq.signals)
 #: unit of a trip limit from the suffix of its configuration field
 LIMIT_UNITS = (("_c", "°C"), ("_k", "K"), ("_w", "W"), ("_s", "s"), ("_pct", "%"))
 

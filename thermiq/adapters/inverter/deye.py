@@ -2,7 +2,7 @@
 
 ``sunsynk.pysunsynk.PySunsynk`` does the register grouping and decoding with its
 definitions (``single-phase``, ``single-phase-16kw``, ``three-phase``, ``three-phase-hv``;
-shared/reference/hardware.md §4.3). It normally opens its own port; here the bus master
+docs/HARDWARE.md § RS485). It normally opens its own port; here the bus master
 hands it the line's one client before every read, so the inverter and the meters share one
 master. Signs are normalised in :mod:`thermiq.adapters.inverter.signs` only.
 """
@@ -18,19 +18,17 @@ from sunsynk.pysunsynk import PySunsynk
 from thermiq.adapters.fieldbus import BusMaster
 from thermiq.adapters.inverter.signs import SignConvention, normalise
 from thermiq.cycle.image import InverterSnapshot
+from thermiq.signals import HV_ALIASES, INVERTER_SIGNALS
 
 DEFINITIONS = ("single-phase", "single-phase-16kw", "three-phase", "three-phase-hv")
 
-#: sunsynk sensor ids ThermIQ reads (those a definition lacks are skipped)
-SENSOR_IDS = (
-    "grid_power", "grid_ct_power", "load_power", "battery_soc", "battery_power",
-    "battery_voltage", "battery_temperature", "grid_frequency", "total_grid_import",
-    "total_grid_export", "total_pv_energy", "total_battery_charge", "total_battery_discharge", "pv1_power", "pv2_power", "pv3_power", "pv4_power",
-)
+#: sunsynk sensor ids ThermIQ reads: the signal contract's (thermiq.signals) plus the CT grid power
+#: and the PV strings the PV power is summed from (those a definition lacks are skipped)
+SENSOR_IDS = tuple(s.sensor for s in INVERTER_SIGNALS if s.sensor != "pv_power") + (
+    "grid_ct_power", "pv1_power", "pv2_power", "pv3_power", "pv4_power")
 #: the HV three-phase definitions name the (first) battery ``battery_1_*``; a second HV
 #: battery (``battery_2_*``) is not read
-ALIASES = {"battery_power": "battery_1_power", "battery_soc": "battery_1_soc",
-           "battery_voltage": "battery_1_voltage", "battery_temperature": "battery_1_temperature"}
+ALIASES = HV_ALIASES
 
 
 class DeyeInverter:

@@ -2,7 +2,7 @@
 
 Deye registers already count grid power positive on import (reg 169 / 625) and battery
 power positive on discharge (reg 190 / 590); evcc uses them the same way
-(shared/reference/hardware.md §4.2). A site whose CT is mounted the wrong way round, or
+(docs/HARDWARE.md § RS485). A site whose CT is mounted the wrong way round, or
 whose firmware counts the battery the other way, sets the matching ``invert_*`` flag in its
 configuration instead of patching code.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal, Mapping
 
 from thermiq.cycle.image import InverterSnapshot
+from thermiq.signals import INVERTER_EXTRA
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +53,8 @@ def normalise(raw: Mapping[str, float | None], conv: SignConvention, stamp_s: fl
     InverterSnapshot
         grid_power_w (+ import), battery_power_w (+ discharge), load_power_w, pv_power_w
         (sum of the PV strings, or ``pv_power`` when the definitions sum it), battery_soc_pct;
-        ``extra`` holds battery_voltage_v, battery_temp_c, grid_frequency_hz,
-        grid_import_energy_kwh, grid_export_energy_kwh, pv_energy_kwh, battery_charge_energy_kwh,
-        battery_discharge_energy_kwh (lifetime counters) where present.
+        ``extra`` holds the extended signals of :data:`thermiq.signals.INVERTER_EXTRA` (by
+        ThermIQ name) that were read.
 
     Examples
     --------
@@ -69,16 +69,7 @@ def normalise(raw: Mapping[str, float | None], conv: SignConvention, stamp_s: fl
         pv_w = float(sum(strings))
     else:
         pv_w = None
-    extras = {
-        "battery_voltage_v": raw.get("battery_voltage"),
-        "battery_temp_c": raw.get("battery_temperature"),
-        "grid_frequency_hz": raw.get("grid_frequency"),
-        "grid_import_energy_kwh": raw.get("total_grid_import"),
-        "grid_export_energy_kwh": raw.get("total_grid_export"),
-        "pv_energy_kwh": raw.get("total_pv_energy"),
-        "battery_charge_energy_kwh": raw.get("total_battery_charge"),
-        "battery_discharge_energy_kwh": raw.get("total_battery_discharge"),
-    }
+    extras = {s.name: raw.get(s.sensor) for s in INVERTER_EXTRA}
     soc = raw.get("battery_soc")
     return InverterSnapshot(
         stamp_s=stamp_s,

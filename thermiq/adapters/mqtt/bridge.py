@@ -73,7 +73,8 @@ class MqttBridge:
     username, password     broker credentials (``None`` = anonymous)
     registry : Registry    topics and setpoint specs
     clock                  see :func:`_clock_fns`; monotonic time for filters, wall time for command age
-    audit_path : path      JSON-lines audit log, appended (``None`` = no audit file)
+    audit_path : path      JSON-lines audit log, appended (``None`` = no audit file), or a sink with
+                           ``write_records(records)`` (:class:`thermiq.service.audit.AuditLog`)
     ha_writable : bool | None  HA discovery exposes setpoints as writable entities (None: as the site config says)
     refresh_s : float      republish unchanged values after this long [s]
     max_age_s, max_future_s : float  accepted command age window [s]
@@ -99,7 +100,9 @@ class MqttBridge:
         self.site, self.host, self.port = site, host, int(port)
         self.registry = registry
         self._mono, self._wall = _clock_fns(clock)
-        self._audit_path = Path(audit_path) if audit_path else None
+        # an object with ``write_records(records)`` (thermiq.service.audit.AuditLog) or a file path
+        self._audit_sink = audit_path if hasattr(audit_path, "write_records") else None
+        self._audit_path = Path(audit_path) if audit_path and self._audit_sink is None else None
         self._ha_discovery, self._ha_writable, self._sw = ha_discovery, ha_writable, sw_version
         self._keepalive_s = keepalive_s
         self._lock = threading.Lock()
@@ -310,4 +313,7 @@ class MqttBridge:
         with self._lock:
             recs = list(self._audit)
             self._audit.clear()
+        if recs and self._audit_sink is not None:     # the daemon's AuditLog: file + one journal line per outcome
+            self._audit_sink.write_records(recs)
+            return
         write_audit(recs, self._audit_path)

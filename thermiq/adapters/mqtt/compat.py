@@ -1,4 +1,4 @@
-"""The only place that knows the paho-mqtt 1.5 / 2.x differences (reference/mqtt_nodered.md §2).
+"""The only place that knows the paho-mqtt 1.5 / 2.x differences (docs/SOURCES.md S-MQTT).
 
 * 2.x needs ``callback_api_version`` in the constructor (we use VERSION2); 1.5 has no such arg.
 * on_connect/on_disconnect get an int rc in 1.5 and a ``ReasonCode`` (no ``int()``) in 2.x,
@@ -15,6 +15,8 @@
 """
 
 from __future__ import annotations
+
+import logging
 
 import socket
 import threading
@@ -49,7 +51,9 @@ def make_client(client_id: str, clean_session: bool = True, protocol: str = "3.1
         kw["clean_session"] = clean_session
     if PAHO_V2:
         kw["callback_api_version"] = CallbackAPIVersion.VERSION2
-    return mqtt.Client(**kw)
+    client = mqtt.Client(**kw)
+    client.enable_logger(logging.getLogger("paho"))  # paho's log through the journal's JSON chain
+    return client
 
 
 def is_v5(client: mqtt.Client) -> bool:

@@ -1,9 +1,12 @@
-"""Build the controller's MQTT bridge from the site configuration and a ``HOST:PORT`` string.
+"""Build the controller's MQTT bridge from the site configuration (``[service.broker]``).
 
-Credentials come from the environment (never from the command line or the config file):
-``THERMIQ_MQTT_USER`` / ``THERMIQ_MQTT_PASSWORD``; ``THERMIQ_MQTT_CA`` switches TLS on;
-``THERMIQ_MQTT_PROTOCOL`` is ``5`` (default) or ``3.1.1``; ``THERMIQ_AUDIT_LOG`` names the
-command audit log (JSON lines). The request-id memory lives beside the latch file.
+The broker's host, port, user, password file and TLS CA come from the site file; ``host_port``
+(``thermiq run --mqtt HOST:PORT``, ``thermiq sim --mqtt``) overrides the address for bench runs.
+Without a ``[service.broker]`` user, ``THERMIQ_MQTT_USER`` / ``THERMIQ_MQTT_PASSWORD`` and
+``THERMIQ_MQTT_CA`` are still honoured for bench runs, and so they are with ``host_port`` (a
+bench broker, not the cabinet's), like ``THERMIQ_MQTT_PROTOCOL`` (``5`` or ``3.1.1``) without a
+``[service.broker]``; the cabinet's unit sets none of them. The request-id memory lives beside
+the latch file.
 """
 
 from __future__ import annotations
@@ -30,15 +33,56 @@ def parse_host_port(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def build_bridge(cfg: ThermiqConfig, host_port: str, clock=None, latches_path: str | Path | None = None) -> MqttBridge:
-    """The bridge for ``cfg``'s site on the broker at ``host_port`` (not yet started); with
-    ``latches_path`` the request-id memory is kept beside the latch file."""
-    host, port = parse_host_port(host_port)
+def read_password(path: str) -> str:
+    """First line of the broker password file (without the newline).
+
+    Raises
+    ------
+    ValueError : naming the file when it is missing, unreadable or empty.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ValueError(f"broker password_file {path}: {err.strerror}") from None
+    line = text.splitlines()[0].strip() if text.strip() else ""
+    if not line:
+        raise ValueError(f"broker password_file {path} is empty")
+    return line
+
+
+def build_bridge(cfg: ThermiqConfig, host_port: str | None = None, clock=None, audit=None,
+                 latches_path: str | Path | None = None) -> MqttBridge:
+    """The bridge for ``cfg``'s site (not yet started).
+
+    Parameters
+    ----------
+    host_port : ``"HOST:PORT"`` of a bench broker instead of ``[service.broker]`` (credentials
+        then from the environment only)
+    audit : audit sink or path handed to :class:`MqttBridge` (default ``$THERMIQ_AUDIT_LOG``)
+    latches_path : the latch file; the request-id memory is kept beside it
+
+    Raises
+    ------
+    ValueError : no broker configured and no ``host_port``; bad ``host_port``; unreadable password file.
+    """
+    broker = cfg.service.broker
+    if host_port is not None:
+        host, port = parse_host_port(host_port)
+    elif broker is not None:
+        host, port = broker.host, broker.port
+    else:
+        raise ValueError("the site file has no [service.broker] and no --mqtt HOST:PORT was given")
+    if host_port is None and broker is not None and broker.username is not None:
+        user, password, ca = broker.username, read_password(broker.password_file), broker.tls_ca_file
+    else:
+        user, password = os.environ.get("THERMIQ_MQTT_USER"), os.environ.get("THERMIQ_MQTT_PASSWORD")
+        ca = (broker.tls_ca_file if broker is not None else None) or os.environ.get("THERMIQ_MQTT_CA")
     io_path = Path(cfg.process_image.io_list)
     io_list = load_io_list(io_path if io_path.is_absolute() else REPO / io_path)
     registry = build_registry(cfg, io_list.points)
-    return MqttBridge(cfg.site.name, host, port, os.environ.get("THERMIQ_MQTT_USER"),
-                      os.environ.get("THERMIQ_MQTT_PASSWORD"), registry, clock,
-                      os.environ.get("THERMIQ_AUDIT_LOG"), tls_ca=os.environ.get("THERMIQ_MQTT_CA"),
-                      protocol=os.environ.get("THERMIQ_MQTT_PROTOCOL", "5"),
+    site_protocol = broker.protocol if broker is not None else "5"
+    protocol = os.environ.get("THERMIQ_MQTT_PROTOCOL", site_protocol) if host_port is not None else site_protocol
+    return MqttBridge(cfg.site.name, host, port, user, password, registry, clock,
+                      audit if audit is not None else os.environ.get("THERMIQ_AUDIT_LOG"), tls_ca=ca,
+                      client_id=broker.client_id if broker is not None else None, protocol=protocol,
                       seen_ids_path=beside_latches(latches_path) if latches_path else None)

@@ -8,6 +8,8 @@ device class, state class and entity category per unit or per field (home-assist
 
 from __future__ import annotations
 
+from thermiq.signals import INVERTER_SIGNALS
+
 from thermiq.adapters.mqtt import payloads as p
 from thermiq.adapters.mqtt.instances import SignalMeta
 
@@ -34,25 +36,12 @@ def _binary(m: SignalMeta) -> dict:
 _TEMP = _sensor("temperature")
 _ENERGY = _sensor("energy", "total_increasing")
 UNIT_HA = {"°C": _TEMP, "W": _sensor("power"), "%": _sensor("battery"), "kWh": _ENERGY, "V": _sensor("voltage"),
-           "TH/s": _sensor(), "s": _sensor("duration", entity_category="diagnostic")}
+           "TH/s": _sensor(), "s": _sensor("duration", entity_category="diagnostic"), "Hz": _sensor("frequency")}
 _ENUM = {"component": "sensor", "device_class": "enum"}
 
 #: (field, unit, label, description); the energy counters are the Deye's lifetime totals (HA's
 #: Energy dashboard takes total_increasing counters and computes the days itself)
-INVERTER_FIELDS = (
-    ("pv_power_w", "W", "PV power", "PV power"),
-    ("battery_soc_pct", "%", "Battery charge", "battery state of charge"),
-    ("battery_power_w", "W", "Battery power", "battery power, discharge +"),
-    ("grid_power_w", "W", "Grid power", "grid power, import +"),
-    ("load_power_w", "W", "Consumption", "load power (everything behind the inverter)"),
-    ("battery_voltage_v", "V", "Battery voltage", "battery voltage"),
-    ("pv_energy_kwh", "kWh", "PV energy", "PV energy produced (lifetime counter)"),
-    ("grid_import_energy_kwh", "kWh", "Grid import energy", "energy drawn from the grid (lifetime counter)"),
-    ("grid_export_energy_kwh", "kWh", "Grid export energy", "energy fed into the grid (lifetime counter)"),
-    ("battery_charge_energy_kwh", "kWh", "Battery charge energy", "energy into the battery (lifetime counter)"),
-    ("battery_discharge_energy_kwh", "kWh", "Battery discharge energy",
-     "energy out of the battery (lifetime counter)"),
-)
+INVERTER_FIELDS = tuple((s.name, s.unit, s.label, s.description) for s in INVERTER_SIGNALS)  # thermiq.signals
 METER_FIELDS = (("power_w", "W", "power", "active power, import +"),
                 ("import_energy_kwh", "kWh", "energy", "imported energy (counter)"),
                 ("export_energy_kwh", "kWh", "exported energy", "exported energy (counter)"))
