@@ -11,13 +11,15 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
 from hardware_sim.devices.inproc import PlantDevices
 from hardware_sim.loop.driver import PlantDriver
 from hardware_sim.loop.memory_image import MemoryImage
+from hardware_sim.operator import OperatorPolicy, OperatorState, operator_step
+from hardware_sim.plant.model import reset_safety
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.params import PlantParams
 from hardware_sim.plant.state import PlantState, flows_columns, initial_state
@@ -27,6 +29,7 @@ from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg
 from thermiq.clock import FakeClock, SystemClock
 from thermiq.config.schema import ThermiqConfig
 from thermiq.cycle.runner import Runner
+from thermiq.cycle.scan import SafetyCommand
 from thermiq.iomap.io_list import load_io_list
 from thermiq.iomap.pictory import build_rsc, dump_rsc
 
@@ -66,7 +69,9 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
              progress: Callable[[float], None] | None = None, bridge=None,
              faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False,
              file_image: bool = False, start_state: Callable[[PlantState], PlantState] | None = None,
-             grid_ok: Callable[[float], bool] | None = None) -> SimResult:
+             grid_ok: Callable[[float], bool] | None = None,
+             inputs: Callable[[float], Mapping[str, object]] | None = None,
+             operator: OperatorPolicy | None = None) -> SimResult:
     """Run the closed loop for ``duration_s`` seconds of simulated time.
 
     Parameters
@@ -82,6 +87,8 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     grid_ok : optional ``t_s -> bool``: False while the public grid is out (scenario files)
     file_image : run the image through a file and revpimodio2 (as ``thermiq run`` on a laptop)
         instead of in memory (``hardware_sim.loop.memory_image``: same layout, binding and codec)
+    inputs : optional ``t_utc_s -> {setpoint: value}`` outside inputs (forecast, price; hardware_sim.inputs)
+    operator : optional simulated operator (hardware_sim.operator; off by default)
 
     Raises
     ------
@@ -114,6 +121,9 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         state = start_state(state)
     driver = PlantDriver(cfg, params, boundary, state, plant_io, devices)
     driver.grid_ok = grid_ok
+    sp_local, op = runner.defaults, OperatorState()
+    switchings: dict[str, int] = {}
+    last_outs: dict[str, bool] = {}
     stored_start_j = stored_energy_j(state, params)
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample
@@ -128,11 +138,24 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
             t_utc = start_utc_s + now_s
             clock.advance_to(now_s)
             driver.sense(faults(now_s) if faults else None)
+            if inputs is not None:
+                runner.defaults = sp_local.with_values(inputs(t_utc))
+            if operator is not None and operator.enabled:
+                op, cmds = operator_step(operator, op, runner.state.interlocks.trips, now_s)
+                for action, tid in cmds:
+                    runner.submit_safety_command(SafetyCommand(action, tid, f"operator-{k}"))
+                    if tid == "I13_safety_chain":
+                        driver.state = reset_safety(driver.state, params)
             res = runner.scan_once()
             all_costs[k] = runner.stats.last_cost_s
             cost_max = max(cost_max, all_costs[k])
             for ev in res.events:
                 trips.append({"t_utc_s": t_utc, "trip": ev.trip_id, "from": ev.old.value, "to": ev.new.value, "value": ev.value})
+            outs = plant_io.read_outputs()
+            for name, on in outs.items():
+                if on != last_outs.get(name, on):
+                    switchings[name] = switchings.get(name, 0) + 1
+            last_outs = dict(outs)
             devices.apply_commands(now_s)
             flows = driver.advance(period_s)
             for name, value in flows_columns(flows).items():
@@ -167,6 +190,7 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         "weather": boundary.weather_meta,
         "stored_energy_start_j": stored_start_j, "stored_energy_end_j": stored_energy_j(driver.state, params),
         "miners": len(cfg.miners), "miner_target_changes": devices.target_changes(),
+        "operator_resets": list(op.resets), "output_switchings": switchings,
     }
     if keep_costs:
         meta["scan_costs_s"] = costs

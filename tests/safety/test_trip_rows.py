@@ -66,6 +66,16 @@ def _timing(ok):
     return do
 
 
+def _blind_controller(lp):
+    """A controller with wrong tank limits (it sees room where there is none): the dispatch opens
+    the contactors before the tanks are full (issue #10), so the no-sink trip is shown against a
+    controller that fails to (the configuration is copied without validation on purpose)."""
+    from thermiq.cycle.scan import Core
+    core = lp.runner.core
+    tanks = tuple(t.model_copy(update={"max_c": 95.0}) for t in core.cfg.tanks)
+    lp.runner.core = Core(core.cfg.model_copy(update={"tanks": tanks}), core.table, core.quality)
+
+
 def case_for(spec, cfg):
     """(miners running first?, cause, clear, scan step while waiting [s], max wait [s]) of one row."""
     kind = spec.id.split("_")[0]
@@ -78,7 +88,9 @@ def case_for(spec, cfg):
     if kind == "I1":
         others = [x.outlet_temp_signal for x in cfg.miners if x is not m]
         hot = {loop.return_temp_signal: 60.0, m.outlet_temp_signal: lim.miner_outlet_trip_c + 2.0,
-               **{o: lim.miner_outlet_trip_c - 3.0 for o in others}}
+               # the others stay below the dispatch's derate band (issue #10 pauses a miner 5 K below its trip)
+               **{o: lim.miner_outlet_trip_c - cfg.dispatch.derating.margin_k - cfg.dispatch.derating.band_k - 1.0
+                  for o in others}}
         cold = {loop.return_temp_signal: 35.0, m.outlet_temp_signal: 45.0, **{o: 45.0 for o in others}}
         return True, _temps(hot), _temps(cold), 1.0, 3
     if kind == "I2":
@@ -97,7 +109,8 @@ def case_for(spec, cfg):
     if spec.id == "I9_no_heat_sink":
         full = {s: getattr(lim, n) + 1.0 for s, n in zip(spec.signals, spec.limit)}
         back = {s: (50.0 if s == cfg.dhw.top_temp_signal else 60.0) for s in spec.signals}
-        return True, _temps(full), _temps(back), 5.0, 120
+        blind_and_full = _temps(full)
+        return True, lambda lp: (_blind_controller(lp), blind_and_full(lp)), _temps(back), 5.0, 120
     if kind == "I9":
         v = cfg.valve(spec.id.split("_")[1])
         switches = [f for f in (v.feedback_a, v.feedback_b) if f]

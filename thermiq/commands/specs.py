@@ -89,7 +89,15 @@ def setpoint_specs(cfg: ThermiqConfig) -> Mapping[str, SetpointSpec]:
                      description="battery SoC above which PV surplus may go to the miners"),
         SetpointSpec("grid_heating_allowed", "bool", cfg.energy.grid_heating_allowed,
                      description="miners may run on grid power when heat is needed"),
-        SetpointSpec("mode", "enum", cfg.mode, choices=("auto", "manual"), description="operating mode"),
+        SetpointSpec("mode", "enum", cfg.mode, choices=("off", "manual", "pv_only", "heat_priority", "auto"),
+                     description="operating mode (the HS01 key switch forces manual)"),
+        # dispatch inputs from outside (issue #10): dynamic price, hashprice, tomorrow's PV forecast
+        SetpointSpec("grid_price_eur_kwh", "float", cfg.dispatch.tariff.grid_price_eur_kwh, "EUR/kWh", -1.0, 5.0,
+                     description="grid price now (used by the dynamic tariff)"),
+        SetpointSpec("hashprice_usd_th_day", "float", cfg.dispatch.mining.hashprice_usd_th_day, "USD/TH/day", 0.0, 10.0,
+                     description="hashprice for the mining revenue"),
+        SetpointSpec("pv_forecast_tomorrow_kwh", "float", 0.0, "kWh", 0.0, 1000.0,
+                     description="PV energy forecast for tomorrow; 0 = none (battery threshold stays)"),
     ]
     for m in cfg.miners:
         specs.append(SetpointSpec(

@@ -11,6 +11,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from thermiq.config.base import Section as _Section
+from thermiq.config.dispatch import (DeratingConfig, DhwConfig, DispatchConfig, ForecastConfig,  # noqa: F401 (core imports them from here)
+                                     HeatPumpCostConfig, MiningConfig, TariffConfig, ZoneConfig, minutes_of_day,
+                                     trip_margin_errors)
 from thermiq.config.fieldbus import FieldbusConfig
 from thermiq.config.plant import (CabinetSignals, HeatingCircuitInstance, HeatPumpSignals, MinerLoopConfig,
                                   PumpInstance, TankInstance, ValveInstance)
@@ -164,7 +167,8 @@ class ThermiqConfig(_Section):
     fieldbus: FieldbusConfig = FieldbusConfig()
     service: ServiceConfig = ServiceConfig()
     home_assistant: HomeAssistantConfig = HomeAssistantConfig()
-    mode: Literal["auto", "manual"] = "auto"
+    mode: Literal["off", "manual", "pv_only", "heat_priority", "auto"] = "auto"
+    dispatch: DispatchConfig = DispatchConfig()
 
     @model_validator(mode="after")
     def _unique_miners(self):
@@ -208,6 +212,12 @@ class ThermiqConfig(_Section):
             if signal in owners and owners[signal] != owner:
                 raise ValueError(f"signal {signal!r} is claimed by both {owners[signal]} and {owner}")
             owners[signal] = owner
+        return self
+
+    @model_validator(mode="after")
+    def _trip_margins(self):
+        if errors := trip_margin_errors(self):
+            raise ValueError("; ".join(errors))
         return self
 
     def signal_owners(self) -> list[tuple[str, str]]:

@@ -39,7 +39,7 @@ def arbitrate(miner_req: Mapping[str, MinerRequest], heat_req: HeatRequest, perm
                                  pc.max_switchings_per_hour, pc.max_switchings_per_day, force)
         return guards[name].on
 
-    any_miner = any(r.run and permits.miner(n) for n, r in miner_req.items())
+    any_miner = any(r.closed and permits.miner(n) for n, r in miner_req.items())
     loop_on = pump(cfg.miner_loop.pump, heat_req.p3 or permits.force_miner_pump or any_miner, permits.force_miner_pump)
     pump(cfg.heat_pump.charge_pump, heat_req.p4 and permits.heat_pump, not permits.heat_pump)
     for circuit in cfg.heating_circuits:
@@ -62,8 +62,9 @@ def arbitrate(miner_req: Mapping[str, MinerRequest], heat_req: HeatRequest, perm
     commands: dict[str, MinerCommand] = {}
     for m in cfg.miners:
         req = miner_req.get(m.name)
-        run = bool(req and req.run and permits.miner(m.name) and loop_on)
-        digital[m.contactor_output] = run
+        closed = bool(req and req.closed and permits.miner(m.name) and loop_on)
+        run = closed and req.run  # paused with the contactor closed: a cloud passing
+        digital[m.contactor_output] = closed
         target = min(max(req.power_target_w, m.power_min_w), m.power_max_w) if run else None
         commands[m.name] = MinerCommand(run, target)
     return Arbitrated(OutputImage(digital, commands), guards, sg)

@@ -76,33 +76,62 @@ def miner_sink_ok(was_ok: bool, buffer_top_c: float | None, dhw_c: float | None,
     return buf_room or dhw_room
 
 
+@dataclass(frozen=True, slots=True)
+class HeatPlan:
+    """What the dispatch layer decided for the heat side this scan (see ``thermiq.control.sgready``).
+
+    room_target_c : zone target in force [°C]; room_demand : the zone wants heat (its own band)
+    dhw_target_c : DHW target in force [°C] (raised by the anti-legionella cycle)
+    sg_wanted : SG-Ready state the merit order asks for, before the "block when covered" rule
+    block_allowed : the heat pump may be blocked while stored heat covers the demand
+    """
+
+    room_target_c: float
+    room_demand: bool | None
+    dhw_target_c: float
+    sg_wanted: SgState = SgState.NORMAL
+    block_allowed: bool = True
+    dhw_force: bool = False         #: anti-legionella: DHW demand on until the target is reached
+
+
 def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Setpoints,
-              now_s: float) -> tuple[HeatCtl, HeatRequest]:
+              now_s: float, plan: HeatPlan | None = None) -> tuple[HeatCtl, HeatRequest]:
     """One scan of the heat side.
 
     Parameters
     ----------
     sig : callable name -> value (°C) or None, over the frozen image
     miners_running : any miner contactor requested on this scan
+    plan : zone target/demand, DHW target and SG wish of the dispatch layer; None = the plain
+        setpoints (room hysteresis +-0.3 K, SG normal unless stored heat covers the demand)
     """
+    if plan is None:
+        plan = HeatPlan(sp.room_setpoint_c, None, sp.dhw_setpoint_c)
     circuit = cfg.heating_circuits[0]
     outdoor_c = sig(cfg.cabinet.outdoor_temp_signal)
     room_c = sig(circuit.room_temp_signal) if circuit.room_temp_signal else None
     buffer_c, dhw_c = sig(cfg.buffer.top_temp_signal), sig(cfg.dhw.top_temp_signal)
-    dhw_demand = hysteresis(st.dhw_demand, dhw_c, sp.dhw_setpoint_c - cfg.dhw.hysteresis_k, sp.dhw_setpoint_c)
+    dhw_demand = hysteresis(st.dhw_demand, dhw_c, plan.dhw_target_c - cfg.dhw.hysteresis_k, plan.dhw_target_c)
     # The heat pump stops at its own hot-water temperature, which ThermIQ cannot read: a DHW
     # charge that lasts longer than the priority time ends, so the buffer is never starved.
-    if dhw_demand and st.rv2.value and now_s - st.rv2.since_s > cfg.routing.dhw_priority_max_s:
+    if plan.dhw_force:
+        dhw_demand = dhw_c is not None and dhw_c < plan.dhw_target_c
+    elif dhw_demand and st.rv2.value and now_s - st.rv2.since_s > cfg.routing.dhw_priority_max_s:
         dhw_demand = False
     sink_ok = miner_sink_ok(st.miner_sink_ok, buffer_c, dhw_c, cfg)
     h = cfg.heating
     season = True if outdoor_c is None else hysteresis(
         st.heating_season, outdoor_c, h.heating_limit_c - h.heating_limit_hysteresis_k, h.heating_limit_c)
-    room = True if room_c is None else hysteresis(st.room_demand, room_c, sp.room_setpoint_c - 0.3, sp.room_setpoint_c + 0.3)
-    flow_c = None if outdoor_c is None else flow_setpoint_c(outdoor_c, sp.room_setpoint_c, h.design_outdoor_c, h.design_flow_c, h.curve_exponent)
+    if plan.room_demand is not None:
+        room = plan.room_demand
+    else:
+        room = True if room_c is None else hysteresis(st.room_demand, room_c, plan.room_target_c - 0.3, plan.room_target_c + 0.3)
+    flow_c = None if outdoor_c is None else flow_setpoint_c(outdoor_c, plan.room_target_c, h.design_outdoor_c, h.design_flow_c, h.curve_exponent)
 
-    # RV1: miner heat to DHW while DHW wants heat and can take it (hot water first), else buffer.
-    miners_to_dhw = dhw_demand and dhw_c is not None and dhw_c < cfg.dhw.max_c and miners_running
+    # RV1: miner heat to DHW while DHW wants heat (or, out of the heating season, has room) - hot water first.
+    dhw_room = dhw_c is not None and dhw_c < cfg.dhw.max_c - cfg.dhw.hysteresis_k
+    miners_to_dhw = miners_running and dhw_c is not None and dhw_c < cfg.dhw.max_c and (
+        dhw_demand or (not season and dhw_room) or (bool(st.rv1.value) and not season))
     rv1 = dwell_step(st.rv1, miners_to_dhw, now_s, cfg.routing.min_dwell_s)
     # RV2: heat pump to DHW when DHW wants heat and the miners are not serving it.
     rv2 = dwell_step(st.rv2, dhw_demand and not rv1.value, now_s, cfg.routing.min_dwell_s)
@@ -111,8 +140,16 @@ def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Se
     buffer_covers = buffer_c is not None and flow_c is not None and buffer_c >= flow_c + cfg.heat_pump.block_margin_k
     buffer_covers = buffer_covers or (buffer_c is not None and not heating_wanted and buffer_c >= sp.buffer_setpoint_c - cfg.buffer.hysteresis_k)
     dhw_covered = not dhw_demand or bool(rv1.value)
-    wanted_sg = SgState.BLOCK if (buffer_covers and dhw_covered) else SgState.NORMAL
-    sg = dwell_step(st.sg, wanted_sg, now_s, cfg.heat_pump.min_dwell_s)
+    forced_ok = plan.sg_wanted is SgState.FORCED and (
+        bool(rv2.value) or (buffer_c is not None and buffer_c < cfg.buffer.max_c - cfg.buffer.hysteresis_k))
+    if forced_ok or plan.sg_wanted is SgState.BOOST:
+        wanted_sg = plan.sg_wanted
+    elif plan.block_allowed and buffer_covers and dhw_covered:
+        wanted_sg = SgState.BLOCK
+    else:
+        wanted_sg = plan.sg_wanted
+    # leaving "forced" never waits for the dwell: a forced heat pump must not overheat the buffer
+    sg = dwell_step(st.sg, wanted_sg, now_s, 0.0 if st.sg.value is SgState.FORCED else cfg.heat_pump.min_dwell_s)
 
     overrun = now_s + cfg.pump(cfg.miner_loop.pump).overrun_s if miners_running else st.p3_overrun_until_s
     p3 = miners_running or now_s < overrun

@@ -20,6 +20,9 @@ class Setpoints:
     grid_heating_allowed: bool
     mode: str
     miner_power_limit_w: Mapping[str, float]
+    grid_price_eur_kwh: float = 0.36          #: dynamic tariff input (MQTT), EUR/kWh
+    hashprice_usd_th_day: float = 0.038       #: mining revenue input (MQTT)
+    pv_forecast_tomorrow_kwh: float = 0.0     #: tomorrow's PV energy (MQTT); 0 = none/unknown
 
     def with_values(self, values: Mapping[str, object]) -> "Setpoints":
         """A copy with the given names replaced (``miner_<m>_power_limit_w`` for miners)."""
@@ -38,6 +41,8 @@ class Setpoints:
             "dhw_setpoint_c": self.dhw_setpoint_c, "buffer_setpoint_c": self.buffer_setpoint_c,
             "room_setpoint_c": self.room_setpoint_c, "priority_soc_pct": self.priority_soc_pct,
             "grid_heating_allowed": self.grid_heating_allowed, "mode": self.mode,
+            "grid_price_eur_kwh": self.grid_price_eur_kwh, "hashprice_usd_th_day": self.hashprice_usd_th_day,
+            "pv_forecast_tomorrow_kwh": self.pv_forecast_tomorrow_kwh,
         }
         out.update({f"miner_{m}_power_limit_w": w for m, w in self.miner_power_limit_w.items()})
         return out
@@ -50,4 +55,6 @@ def default_setpoints(cfg: ThermiqConfig) -> Setpoints:
         room_setpoint_c=cfg.heating.room_setpoint_c, priority_soc_pct=cfg.energy.priority_soc_pct,
         grid_heating_allowed=cfg.energy.grid_heating_allowed, mode=cfg.mode,
         miner_power_limit_w=MappingProxyType({m.name: m.power_max_w for m in cfg.miners}),
+        grid_price_eur_kwh=cfg.dispatch.tariff.grid_price_eur_kwh,
+        hashprice_usd_th_day=cfg.dispatch.mining.hashprice_usd_th_day,
     )

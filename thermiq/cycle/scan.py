@@ -13,8 +13,9 @@ from typing import Mapping
 
 from thermiq.config.schema import ThermiqConfig
 from thermiq.control.arbitrate import arbitrate
-from thermiq.control.heat import HeatCtl, SgState, heat_step
-from thermiq.control.miners import MinerCtl, dispatch, soc_above_priority, surplus_w
+from thermiq.control.heat import HeatCtl, SgState
+from thermiq.control.miners import MinerCtl
+from thermiq.control.plan import DispatchCtl, plan_scan
 from thermiq.control.setpoints import Setpoints, default_setpoints
 from thermiq.control.timers import PumpGuard
 from thermiq.cycle.image import OutputImage, ProcessImage
@@ -70,6 +71,7 @@ class ControllerState:
     quality: QualityState = QualityState()
     derive: DeriveState = DeriveState()
     outputs: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+    dispatch: DispatchCtl = DispatchCtl()   #: zones, DHW cycle, derate, mode (thermiq.control.plan)
 
 
 def initial_state(cfg: ThermiqConfig, interlocks: InterlockState | None = None) -> ControllerState:
@@ -141,25 +143,14 @@ class Core:
                                            getattr(cmd, "topic", "cmd/safety/local")))
         locks, permits, events = evaluate(image, locks, self.table, cfg.scan.good_scans_before_start)
 
-        # --- controllers: requests
-        sp = st.setpoints
-        dt_s = 0.0 if st.last_now_s is None else max(0.0, now_s - st.last_now_s)
-        inv = image.inverter
-        soc_ok = soc_above_priority(st.soc_priority, inv.battery_soc_pct, sp, cfg.energy)
-        miners_w = miners_power_w(image, cfg)      # None = unknown: the surplus is unknown too
-        surplus = None if miners_w is None else surplus_w(inv, miners_w, soc_ok)
-        sig = image.value
-        heat, heat_req = heat_step(st.heat, sig, any(c.onoff.on for c in st.miners.values()), cfg, sp, now_s)
-        buffer_c = sig(cfg.buffer.top_temp_signal)  # invalid (None) is not "cold": no heat wanted from it
-        heat_wanted = heat.dhw_demand or (buffer_c is not None and buffer_c < sp.buffer_setpoint_c - cfg.buffer.hysteresis_k)
-        miner_states, miner_req = dispatch(st.miners, cfg.miners, surplus if (soc_ok or surplus is None) else min(surplus, 0.0),
-                                           heat_wanted, sp.grid_heating_allowed, heat.miner_sink_ok,
-                                           sp, cfg.energy, now_s, dt_s)
+        # --- controllers: requests (mode, zones, DHW, prices, forecast -> heat side -> derate -> miners)
+        plan = plan_scan(image, st, cfg, now_s, miners_power_w(image, cfg))
+        soc_ok, heat, heat_req, miner_states, miner_req = plan.soc_ok, plan.heat, plan.heat_req, plan.miners, plan.requests
 
         # --- arbitrate: clamp requests to permits
         latched = bool(locks.latched)
         arb = arbitrate(miner_req, heat_req, permits, st.pumps, not st.heartbeat, latched, cfg, now_s)
         new = ControllerState(locks, MappingProxyType(miner_states), heat, MappingProxyType(dict(arb.pumps)),
-                              sp, soc_ok, not st.heartbeat, now_s, arb.sg_state, heat_req.flow_setpoint_c,
-                              quality, der, MappingProxyType(dict(arb.outputs.digital)))
+                              st.setpoints, soc_ok, not st.heartbeat, now_s, arb.sg_state, heat_req.flow_setpoint_c,
+                              quality, der, MappingProxyType(dict(arb.outputs.digital)), plan.ctl)
         return ScanResult(new, arb.outputs, permits, events, tuple(outcomes))

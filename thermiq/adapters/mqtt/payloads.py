@@ -11,7 +11,7 @@ from thermiq.commands.envelope import AckPayload, SafetyPayload, SetpointPayload
 Availability = Literal["online", "offline"]
 SG_STATES = ("block", "normal", "boost", "forced")
 SgState = Literal[SG_STATES]  # type: ignore[valid-type]
-Mode = Literal["auto", "manual"]
+Mode = Literal["off", "manual", "pv_only", "heat_priority", "auto"]
 MINER_STATES = ("unknown", "mining", "paused", "stopped")
 MinerStateName = Literal[MINER_STATES]  # type: ignore[valid-type]
 
