@@ -2,7 +2,7 @@
 
 The simulator writes the controller's inputs exactly as the DIO/AIO modules would encode them
 and reads the controller's outputs, so the controller code cannot tell the laptop from the
-cabinet (reference/revpi.md §1.2, §3).
+cabinet (docs/SOURCES.md S-REVPI).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
  *   NR_ADMIN_USER / NR_ADMIN_HASH   protect the editor/admin API (bcrypt hash, `node-red admin hash-pw`)
  *   NR_DISABLE_EDITOR=1     headless (tests): no editor UI, the admin HTTP API still answers
  *
- * Node-RED only talks MQTT to the controller (reference/mqtt_nodered.md §4: no Modbus here) and
+ * Node-RED only talks MQTT to the controller (docs/SOURCES.md S-MQTT: no Modbus here) and
  * writes only through the `/set` and `cmd/safety/*` topics the broker ACL allows user `nodered`.
  */
 const adminAuth = process.env.NR_ADMIN_USER && process.env.NR_ADMIN_HASH ? {

@@ -1,6 +1,6 @@
 """A simulated Braiins OS miner: a grpcio server on 127.0.0.1 speaking ThermIQ's proto subset.
 
-Behaviour (shared/reference/braiins.md §6): ``Login`` checks the credentials and returns a
+Behaviour (docs/SOURCES.md S-BRAIINS): ``Login`` checks the credentials and returns a
 session token in the body and the ``authorization`` initial metadata; every other call
 needs that token (sliding expiry, ``token_timeout_s``); ``SetPowerTarget`` outside the
 constraints answers ``INVALID_ARGUMENT`` in the firmware's words; pause and resume flip

@@ -1,7 +1,7 @@
 """Encode plant values into Deye holding registers the way sunsynk 0.8.4 decodes them.
 
 Keys are ThermIQ names in the Deye's own sign convention (grid import +, battery
-discharge +; shared/reference/hardware.md §4.2). The encoding is the inverse of
+discharge +; docs/HARDWARE.md § RS485). The encoding is the inverse of
 ``sunsynk.sensors.Sensor.reg_to_value``: raw = value / |factor|, signed when factor < 0,
 two registers low word first; temperatures carry the +100 offset of ``TempSensor``.
 """

@@ -11,7 +11,7 @@ Electrical model (Braiins OS; *assumed* where no source is cited)
     * Paused: power falls to idle at once (hashing stops within seconds).
     * Above ``shutdown_board_temp_c`` on a hashboard the miner stops hashing (Braiins
       "dangerous temperature", default 110 °C; braiins.md) until it is 10 K cooler.
-    * All electrical power becomes heat in the cooling water (asp1-plant.md).
+    * All electrical power becomes heat in the cooling water (docs/SOURCES.md S-PLANT).
 
 Thermal model
     Any number N >= 1 of miners sit in parallel on the loop. Each miner is a lumped mass

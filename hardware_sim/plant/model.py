@@ -6,7 +6,7 @@ params validation keeps below 0.4 x the fastest time constant, so any dt_s is st
 All heat and electricity of a substep is computed from the state at its start, so the energy
 bookkeeping in :class:`Flows` closes exactly against :func:`stored_energy_j`.
 
-Hydraulics (asp1-plant.md, *assumed*): P3 circulates the miner loop through a plate HX whose
+Hydraulics (docs/SOURCES.md S-PLANT, *assumed*): P3 circulates the miner loop through a plate HX whose
 secondary side feeds the tank RV1 selects (buffer: in at the layer of its temperature, out at
 the bottom; DHW: through the tank coil). The HP's flow goes where RV2 points; to the buffer it
 needs P4 (no flow, no heat) and enters at the layer of its temperature, to the DHW tank it runs

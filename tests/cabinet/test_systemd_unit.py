@@ -59,7 +59,7 @@ def test_notify_watchdog_and_restart(unit):
 
 
 def test_watchdog_is_layered_above_the_output_watchdog_and_the_scan():
-    """reference/safety.md §4.3: output watchdog (1-2 s) < WatchdogSec (~10 s) < hardware watchdog (60 s)."""
+    """docs/SOURCES.md S-WATCHDOG: output watchdog (1-2 s) < WatchdogSec (~10 s) < hardware watchdog (60 s)."""
     unit = parse_unit(UNIT.read_text(encoding="utf-8"))
     cfg = load_config(REPO / "thermiq" / "sites" / "asp1.toml")
     watchdog_s = seconds(one(unit, "Service", "WatchdogSec"))
@@ -127,7 +127,7 @@ def test_systemd_analyze_verify_is_clean(tmp_path):
     """systemd-analyze exits 0 on unknown keys (it only warns), so any output is a failure too.
 
     ExecStart's binary is not installed here, and verify fails on a missing binary: point it at
-    python3 for the check (reference/mqtt_nodered.md §5, tested).
+    python3 for the check (docs/SOURCES.md S-MQTT, tested).
     """
     text = UNIT.read_text(encoding="utf-8")
     candidate = tmp_path / "thermiq.service"

@@ -133,6 +133,6 @@ def test_a_four_miner_site_runs_through_the_cli(tmp_path):
     rsc = tmp_path / "config.rsc"
     rsc.write_text(dump_rsc(build_rsc(load_io_list(SITES / "quad_io_list.csv"))))
     latches = tmp_path / "latches.json"
-    assert main(["run", "--field", "fake", "--config", str(SITES / "quad.toml"), "--procimg", str(tmp_path / "pi.img"),
-                 "--configrsc", str(rsc), "--max-scans", "3", "--latches", str(latches)]) == 0
+    assert main(["run", "--config", str(SITES / "quad.toml"), "--procimg", str(tmp_path / "pi.img"),
+                 "--configrsc", str(rsc), "--max-scans", "3", "--latches", str(latches), "--field", "fake"]) == 0
     assert (tmp_path / "pi.img").stat().st_size == 4096

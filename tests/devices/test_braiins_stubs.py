@@ -33,7 +33,7 @@ def test_committed_stubs_are_up_to_date(tmp_path: Path):
 
 
 def test_wire_names_and_field_numbers_follow_braiins_os():
-    """Full names and field numbers the real firmware uses (shared/reference/braiins.md §1)."""
+    """Full names and field numbers the real firmware uses (docs/SOURCES.md S-BRAIINS)."""
     d = pb.DESCRIPTOR
     assert d.package == "braiins.bos.v1"
     services = {s.name: [m.name for m in s.methods] for s in d.services_by_name.values()}

@@ -1,7 +1,7 @@
 """A throw-away Mosquitto broker on 127.0.0.1 for tests and benches (subprocess, temp config).
 
 Mosquitto has no "port 0" for TCP listeners, so a free port is taken from the OS, released and
-written into the config (reference/mqtt_nodered.md §3.1). :meth:`Mosquitto.stop` /
+written into the config (docs/SOURCES.md S-MQTT). :meth:`Mosquitto.stop` /
 :meth:`Mosquitto.start` on the same port simulate a broker outage.
 """
 

@@ -1,4 +1,4 @@
-"""The laptop fault tests of reference/safety.md §7: open/short sensors, stale, stuck, rate spikes.
+"""The laptop fault tests of docs/SOURCES.md S-ALARMS: open/short sensors, stale, stuck, rate spikes.
 
 Open/short go through the real scan over the file-backed image (the AIO encoding of the fault);
 stale, stuck and rate checks drive ``Core.scan`` with frozen images where the file adds nothing.

@@ -8,8 +8,7 @@ The JSON is read strictly: a key that appears twice, ``NaN`` and ``Infinity`` ar
 Order of checks: identity and topic, size, empty, UTF-8, JSON, retained flag, schema, duplicate
 ``request_id``, age (older than ``max_age_s`` or more than ``max_future_s`` ahead of the local
 clock), issued before the start while the duplicate memory was lost, memory full, limits. A retained command
-is refused because the broker would re-deliver it on every reconnect (reference/mqtt_nodered.md
-§1.4). Every refusal reason is cut to ``MAX_REASON_CHARS`` with control characters replaced by
+is refused because the broker would re-deliver it on every reconnect (docs/SOURCES.md S-MQTT). Every refusal reason is cut to ``MAX_REASON_CHARS`` with control characters replaced by
 ``?``, so a reason never carries terminal escapes or line breaks from a request.
 """
 

@@ -17,7 +17,7 @@ from thermiq.control.timers import NEVER, hysteresis
 
 
 class SgState(str, Enum):
-    """SG-Ready states (BWP); contacts (input 1, input 4) on the Buderus (reference/hardware.md §1.5)."""
+    """SG-Ready states (BWP); contacts (input 1, input 4) on the Buderus (docs/HARDWARE.md § Heat pump)."""
 
     BLOCK = "block"     #: (1, 0) EVU block
     NORMAL = "normal"   #: (0, 0)

@@ -2,7 +2,7 @@
 
 Pure. Each miner has an on/off decision with delays and minimum on/off times, and a power
 target that follows the surplus within the miner's range, with a deadband and a rate limit
-(each change ramps the miner slowly, reference/braiins.md).
+(each change ramps the miner slowly, docs/SOURCES.md S-BRAIINS).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def pump_step(st: PumpGuard, want_on: bool, now_s: float, min_interval_s: float,
     """Switch a Wilo Stratos PICO plus on its relay within the maker's limits.
 
     Wilo allows at most 100 switchings per 24 h, 20 per hour and needs >= 1 min between switchings
-    (Wilo-Stratos PICO plus installation instructions, via reference/hardware.md §3). A wanted
+    (Wilo-Stratos PICO plus installation instructions, via docs/HARDWARE.md § Pumps). A wanted
     change that would break a limit waits. ``force`` (safety) switches regardless.
     """
     history = tuple(t for t in st.switches_s if now_s - t < 86400.0)

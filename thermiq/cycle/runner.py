@@ -2,7 +2,7 @@
 
 Owns the scan loop (autorefresh off) on a fixed period of the monotonic clock, measures the cost
 of every scan, counts overruns and skips missed slots ("Next" policy, never queues activations;
-reference/safety.md §1.1). Field devices are read off this thread (their adapters hand over
+docs/SOURCES.md S-SCAN). Field devices are read off this thread (their adapters hand over
 snapshots); MQTT is handed a status mapping and never blocks the scan.
 """
 

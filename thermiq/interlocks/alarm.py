@@ -1,6 +1,6 @@
 """Alarm states after ISA-18.2 / IEC 62682 for latched trips, with operator acknowledge and reset.
 
-States (reference/safety.md §3.3)::
+States (docs/SOURCES.md S-ALARMS)::
 
     NORMAL --cause--> ACTIVE_UNACK --ack--> ACTIVE_ACK
                           |clears             |clears

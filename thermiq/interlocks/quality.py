@@ -3,7 +3,7 @@
 Pure: ``assess(signals, state, limits, now_s, params) -> (signals, state)``. A signal that fails a check
 comes out invalid (``value=None``) with its ``fault`` naming the check; every trip row treats an
 invalid cause signal as active, so a bad sensor has the effect of the interlock it feeds
-(reference/safety.md §3.3 rule 2, §4.1, §4.2). The AIO status byte, open/short and NAMUR NE 43
+(docs/SOURCES.md S-ALARMS). The AIO status byte, open/short and NAMUR NE 43
 are decoded earlier, in ``thermiq.iomap.codec`` (faults ``open``, ``short``, ``status``, ``range``).
 
 Checks, in order (the first that fails names the fault):

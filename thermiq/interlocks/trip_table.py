@@ -6,7 +6,7 @@ same way). The table is the one source for the interlock evaluation, the cause-a
 in docs/SAFETY.md (``thermiq.interlocks.docs``) and the per-row tests. Limits and delays name a
 field of ``LimitsConfig`` (or a dotted path into the site configuration, e.g.
 ``routing.valve_travel_s``); a trip never carries a number of its own. Row ids follow
-reference/safety.md §6 (I1..I15) with the instance name: ``I3_m1_delta_t_hh``.
+docs/SOURCES.md S-ALARMS (I1..I15) with the instance name: ``I3_m1_delta_t_hh``.
 
 Signals are I/O-list names taken from the site configuration, the runner's ``scan_timing_ok``,
 or pseudo-signals derived each scan by ``thermiq.interlocks.derive`` and named

@@ -7,10 +7,10 @@ Sources
 - RTD channels: ``RTDValue_n`` is INT16 in 0.1 °C (Multiplier/Divisor/Offset 1/1/0 default);
   an open RTD reads 8500 (850.0 °C) with ``RTDStatus_n`` = 2 on a real AIO (captured idle
   image ``revpiday2019_proc.img``); any non-zero status is a sensor fault
-  (KUNBUS "status signals in the process image of the RevPi AIO"; reference/revpi.md §1.6, §5.1).
+  (KUNBUS "status signals in the process image of the RevPi AIO"; docs/SOURCES.md S-REVPI).
 - Current inputs: ``InputValue_n`` in µA for the 4-20 mA range; ``InputStatus_n`` bit0 below,
   bit1 above range. NAMUR NE 43: valid 3.8-20.5 mA, <= 3.6 mA or >= 21 mA is a failure
-  (reference/safety.md §4.2).
+  (docs/SOURCES.md S-ALARMS).
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ stops. Spare channels are listed so the electrician sees what is free.
 Run ``python -m thermiq.iomap.terminal_plan`` to rewrite the file, ``--check`` to fail (exit 1)
 when the file is out of date; ``tests/cabinet/test_terminal_plan.py`` does the same check.
 
-Sources: channel counts RevPi AIO (4 AI, 2 RTD) and DIO (14 DI, 14 DO) (reference/revpi.md
-§5.1, §5.2); open RTD = 850.0 °C with status 2, NAMUR NE 43 limits (thermiq/iomap/codec.py).
+Sources: channel counts RevPi AIO (4 AI, 2 RTD) and DIO (14 DI, 14 DO) (docs/SOURCES.md S-REVPI); open RTD = 850.0 °C with status 2, NAMUR NE 43 limits (thermiq/iomap/codec.py).
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_IO_LIST = REPO / "Schaltschrank" / "io_list.csv"
 DEFAULT_OUT = REPO / "Schaltschrank" / "terminal_plan.md"
 
-#: every channel a module kind offers, in connector order (reference/revpi.md §5.1/§5.2)
+#: every channel a module kind offers, in connector order (docs/SOURCES.md S-REVPI)
 MODULE_CHANNELS = {
     "aio": ("RTD1", "RTD2", "AI1", "AI2", "AI3", "AI4"),
     "dio": tuple(f"I_{n}" for n in range(1, 15)) + tuple(f"O_{n}" for n in range(1, 15)),

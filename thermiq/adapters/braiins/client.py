@@ -1,6 +1,6 @@
 """Thin synchronous gRPC client of one Braiins OS miner: login, telemetry, power target, pause.
 
-Facts from shared/reference/braiins.md: plaintext HTTP/2 on port 50051; ``Login`` returns a
+Facts from docs/SOURCES.md S-BRAIINS: plaintext HTTP/2 on port 50051; ``Login`` returns a
 session token (body field since API 1.1.0, initial metadata ``authorization`` before); every
 other call carries metadata ``authorization: <token>`` with no "Bearer" prefix; the token
 expires after 3600 s idle, so on ``UNAUTHENTICATED`` the client logs in again once and

@@ -2,7 +2,7 @@
 
 ``sunsynk.pysunsynk.PySunsynk`` does the register grouping and decoding with its
 definitions (``single-phase``, ``single-phase-16kw``, ``three-phase``, ``three-phase-hv``;
-shared/reference/hardware.md §4.3). It normally opens its own port; here the bus master
+docs/HARDWARE.md § RS485). It normally opens its own port; here the bus master
 hands it the line's one client before every read, so the inverter and the meters share one
 master. Signs are normalised in :mod:`thermiq.adapters.inverter.signs` only.
 """

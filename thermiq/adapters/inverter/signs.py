@@ -2,7 +2,7 @@
 
 Deye registers already count grid power positive on import (reg 169 / 625) and battery
 power positive on discharge (reg 190 / 590); evcc uses them the same way
-(shared/reference/hardware.md §4.2). A site whose CT is mounted the wrong way round, or
+(docs/HARDWARE.md § RS485). A site whose CT is mounted the wrong way round, or
 whose firmware counts the battery the other way, sets the matching ``invert_*`` flag in its
 configuration instead of patching code.
 """

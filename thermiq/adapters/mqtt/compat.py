@@ -1,4 +1,4 @@
-"""The only place that knows the paho-mqtt 1.5 / 2.x differences (reference/mqtt_nodered.md §2).
+"""The only place that knows the paho-mqtt 1.5 / 2.x differences (docs/SOURCES.md S-MQTT).
 
 * 2.x needs ``callback_api_version`` in the constructor (we use VERSION2); 1.5 has no such arg.
 * on_connect/on_disconnect get an int rc in 1.5 and a ``ReasonCode`` (no ``int()``) in 2.x,

@@ -3,7 +3,7 @@
 This is the one source for the bridge, the Home Assistant discovery, the Node-RED flows and
 ``docs/COMMUNICATION.md``. Topic paths are relative to ``thermiq/<site>/``; the keys of the
 status mapping the runner hands the bridge are exactly the paths of the ``state`` and
-``setpoint`` topics. Conventions (reference/mqtt_nodered.md §1.4): state retained QoS 0,
+``setpoint`` topics. Conventions (docs/SOURCES.md S-MQTT): state retained QoS 0,
 setpoints in force retained QoS 1, commands QoS 1 never retained, acks QoS 1 not retained,
 availability retained QoS 1 with a last will.
 """

@@ -5,7 +5,7 @@ One ``RevPiModIO`` in manual mode (autorefresh off): :meth:`read` = ``readprocim
 on a laptop it is a 4096-byte file (:func:`make_procimg_file`). With ``simulator=True`` the same
 class is the plant's side of the file (revpimodio2 swaps inputs and outputs).
 
-Facts (reference/revpi.md): the image file must exist and be 4096 bytes (a short file corrupts
+Facts (docs/SOURCES.md S-REVPI): the image file must exist and be 4096 bytes (a short file corrupts
 buffers silently, §1.3); piControl's output watchdog ioctl ``KB_SET_OUTPUT_WATCHDOG`` = 19226
 zeroes all outputs when no ``write()`` arrives in time or the handle closes (§5.4); a blank image
 reads RTD 0.0 °C with status 0, so inputs count only while ``RevPiStatus`` bit0
