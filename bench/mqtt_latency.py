@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from thermiq.adapters.mqtt import compat  # noqa: E402
 from tests.mqtt.testbroker import Mosquitto  # noqa: E402
+from thermiq.adapters.mqtt import compat  # noqa: E402
 
 BASE = "thermiq/asp1"
 
@@ -74,9 +74,25 @@ def run(period_s: float, n: int, d: Path) -> dict:
 
     broker = Mosquitto().start()
     site = _site_with_period(period_s, d)
-    proc = subprocess.Popen([sys.executable, "-m", "thermiq.cli", "run", "--field", "fake", "--config", str(site), "--procimg",
-                             str(d / f"img{period_s}"), "--mqtt", f"127.0.0.1:{broker.port}"], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "thermiq.cli",
+            "run",
+            "--field",
+            "fake",
+            "--config",
+            str(site),
+            "--procimg",
+            str(d / f"img{period_s}"),
+            "--mqtt",
+            f"127.0.0.1:{broker.port}",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     cl = Client(broker.port)
     try:
         cl.c.subscribe(f"{BASE}/#", 1)
@@ -122,8 +138,9 @@ def main(argv=None) -> int:
             r = run(period, a.n, Path(tmp))
             for key, label in (("ack", "/set -> ack"), ("applied", "/set -> state/mode in force")):
                 xs = r[key]
-                print(f"{period:>8g} {label:<28} {_q(xs, 50) * 1e3:>8.1f} {_q(xs, 99) * 1e3:>8.1f} "
-                      f"{max(xs) * 1e3:>8.1f}")
+                print(
+                    f"{period:>8g} {label:<28} {_q(xs, 50) * 1e3:>8.1f} {_q(xs, 99) * 1e3:>8.1f} {max(xs) * 1e3:>8.1f}"
+                )
     return 0
 
 

@@ -42,10 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         return original_scan(self, commands)
 
     machine.teardown, machine._scan = teardown, scan
-    machine.TestCase.settings = settings(max_examples=args.examples, stateful_step_count=args.steps, deadline=None,
-                                         database=None, derandomize=args.seed is not None,
-                                         phases=[Phase.generate, Phase.shrink],
-                                         suppress_health_check=list(HealthCheck))
+    machine.TestCase.settings = settings(
+        max_examples=args.examples,
+        stateful_step_count=args.steps,
+        deadline=None,
+        database=None,
+        derandomize=args.seed is not None,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
     t0 = time.perf_counter()
     failure = None
     try:
@@ -53,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # noqa: BLE001 - the bench reports any failure found
         failure = traceback.format_exc()
     dt = time.perf_counter() - t0
-    print(f"safety_fuzz: {counts['histories']} histories ({args.examples} requested), {counts['scans']} scans "
-          f"(each twice for determinism), {counts['energised']} energised a miner, {counts['latched']} ended latched, "
-          f"{dt:.1f} s ({1e6 * dt / max(1, 2 * counts['scans']):.0f} us per scan)")
+    print(
+        f"safety_fuzz: {counts['histories']} histories ({args.examples} requested), {counts['scans']} scans "
+        f"(each twice for determinism), {counts['energised']} energised a miner, {counts['latched']} ended latched, "
+        f"{dt:.1f} s ({1e6 * dt / max(1, 2 * counts['scans']):.0f} us per scan)"
+    )
     if failure:
         print("FAILURE:\n" + failure)
         return 1

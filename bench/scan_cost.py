@@ -33,8 +33,8 @@ def main() -> None:
     args = ap.parse_args()
     cfg, params = load_config(DEFAULT_CONFIG), load_plant_params()
     boundary = BoundarySeries.from_files(params)
-    year = dt.datetime.fromtimestamp(boundary.start_s + 86400, dt.timezone.utc).year
-    start = dt.datetime(year, 1, 10, tzinfo=dt.timezone.utc).timestamp()
+    year = dt.datetime.fromtimestamp(boundary.start_s + 86400, dt.UTC).year
+    start = dt.datetime(year, 1, 10, tzinfo=dt.UTC).timestamp()
     with tempfile.TemporaryDirectory() as tmp:
         res = simulate(cfg, params, boundary, start, args.days * 86400.0, 10.0, workdir=tmp, keep_costs=True)
         scan = res.meta["scan_costs_s"]

@@ -52,10 +52,13 @@ def main() -> None:
     wall, cpu, scans, days = run(cfg, params, boundary, args.days, args.period)
     sim_s = days * 86400.0
     print(f"simulated {days:g} days at a {args.period:g} s scan period ({scans:,} scans)")
-    print(f"wall {wall:.1f} s -> {sim_s / wall:,.0f}x real time; CPU {cpu:.1f} s -> {sim_s / cpu:,.0f}x "
-          f"(aim {AIM:,.0f}x); {1e6 * cpu / scans:.0f} us CPU per scan")
-    print(f"a year at this speed: {365 * 86400.0 / (sim_s / cpu):.0f} s CPU, "
-          f"{365 * 86400.0 / (sim_s / wall):.0f} s wall")
+    print(
+        f"wall {wall:.1f} s -> {sim_s / wall:,.0f}x real time; CPU {cpu:.1f} s -> {sim_s / cpu:,.0f}x "
+        f"(aim {AIM:,.0f}x); {1e6 * cpu / scans:.0f} us CPU per scan"
+    )
+    print(
+        f"a year at this speed: {365 * 86400.0 / (sim_s / cpu):.0f} s CPU, {365 * 86400.0 / (sim_s / wall):.0f} s wall"
+    )
     if args.profile_days > 0:
         prof = cProfile.Profile(time.process_time)
         prof.enable()
@@ -70,12 +73,17 @@ def main() -> None:
 
 
 #: (label, file suffix, function) of the phases whose cumulative share the closing note reports
-PHASES = (("the scan's functional core (Core.scan: quality, interlocks, controllers, arbitration)",
-           "thermiq/cycle/scan.py", "scan"),
-          ("the runner shell around it (freeze, snapshots, stats)", "thermiq/cycle/runner.py", "scan_once"),
-          ("the plant model step", "hardware_sim/plant/model.py", "step"),
-          ("the process image (plant encode + controller decode)", "hardware_sim/loop/memory_image.py", None),
-          ("the simulated field devices", "hardware_sim/devices/inproc.py", "update"))
+PHASES = (
+    (
+        "the scan's functional core (Core.scan: quality, interlocks, controllers, arbitration)",
+        "thermiq/cycle/scan.py",
+        "scan",
+    ),
+    ("the runner shell around it (freeze, snapshots, stats)", "thermiq/cycle/runner.py", "scan_once"),
+    ("the plant model step", "hardware_sim/plant/model.py", "step"),
+    ("the process image (plant encode + controller decode)", "hardware_sim/loop/memory_image.py", None),
+    ("the simulated field devices", "hardware_sim/devices/inproc.py", "update"),
+)
 
 
 def closing_note(stats: pstats.Stats, cpu_per_scan_s: float, aim: float) -> str:
@@ -84,22 +92,34 @@ def closing_note(stats: pstats.Stats, cpu_per_scan_s: float, aim: float) -> str:
     total = max(v[3] for k, v in entries.items() if k[2] == "simulate")
     share = {}
     for label, path, func in PHASES:
-        cum = sum(v[3] for k, v in entries.items() if k[0].endswith(path) and (func is None or k[2] == func)
-                  and (func is not None or k[2] in ("read", "write_inputs", "write", "read_outputs")))
+        cum = sum(
+            v[3]
+            for k, v in entries.items()
+            if k[0].endswith(path)
+            and (func is None or k[2] == func)
+            and (func is not None or k[2] in ("read", "write_inputs", "write", "read_outputs"))
+        )
         share[label] = cum / total
-    ctrl_io = sum(v[3] for k, v in entries.items()
-                  if k[0].endswith("hardware_sim/loop/memory_image.py") and k[2] in ("read", "write"))
+    ctrl_io = sum(
+        v[3]
+        for k, v in entries.items()
+        if k[0].endswith("hardware_sim/loop/memory_image.py") and k[2] in ("read", "write")
+    )
     # the runner's share without the core and without its image read/write (counted with the image)
     share[PHASES[1][0]] -= share[PHASES[0][0]] + ctrl_io / total
     need_us = 10.0 / aim * 1e6
-    lines = [f"closing note: {1e6 * cpu_per_scan_s:.0f} us CPU per 10 s scan = {10.0 / cpu_per_scan_s:,.0f}x real time "
-             f"on one core; the aim of {aim:,.0f}x needs {need_us:.0f} us per scan, plant included."]
+    lines = [
+        f"closing note: {1e6 * cpu_per_scan_s:.0f} us CPU per 10 s scan = {10.0 / cpu_per_scan_s:,.0f}x real time "
+        f"on one core; the aim of {aim:,.0f}x needs {need_us:.0f} us per scan, plant included."
+    ]
     lines += [f"  {100 * v:4.1f} % {k}" for k, v in share.items()]
     core_us = 1e6 * cpu_per_scan_s * (share[PHASES[0][0]] + share[PHASES[1][0]])
-    lines.append(f"  bound: CPython interpreting the per-scan core: every trip row, quality check and controller "
-                 f"runs and allocates frozen state each scan. With a free plant, image and devices the scan alone "
-                 f"would still take ~{core_us:.0f} us ({10e6 / core_us:,.0f}x); the aim needs the core itself "
-                 f"~{core_us / need_us:.0f}x faster (compiled, or not re-evaluating unchanged rows).")
+    lines.append(
+        f"  bound: CPython interpreting the per-scan core: every trip row, quality check and controller "
+        f"runs and allocates frozen state each scan. With a free plant, image and devices the scan alone "
+        f"would still take ~{core_us:.0f} us ({10e6 / core_us:,.0f}x); the aim needs the core itself "
+        f"~{core_us / need_us:.0f}x faster (compiled, or not re-evaluating unchanged rows)."
+    )
     return "\n".join(lines)
 
 

@@ -1,3 +1,5 @@
 import sys
+
 from hardware_sim.cli import main
+
 sys.exit(main())

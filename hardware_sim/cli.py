@@ -32,6 +32,7 @@ def _progress(quiet: bool):
         if not quiet and pct != shown["pct"] and pct % 5 == 0:
             shown["pct"] = pct
             print(f"\rsimulating ... {pct:3d} %", end="" if pct < 100 else "\n", file=sys.stderr, flush=True)
+
     return report
 
 
@@ -50,25 +51,38 @@ def run_sim(args) -> int:
         out = check_out_dir(args.out)
         cfg = load_config(args.config)
         params = load_plant_params(args.plant) if args.plant else load_plant_params()
-        boundary = (BoundarySeries.from_files(params, args.weather) if args.weather
-                    else BoundarySeries.from_files(params))
-        period = sim_period(args.start, args.days, getattr(args, "year", False), args.period,
-                            boundary.start_s, boundary.end_s)
+        boundary = (
+            BoundarySeries.from_files(params, args.weather) if args.weather else BoundarySeries.from_files(params)
+        )
+        period = sim_period(
+            args.start, args.days, getattr(args, "year", False), args.period, boundary.start_s, boundary.end_s
+        )
     except (WeatherError, PlantParamsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if getattr(args, "compare", None):  # both runs and the comparison (hardware_sim.study)
         from hardware_sim.study import compare_cli
+
         return compare_cli(args, period.start_utc_s, period.duration_s, period.period_s)
     bridge = None
     if args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
+
         bridge = build_bridge(cfg, args.mqtt)
         bridge.start()
     t0 = time.perf_counter()
     try:
-        result = simulate(cfg, params, boundary, period.start_utc_s, period.duration_s, period.period_s,
-                          sample_s=period.sample_s, progress=_progress(args.quiet), bridge=bridge)
+        result = simulate(
+            cfg,
+            params,
+            boundary,
+            period.start_utc_s,
+            period.duration_s,
+            period.period_s,
+            sample_s=period.sample_s,
+            progress=_progress(args.quiet),
+            bridge=bridge,
+        )
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -76,12 +90,18 @@ def run_sim(args) -> int:
         if bridge is not None:
             bridge.stop()
     wall_s = time.perf_counter() - t0
-    result.meta.update(wall_s=wall_s, weather_file=str(args.weather or boundary.weather_meta.get("source")),
-                       speed=period.duration_s / wall_s, config=str(args.config))
+    result.meta.update(
+        wall_s=wall_s,
+        weather_file=str(args.weather or boundary.weather_meta.get("source")),
+        speed=period.duration_s / wall_s,
+        config=str(args.config),
+    )
     result.meta.update(study_meta(cfg, params))
     summary = write_report(out, result.series, result.meta)
-    print(f"report written to {summary} ({period.days:g} days in {wall_s:.1f} s, "
-          f"{period.duration_s / wall_s:,.0f}x real time)")
+    print(
+        f"report written to {summary} ({period.days:g} days in {wall_s:.1f} s, "
+        f"{period.duration_s / wall_s:,.0f}x real time)"
+    )
     return 0
 
 
@@ -107,7 +127,9 @@ def run_plant(args) -> int:
     t_utc = _start_utc_s(args.start) if args.start else boundary.start_s + 9 * 86400
     state = initial_state(params, boundary.at(t_utc).outdoor_temp_c, t_utc, len(cfg.miners))
     if args.room_c is not None:
-        state = state.__class__(**{**{f: getattr(state, f) for f in state.__slots__}, "room_c": args.room_c, "mass_c": args.room_c})
+        state = state.__class__(
+            **{**{f: getattr(state, f) for f in state.__slots__}, "room_c": args.room_c, "mass_c": args.room_c}
+        )
     driver = PlantDriver(cfg, params, boundary, state, image, NominalMiners(cfg))
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     dt_plant = args.period * args.speed
@@ -118,9 +140,18 @@ def run_plant(args) -> int:
             driver.sense()
             flows = driver.advance(dt_plant)
             if log:
-                log.write(json.dumps({"t_utc_s": driver.state.t_utc_s, "outputs": dict(image.read_outputs()),
-                                      "sensors": driver.sensor_values(),
-                                      "hp_heat_w": flows.hp_heat_w, "house_heat_w": flows.house_heat_w}) + "\n")
+                log.write(
+                    json.dumps(
+                        {
+                            "t_utc_s": driver.state.t_utc_s,
+                            "outputs": dict(image.read_outputs()),
+                            "sensors": driver.sensor_values(),
+                            "hp_heat_w": flows.hp_heat_w,
+                            "house_heat_w": flows.house_heat_w,
+                        }
+                    )
+                    + "\n"
+                )
                 log.flush()
             next_t += args.period
             time.sleep(max(0.0, next_t - time.monotonic()))
@@ -136,8 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--procimg", required=True, help="4096-byte process image file shared with `thermiq run`")
     ap.add_argument("--configrsc", help="piCtory configuration (default: Schaltschrank/config.rsc)")
     ap.add_argument("--plant", help="plant parameters TOML")
-    ap.add_argument("--config", default=str(REPO / "thermiq" / "sites" / "asp1.toml"),
-                    help="site configuration TOML (default: ASP1); binds the plant to its signals")
+    ap.add_argument(
+        "--config",
+        default=str(REPO / "thermiq" / "sites" / "asp1.toml"),
+        help="site configuration TOML (default: ASP1); binds the plant to its signals",
+    )
     ap.add_argument("--period", type=float, default=0.2, help="real seconds between plant steps")
     ap.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
     ap.add_argument("--duration", type=float, default=3600.0, help="real seconds to run")

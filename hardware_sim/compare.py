@@ -89,8 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--start", default="2009-01-01")
     ap.add_argument("--days", type=float, default=365.0)
     ap.add_argument("--period", type=float, default=10.0, help="scan period = plant step [s]")
-    ap.add_argument("--operator-delay", type=float, default=None,
-                    help="simulated operator resets cleared trips after this many seconds (default: off)")
+    ap.add_argument(
+        "--operator-delay",
+        type=float,
+        default=None,
+        help="simulated operator resets cleared trips after this many seconds (default: off)",
+    )
     ap.add_argument("--forecast-sigma", type=float, default=0.2, help="relative error of tomorrow's PV forecast")
     ap.add_argument("--strategies", default="merit_order,naive")
     ap.add_argument("--out", default="report/compare")
@@ -99,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     params = load_plant_params()
     boundary = BoundarySeries.from_files(params)
     day = dt.date.fromisoformat(args.start)
-    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
     duration = min(args.days * 86400.0, boundary.end_s - start - 86400.0)
     sample = args.period * max(1, round(300.0 / args.period))
     policy = OperatorPolicy(args.operator_delay is not None, args.operator_delay or 0.0)
@@ -116,17 +120,32 @@ def main(argv: list[str] | None = None) -> int:
             if int(frac * 100) // 5 != shown["pct"]:
                 shown["pct"] = int(frac * 100) // 5
                 print(f"{strategy}: {frac:.0%}", file=sys.stderr, flush=True)
-        res = simulate(cfg, params, boundary, start, duration, args.period, sample_s=sample,
-                       inputs=fc if strategy != "naive" else None, operator=policy, progress=progress)
+
+        res = simulate(
+            cfg,
+            params,
+            boundary,
+            start,
+            duration,
+            args.period,
+            sample_s=sample,
+            inputs=fc if strategy != "naive" else None,
+            operator=policy,
+            progress=progress,
+        )
         table[strategy] = kpis(cfg, res)
         table[strategy]["wall time [s]"] = time.perf_counter() - t0
         (out_dir / f"{strategy}_trips.json").write_text(json.dumps(res.meta["trip_events"], indent=1))
         (out_dir / f"{strategy}_kpis.json").write_text(json.dumps(table[strategy], indent=1))
         print(f"{strategy}: done in {table[strategy]['wall time [s]']:.0f} s", file=sys.stderr, flush=True)
     names = list(table)
-    lines = [f"# Dispatch comparison: {args.start} + {duration / 86400.0:g} days, scan period {args.period:g} s, "
-             f"operator policy {'off' if not policy.enabled else f'on ({policy.delay_s:g} s)'}", "",
-             "| KPI | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    lines = [
+        f"# Dispatch comparison: {args.start} + {duration / 86400.0:g} days, scan period {args.period:g} s, "
+        f"operator policy {'off' if not policy.enabled else f'on ({policy.delay_s:g} s)'}",
+        "",
+        "| KPI | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
     for k in table[names[0]]:
         lines.append(f"| {k} | " + " | ".join(f"{table[n][k]:,.1f}" for n in names) + " |")
     (out_dir / "compare.md").write_text("\n".join(lines) + "\n")

@@ -9,9 +9,9 @@ controller's monotonic clock is the simulated time since the start.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -19,8 +19,8 @@ from hardware_sim.devices.inproc import PlantDevices
 from hardware_sim.loop.driver import PlantDriver
 from hardware_sim.loop.memory_image import MemoryImage
 from hardware_sim.operator import OperatorPolicy, OperatorState, operator_step
-from hardware_sim.plant.model import reset_safety
 from hardware_sim.plant.boundary import BoundarySeries
+from hardware_sim.plant.model import reset_safety
 from hardware_sim.plant.params import PlantParams
 from hardware_sim.plant.state import PlantState, flows_columns, initial_state
 from hardware_sim.plant.views import readings, stored_energy_j
@@ -36,10 +36,16 @@ from thermiq.iomap.pictory import build_rsc, dump_rsc
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_RSC = REPO / "Schaltschrank" / "config.rsc"
 #: report columns (names of the design study, not signals) <- plant readings
-TEMPS = {"buffer_top_temp_c": "buffer_top_c", "buffer_mid_temp_c": "buffer_mid_c",
-         "buffer_bottom_temp_c": "buffer_bottom_c", "dhw_temp_c": "dhw_sensor_c", "room_temp_c": "room_c",
-         "outdoor_temp_c": "outdoor_c", "miner_loop_supply_temp_c": "loop_supply_c",
-         "heating_flow_temp_c": "heating_flow_c"}
+TEMPS = {
+    "buffer_top_temp_c": "buffer_top_c",
+    "buffer_mid_temp_c": "buffer_mid_c",
+    "buffer_bottom_temp_c": "buffer_bottom_c",
+    "dhw_temp_c": "dhw_sensor_c",
+    "room_temp_c": "room_c",
+    "outdoor_temp_c": "outdoor_c",
+    "miner_loop_supply_temp_c": "loop_supply_c",
+    "heating_flow_temp_c": "heating_flow_c",
+}
 
 
 def site_io(cfg: ThermiqConfig, workdir: Path):
@@ -64,14 +70,25 @@ class SimResult:
     meta: dict = field(default_factory=dict)
 
 
-def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, start_utc_s: float,
-             duration_s: float, period_s: float, sample_s: float = 300.0, workdir: str | Path | None = None,
-             progress: Callable[[float], None] | None = None, bridge=None,
-             faults: Callable[[float], dict[str, str]] | None = None, keep_costs: bool = False,
-             file_image: bool = False, start_state: Callable[[PlantState], PlantState] | None = None,
-             grid_ok: Callable[[float], bool] | None = None,
-             inputs: Callable[[float], Mapping[str, object]] | None = None,
-             operator: OperatorPolicy | None = None) -> SimResult:
+def simulate(
+    cfg: ThermiqConfig,
+    params: PlantParams,
+    boundary: BoundarySeries,
+    start_utc_s: float,
+    duration_s: float,
+    period_s: float,
+    sample_s: float = 300.0,
+    workdir: str | Path | None = None,
+    progress: Callable[[float], None] | None = None,
+    bridge=None,
+    faults: Callable[[float], dict[str, str]] | None = None,
+    keep_costs: bool = False,
+    file_image: bool = False,
+    start_state: Callable[[PlantState], PlantState] | None = None,
+    grid_ok: Callable[[float], bool] | None = None,
+    inputs: Callable[[float], Mapping[str, object]] | None = None,
+    operator: OperatorPolicy | None = None,
+) -> SimResult:
     """Run the closed loop for ``duration_s`` seconds of simulated time.
 
     Parameters
@@ -95,8 +112,10 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
     ValueError : the period is not covered by the weather, or ``sample_s`` is not a multiple of ``period_s``
     """
     if start_utc_s < boundary.start_s or start_utc_s + duration_s > boundary.end_s:
-        raise ValueError(f"simulated period {start_utc_s:.0f}..{start_utc_s + duration_s:.0f} s lies outside the "
-                         f"weather file ({boundary.start_s:.0f}..{boundary.end_s:.0f} s)")
+        raise ValueError(
+            f"simulated period {start_utc_s:.0f}..{start_utc_s + duration_s:.0f} s lies outside the "
+            f"weather file ({boundary.start_s:.0f}..{boundary.end_s:.0f} s)"
+        )
     per_sample = int(round(sample_s / period_s))
     if per_sample < 1 or abs(per_sample * period_s - sample_s) > 1e-9:
         raise ValueError(f"sample_s ({sample_s}) must be a whole multiple of period_s ({period_s})")
@@ -113,9 +132,18 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
         mem = MemoryImage(io_list, rsc, clock=clock)
         plant_io, ctrl_io = mem.plant, mem.controller
     devices = PlantDevices.for_site(cfg)
-    runner = Runner(cfg, io_list, ctrl_io, devices.inverter, devices.meters, devices.miners,
-                    clock=clock, cost_clock=SystemClock(), bridge=bridge,
-                    publish_every=max(1, int(round(60.0 / period_s))))
+    runner = Runner(
+        cfg,
+        io_list,
+        ctrl_io,
+        devices.inverter,
+        devices.meters,
+        devices.miners,
+        clock=clock,
+        cost_clock=SystemClock(),
+        bridge=bridge,
+        publish_every=max(1, int(round(60.0 / period_s))),
+    )
     state = initial_state(params, boundary.at(start_utc_s).outdoor_temp_c, start_utc_s, len(cfg.miners))
     if start_state is not None:
         state = start_state(state)
@@ -150,7 +178,9 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
             all_costs[k] = runner.stats.last_cost_s
             cost_max = max(cost_max, all_costs[k])
             for ev in res.events:
-                trips.append({"t_utc_s": t_utc, "trip": ev.trip_id, "from": ev.old.value, "to": ev.new.value, "value": ev.value})
+                trips.append(
+                    {"t_utc_s": t_utc, "trip": ev.trip_id, "from": ev.old.value, "to": ev.new.value, "value": ev.value}
+                )
             outs = plant_io.read_outputs()
             for name, on in outs.items():
                 if on != last_outs.get(name, on):
@@ -182,15 +212,23 @@ def simulate(cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, 
             tmp.cleanup()
     costs = all_costs
     meta = {
-        "site": cfg.site.name, "start_utc_s": start_utc_s, "duration_s": duration_s, "scan_period_s": period_s,
-        "sample_s": sample_s, "scans": runner.stats.scans, "trip_events": trips,
+        "site": cfg.site.name,
+        "start_utc_s": start_utc_s,
+        "duration_s": duration_s,
+        "scan_period_s": period_s,
+        "sample_s": sample_s,
+        "scans": runner.stats.scans,
+        "trip_events": trips,
         "scan_cost_median_s": float(np.median(costs)) if costs.size else None,
         "scan_cost_p99_s": float(np.percentile(costs, 99)) if costs.size else None,
         "scan_cost_max_s": float(costs.max()) if costs.size else None,
         "weather": boundary.weather_meta,
-        "stored_energy_start_j": stored_start_j, "stored_energy_end_j": stored_energy_j(driver.state, params),
-        "miners": len(cfg.miners), "miner_target_changes": devices.target_changes(),
-        "operator_resets": list(op.resets), "output_switchings": switchings,
+        "stored_energy_start_j": stored_start_j,
+        "stored_energy_end_j": stored_energy_j(driver.state, params),
+        "miners": len(cfg.miners),
+        "miner_target_changes": devices.target_changes(),
+        "operator_resets": list(op.resets),
+        "output_switchings": switchings,
     }
     if keep_costs:
         meta["scan_costs_s"] = costs

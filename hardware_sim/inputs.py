@@ -13,7 +13,7 @@ for a cloudy day).
 from __future__ import annotations
 
 import random
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from hardware_sim.plant.boundary import BoundarySeries
 
@@ -32,8 +32,9 @@ def tomorrow_pv_kwh(boundary: BoundarySeries, t_utc_s: float, utc_offset_h: floa
     return total / 1000.0
 
 
-def forecast_inputs(boundary: BoundarySeries, utc_offset_h: float, sigma: float = 0.2, bias: float = 0.0,
-                    seed: int = 1) -> Callable[[float], Mapping[str, object]]:
+def forecast_inputs(
+    boundary: BoundarySeries, utc_offset_h: float, sigma: float = 0.2, bias: float = 0.0, seed: int = 1
+) -> Callable[[float], Mapping[str, object]]:
     """``t_utc_s -> {"pv_forecast_tomorrow_kwh": kWh}``; the error is drawn once per local day."""
     rng = random.Random(seed)
     cache: dict[int, float] = {}
@@ -44,6 +45,7 @@ def forecast_inputs(boundary: BoundarySeries, utc_offset_h: float, sigma: float 
             err = rng.gauss(0.0, sigma) if sigma > 0 else 0.0
             cache[day] = max(0.0, tomorrow_pv_kwh(boundary, t_utc_s, utc_offset_h) * (1.0 + bias + err))
         return {"pv_forecast_tomorrow_kwh": cache[day]}
+
     return inputs
 
 
@@ -56,4 +58,5 @@ def combine(*sources: Callable[[float], Mapping[str, object]] | None) -> Callabl
         for s in live:
             out.update(s(t_utc_s))
         return out
+
     return inputs

@@ -9,9 +9,9 @@ resets I13 (``hardware_sim.plant.model.reset_safety``: only once the STB has coo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +30,9 @@ class OperatorState:
     resets: tuple[tuple[float, str], ...] = ()
 
 
-def operator_step(policy: OperatorPolicy, st: OperatorState, trips: Mapping[str, object],
-                  now_s: float) -> tuple[OperatorState, tuple[tuple[str, str], ...]]:
+def operator_step(
+    policy: OperatorPolicy, st: OperatorState, trips: Mapping[str, object], now_s: float
+) -> tuple[OperatorState, tuple[tuple[str, str], ...]]:
     """One look at the alarm list -> (new state, commands ``(action, trip_id)`` to send this scan).
 
     ``trips`` maps trip id -> ``TripState`` (``alarm.value`` in normal | active_unack | active_ack |

@@ -7,7 +7,7 @@ cabinet (docs/SOURCES.md S-REVPI).
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from thermiq.adapters.revpi.process_image import check_binding, open_modio
 from thermiq.iomap.codec import encode_current, encode_rtd
@@ -24,8 +24,9 @@ class PlantProcessImage:
         self.rpi = open_modio(procimg, configrsc, simulator=True)
         check_binding(self.rpi, io_list, configrsc)
         io = self.rpi.io
-        self._analog = [(p.signal, io[p.signal], io[p.status_signal], p.kind, p.range_lo, p.range_hi)
-                        for p in io_list.analog_inputs]
+        self._analog = [
+            (p.signal, io[p.signal], io[p.status_signal], p.kind, p.range_lo, p.range_hi) for p in io_list.analog_inputs
+        ]
         self._digital = {p.signal: io[p.signal] for p in io_list.inputs if p.kind == "di"}
         self._outputs = [(p.signal, io[p.signal]) for p in io_list.outputs]
         self._status = io["RevPiStatus"] if "RevPiStatus" in io else None
@@ -45,9 +46,9 @@ class PlantProcessImage:
             if name in values:
                 di.value = bool(values[name])
         if self._status is not None:
-            self._status.value = 0x01          # piControl running
+            self._status.value = 0x01  # piControl running
         if self._cycle is not None:
-            self._cycle.value = 5              # piBridge cycle [ms] of Connect + DIO + AIO
+            self._cycle.value = 5  # piBridge cycle [ms] of Connect + DIO + AIO
         self.rpi.writeprocimg()
 
     def read_outputs(self) -> dict[str, bool]:

@@ -74,7 +74,7 @@ class Period(_Section):
             t = dt.datetime.fromisoformat(self.start)
         except ValueError:
             raise ScenarioError(f"period.start {self.start!r} is not YYYY-MM-DD[THH:MM]") from None
-        return t.replace(tzinfo=dt.timezone.utc).timestamp()
+        return t.replace(tzinfo=dt.UTC).timestamp()
 
 
 class StartState(_Section):
@@ -106,8 +106,11 @@ class Expect(_Section):
     max: float | None = None
     from_h: float | None = Field(None, ge=0.0)
     to_h: float | None = Field(None, gt=0.0)
-    known_failure: str | None = Field(None, description="why this expectation fails today (a known defect, "
-                                      "reported as XFAIL; the scenario tier fails once it holds)")
+    known_failure: str | None = Field(
+        None,
+        description="why this expectation fails today (a known defect, "
+        "reported as XFAIL; the scenario tier fails once it holds)",
+    )
 
     @model_validator(mode="after")
     def _check(self):
@@ -121,8 +124,11 @@ class Expect(_Section):
 class ExpectTrip(_Section):
     trip: str = Field(min_length=2)
     tripped: bool
-    known_failure: str | None = Field(None, description="why this expectation fails today (a known defect, "
-                                      "reported as XFAIL; the scenario tier fails once it holds)")
+    known_failure: str | None = Field(
+        None,
+        description="why this expectation fails today (a known defect, "
+        "reported as XFAIL; the scenario tier fails once it holds)",
+    )
 
 
 class Scenario(_Section):
@@ -167,12 +173,12 @@ class Outcome:
     metrics: dict[str, float]
     tripped: set[str]
     result: object
-    known: list[str] = field(default_factory=list)   #: marked ``known_failure`` and failing as known
-    fixed: list[str] = field(default_factory=list)   #: marked ``known_failure`` but holding now
+    known: list[str] = field(default_factory=list)  #: marked ``known_failure`` and failing as known
+    fixed: list[str] = field(default_factory=list)  #: marked ``known_failure`` but holding now
 
 
 def _window(series: dict, sample_s: float, start_s: float, lo_h: float | None, hi_h: float | None):
-    t_h = (series["t_utc_s"] - start_s) / 3600.0     # end of each sample interval
+    t_h = (series["t_utc_s"] - start_s) / 3600.0  # end of each sample interval
     mask = np.ones(t_h.shape, dtype=bool)
     if lo_h is not None:
         mask &= t_h - sample_s / 3600.0 >= lo_h - 1e-9
@@ -214,14 +220,19 @@ def _start_state(sc: StartState, params):
             changes["room_c"] = sc.room_c
         if sc.battery_soc_pct is not None:
             from hardware_sim.plant.electrical import battery_capacity_j
+
             changes["battery_energy_j"] = sc.battery_soc_pct / 100.0 * battery_capacity_j(params.electrical)
         return replace(state, **changes)
+
     return apply
 
 
 def _faults(faults: tuple[Fault, ...]):
-    sensor = [(f.from_h * 3600.0, f.to_h * 3600.0, f.signal, f.kind.removeprefix("sensor_"))
-              for f in faults if f.kind != "grid_outage"]
+    sensor = [
+        (f.from_h * 3600.0, f.to_h * 3600.0, f.signal, f.kind.removeprefix("sensor_"))
+        for f in faults
+        if f.kind != "grid_outage"
+    ]
     outages = [(f.from_h * 3600.0, f.to_h * 3600.0) for f in faults if f.kind == "grid_outage"]
 
     def sensor_faults(t_s: float) -> dict[str, str] | None:
@@ -260,10 +271,22 @@ def run_scenario(sc: Scenario, source: str = "<scenario>") -> Outcome:
     start = sc.period.start_utc_s
     duration = sc.period.days * 86400.0
     if not (boundary.start_s <= start and start + duration <= boundary.end_s):
-        raise ScenarioError(f"{source}: period {sc.period.start} + {sc.period.days:g} days lies outside the weather file")
+        raise ScenarioError(
+            f"{source}: period {sc.period.start} + {sc.period.days:g} days lies outside the weather file"
+        )
     sensor_faults, grid_ok = _faults(sc.faults)
-    res = simulate(cfg, params, boundary, start, duration, sc.period.period_s, sample_s=sc.period.sample_s,
-                   faults=sensor_faults, start_state=_start_state(sc.start_state, params), grid_ok=grid_ok)
+    res = simulate(
+        cfg,
+        params,
+        boundary,
+        start,
+        duration,
+        sc.period.period_s,
+        sample_s=sc.period.sample_s,
+        faults=sensor_faults,
+        start_state=_start_state(sc.start_state, params),
+        grid_ok=grid_ok,
+    )
     failures: list[str] = []
     metrics: dict[str, float] = {}
     known: list[str] = []
@@ -273,9 +296,11 @@ def run_scenario(sc: Scenario, source: str = "<scenario>") -> Outcome:
         value = metric(res.series, sc.period.sample_s, start, e.metric, e.from_h, e.to_h)
         metrics[key] = value
         bad = (e.min is not None and value < e.min) or (e.max is not None and value > e.max)
-        text = (f"{key} = {value:.4g}, expected {'>= %g' % e.min if e.min is not None else ''}"
-                f"{' and ' if e.min is not None and e.max is not None else ''}"
-                f"{'<= %g' % e.max if e.max is not None else ''}")
+        text = (
+            f"{key} = {value:.4g}, expected {f'>= {e.min:g}' if e.min is not None else ''}"
+            f"{' and ' if e.min is not None and e.max is not None else ''}"
+            f"{f'<= {e.max:g}' if e.max is not None else ''}"
+        )
         if e.known_failure is None:
             if bad:
                 failures.append(text)
@@ -311,8 +336,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
         status = "PASS" if not out.failures else "FAIL"
-        print(f"{status} {path.name}: {out.name}; " + ", ".join(f"{k} = {v:.4g}" for k, v in out.metrics.items())
-              + (f"; tripped: {', '.join(sorted(out.tripped))}" if out.tripped else ""))
+        print(
+            f"{status} {path.name}: {out.name}; "
+            + ", ".join(f"{k} = {v:.4g}" for k, v in out.metrics.items())
+            + (f"; tripped: {', '.join(sorted(out.tripped))}" if out.tripped else "")
+        )
         for f in out.failures:
             print(f"     {f}")
         for k in out.known:
@@ -320,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         failed += bool(out.failures)
         if args.out:
             from hardware_sim.report import write_report
+
             write_report(Path(args.out) / path.stem, out.result.series, out.result.meta)
     return 1 if failed else 0
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 DAY_S = 86400.0
 SAMPLE_S = 300.0
-MAX_PERIOD_S = 10.0     # ScanConfig.period_s bound
+MAX_PERIOD_S = 10.0  # ScanConfig.period_s bound
 MIN_PERIOD_S = 0.01
 
 
@@ -39,11 +39,11 @@ class SimPeriod:
 
 
 def _day(t_s: float) -> str:
-    return dt.datetime.fromtimestamp(t_s, dt.timezone.utc).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(t_s, dt.UTC).strftime("%Y-%m-%d")
 
 
 def _stamp(t_s: float) -> str:
-    return dt.datetime.fromtimestamp(t_s, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return dt.datetime.fromtimestamp(t_s, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def parse_day(text: str, option: str = "--start") -> float:
@@ -52,12 +52,15 @@ def parse_day(text: str, option: str = "--start") -> float:
         day = dt.date.fromisoformat(text)
     except (TypeError, ValueError):
         raise SimArgsError(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
 
 
 def check_period_s(period_s: float, sample_s: float = SAMPLE_S) -> float:
     """The scan period [s], checked: finite, in [0.01, 10] s, dividing ``sample_s``."""
-    if not (isinstance(period_s, (int, float)) and math.isfinite(period_s)) or not MIN_PERIOD_S <= period_s <= MAX_PERIOD_S:
+    if (
+        not (isinstance(period_s, (int, float)) and math.isfinite(period_s))
+        or not MIN_PERIOD_S <= period_s <= MAX_PERIOD_S
+    ):
         raise SimArgsError(f"--period {period_s:g} must be between {MIN_PERIOD_S:g} and {MAX_PERIOD_S:g} s")
     n = round(sample_s / period_s)
     if abs(n * period_s - sample_s) > 1e-9 * sample_s:
@@ -89,8 +92,9 @@ def check_out_dir(out: str | Path) -> Path:
     return path
 
 
-def sim_period(start: str | None, days: float | None, year: bool, period_s: float,
-               weather_start_s: float, weather_end_s: float) -> SimPeriod:
+def sim_period(
+    start: str | None, days: float | None, year: bool, period_s: float, weather_start_s: float, weather_end_s: float
+) -> SimPeriod:
     """Resolve ``--start``/``--days``/``--year``/``--period`` against the weather file's span.
 
     Default: 7 days from 10 January of the weather year. ``year``: the whole file.
@@ -111,7 +115,7 @@ def sim_period(start: str | None, days: float | None, year: bool, period_s: floa
         days = 7.0
     if not (math.isfinite(days) and days > 0):
         raise SimArgsError(f"--days {days:g} must be a positive number of days")
-    first_day = dt.datetime.fromtimestamp(weather_start_s, dt.timezone.utc).year
+    first_day = dt.datetime.fromtimestamp(weather_start_s, dt.UTC).year
     t0 = parse_day(start) if start is not None else parse_day(f"{first_day}-01-10")
     if not (parse_day(_day(weather_start_s)) <= t0 <= weather_end_s):
         raise SimArgsError(f"--start {start} is outside the weather file ({span})")
@@ -119,8 +123,10 @@ def sim_period(start: str | None, days: float | None, year: bool, period_s: floa
     duration = _whole(days * DAY_S, period_s)
     if t0 + duration > weather_end_s:
         left = (weather_end_s - t0) / DAY_S
-        raise SimArgsError(f"--days {days:g} from {_stamp(t0)} runs past the end of the weather file "
-                           f"({_stamp(weather_end_s)}): at most {math.floor(left * 100) / 100:g} days")
+        raise SimArgsError(
+            f"--days {days:g} from {_stamp(t0)} runs past the end of the weather file "
+            f"({_stamp(weather_end_s)}): at most {math.floor(left * 100) / 100:g} days"
+        )
     return SimPeriod(t0, duration, period_s, SAMPLE_S)
 
 

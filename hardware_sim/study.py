@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from hardware_sim.variants import Variant, build
 
@@ -37,18 +37,21 @@ def run_variant(spec: RunSpec):
     (prices from the site configuration, room set point, local-time offset, variant, wall time)."""
     from hardware_sim.harness import simulate
     from hardware_sim.plant.boundary import BoundarySeries
+
     cfg, params = build(spec.variant)
-    boundary = (BoundarySeries.from_files(params, spec.weather) if spec.weather
-                else BoundarySeries.from_files(params))
+    boundary = BoundarySeries.from_files(params, spec.weather) if spec.weather else BoundarySeries.from_files(params)
     t0 = time.perf_counter()
-    result = simulate(cfg, params, boundary, spec.start_utc_s, spec.duration_s, spec.period_s,
-                      sample_s=spec.sample_s)
+    result = simulate(cfg, params, boundary, spec.start_utc_s, spec.duration_s, spec.period_s, sample_s=spec.sample_s)
     wall_s = time.perf_counter() - t0
     result.meta.update(study_meta(cfg, params))
     result.meta.update(
-        variant=spec.variant.label, config=spec.variant.config, weather_file=str(spec.weather or boundary.weather_meta.get("source")), wall_s=wall_s,
+        variant=spec.variant.label,
+        config=spec.variant.config,
+        weather_file=str(spec.weather or boundary.weather_meta.get("source")),
+        wall_s=wall_s,
         speed=spec.duration_s / wall_s if wall_s > 0 else 0.0,
-        overrides=[f"{k}={v}" for k, v in spec.variant.overrides])
+        overrides=[f"{k}={v}" for k, v in spec.variant.overrides],
+    )
     return result
 
 
@@ -56,8 +59,12 @@ def study_meta(cfg, params) -> dict:
     """What the report needs from the configuration: prices, room set point, local-time offset."""
     from hardware_sim.report.economics import prices_from_config
 
-    return {"prices": prices_from_config(cfg).as_dict(), "room_setpoint_c": cfg.heating.room_setpoint_c,
-            "utc_offset_h": params.simulation.utc_offset_h, "night_setback": _night_setback(params)}
+    return {
+        "prices": prices_from_config(cfg).as_dict(),
+        "room_setpoint_c": cfg.heating.room_setpoint_c,
+        "utc_offset_h": params.simulation.utc_offset_h,
+        "night_setback": _night_setback(params),
+    }
 
 
 def _night_setback(params) -> tuple[float, float, float] | None:
@@ -72,8 +79,11 @@ def run_kpis(spec: RunSpec) -> dict:
     from hardware_sim.report.kpis import compute_kpis
 
     result = run_variant(spec)
-    return {"label": spec.variant.label, "kpis": compute_kpis(result.series, result.meta),
-            "wall_s": result.meta["wall_s"]}
+    return {
+        "label": spec.variant.label,
+        "kpis": compute_kpis(result.series, result.meta),
+        "wall_s": result.meta["wall_s"],
+    }
 
 
 @contextmanager
@@ -100,8 +110,9 @@ def run_all(fn, specs: list[RunSpec], scheduler: str | None = None, workers: int
         return [f.result() for f in futures]
 
 
-def resolve_period(start: str | None, days: float | None, year: bool, weather_start_s: float,
-                   weather_end_s: float) -> tuple[float, float]:
+def resolve_period(
+    start: str | None, days: float | None, year: bool, weather_start_s: float, weather_end_s: float
+) -> tuple[float, float]:
     """(first instant [UNIX s], length [s]) of ``--start``/``--days``/``--year`` inside the weather
     file (default 7 days from 10 January), cut to whole report samples. ValueError: outside the file."""
     import datetime as dt
@@ -114,12 +125,12 @@ def resolve_period(start: str | None, days: float | None, year: bool, weather_st
     days = 7.0 if days is None else days
     if not (math.isfinite(days) and days > 0):
         raise ValueError(f"--days {days:g} must be a positive number of days")
-    year0 = dt.datetime.fromtimestamp(weather_start_s, dt.timezone.utc).year
+    year0 = dt.datetime.fromtimestamp(weather_start_s, dt.UTC).year
     try:
         day = dt.date.fromisoformat(start or f"{year0}-01-10")
     except ValueError:
         raise ValueError(f"--start {start!r} is not a date (YYYY-MM-DD)") from None
-    raw = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
+    raw = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
     t0 = max(weather_start_s, raw)
     duration = math.floor(days * 86400.0 / SAMPLE_S) * SAMPLE_S
     if raw < weather_start_s - 86400.0 or t0 + duration > weather_end_s or duration <= 0:

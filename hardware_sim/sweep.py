@@ -27,12 +27,20 @@ from hardware_sim.study import RunSpec, run_all, run_kpis
 from hardware_sim.variants import Variant, build, parse_value, with_override
 
 #: KPIs in the sweep table and chart: (key, short label)
-SWEEP_KPIS = (("grid_import_kwh", "grid import"), ("grid_export_kwh", "grid export"),
-              ("self_sufficiency", "self-sufficiency"), ("self_consumption", "self-consumption"),
-              ("miner_power_kwh", "miners el."), ("miner_hx_buffer_kwh", "miner heat buffer"),
-              ("hp_power_kwh", "HP el."), ("seasonal_cop", "seasonal COP"),
-              ("net_cost_eur", "net energy cost (< 0: earns)"), ("degree_hours_below", "degree-hours below"),
-              ("trips", "trips"), ("hours_trip_latched", "h trip latched"))
+SWEEP_KPIS = (
+    ("grid_import_kwh", "grid import"),
+    ("grid_export_kwh", "grid export"),
+    ("self_sufficiency", "self-sufficiency"),
+    ("self_consumption", "self-consumption"),
+    ("miner_power_kwh", "miners el."),
+    ("miner_hx_buffer_kwh", "miner heat buffer"),
+    ("hp_power_kwh", "HP el."),
+    ("seasonal_cop", "seasonal COP"),
+    ("net_cost_eur", "net energy cost (< 0: earns)"),
+    ("degree_hours_below", "degree-hours below"),
+    ("trips", "trips"),
+    ("hours_trip_latched", "h trip latched"),
+)
 UNITS = {k: (u, d) for _, k, u, _, d, _ in KPI_ROWS}
 
 
@@ -44,8 +52,17 @@ class SweepResult:
     wall_s: float
 
 
-def sweep(base: Variant, key: str, values: list, start_utc_s: float, duration_s: float, period_s: float,
-          weather: str | None = None, scheduler: str | None = None, workers: int | None = None) -> SweepResult:
+def sweep(
+    base: Variant,
+    key: str,
+    values: list,
+    start_utc_s: float,
+    duration_s: float,
+    period_s: float,
+    weather: str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> SweepResult:
     """Run ``base`` with ``key`` set to each value; every variant is validated before any run."""
     if not values:
         raise ValueError("a sweep needs at least one value")
@@ -60,8 +77,10 @@ def sweep(base: Variant, key: str, values: list, start_utc_s: float, duration_s:
 
 def _table(res: SweepResult) -> tuple[list[str], list[list[str]]]:
     header = [res.key] + [f"{label} [{UNITS[k][0]}]" for k, label in SWEEP_KPIS] + ["run wall s"]
-    rows = [[str(v)] + [fmt(kpi_value(r["kpis"], k), UNITS[k][1]) for k, _ in SWEEP_KPIS] + [f"{r['wall_s']:.1f}"]
-            for v, r in zip(res.values, res.rows)]
+    rows = [
+        [str(v)] + [fmt(kpi_value(r["kpis"], k), UNITS[k][1]) for k, _ in SWEEP_KPIS] + [f"{r['wall_s']:.1f}"]
+        for v, r in zip(res.values, res.rows)
+    ]
     return header, rows
 
 
@@ -104,10 +123,14 @@ def write_sweep(out_dir: str | Path, res: SweepResult, meta: dict) -> Path:
         w.writerows([[v] + [r["kpis"][k] for k in keys] + [r["wall_s"]] for v, r in zip(res.values, res.rows)])
     chart = plot_sweep(out / f"{stem}.png", res)
     title = f"ThermIQ sweep: {res.key}"
-    blocks = [("h1", title), ("table", ["run", ""], [[k, str(v)] for k, v in meta.items()]),
-              ("p", f"{len(res.values)} runs in {res.wall_s:.1f} s wall time."),
-              ("table", *_table(res)), ("img", chart, f"KPIs against {res.key}"),
-              ("p", f"Every KPI of every run: {stem}.csv")]
+    blocks = [
+        ("h1", title),
+        ("table", ["run", ""], [[k, str(v)] for k, v in meta.items()]),
+        ("p", f"{len(res.values)} runs in {res.wall_s:.1f} s wall time."),
+        ("table", *_table(res)),
+        ("img", chart, f"KPIs against {res.key}"),
+        ("p", f"Every KPI of every run: {stem}.csv"),
+    ]
     md, _ = write_document(out, stem, blocks, title)
     return md
 
@@ -123,8 +146,9 @@ def run_sweep_cli(args) -> int:
         base = Variant("base", args.config, args.plant)
         values = [parse_value(v.strip()) for v in args.values.split(",") if v.strip()]
         _, params = build(base)
-        boundary = (BoundarySeries.from_files(params, args.weather) if args.weather
-                    else BoundarySeries.from_files(params))
+        boundary = (
+            BoundarySeries.from_files(params, args.weather) if args.weather else BoundarySeries.from_files(params)
+        )
         start, duration = resolve_period(args.start, args.days, args.year, boundary.start_s, boundary.end_s)
         if not 0 < args.period <= 10.0 or abs(300.0 / args.period - round(300.0 / args.period)) > 1e-9:
             raise ValueError(f"--period {args.period:g} must be in (0, 10] s and divide the 300 s report interval")
@@ -133,9 +157,15 @@ def run_sweep_cli(args) -> int:
     except (WeatherError, PlantParamsError, ValueError, OSError) as err:
         print(f"error: {str(err).strip()}", file=sys.stderr)
         return 2
-    md = write_sweep(args.out, res, {"site": args.config, "period": f"{duration / 86400:g} days from "
-                                     f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(start))} UTC",
-                                     "scan period": f"{args.period:g} s",
-                                     "executor": args.scheduler or f"local process pool ({args.workers or 'all'} cores)"})
+    md = write_sweep(
+        args.out,
+        res,
+        {
+            "site": args.config,
+            "period": f"{duration / 86400:g} days from {time.strftime('%Y-%m-%d %H:%M', time.gmtime(start))} UTC",
+            "scan period": f"{args.period:g} s",
+            "executor": args.scheduler or f"local process pool ({args.workers or 'all'} cores)",
+        },
+    )
     print(f"sweep written to {md} ({len(values)} runs in {res.wall_s:.1f} s)")
     return 0

@@ -76,12 +76,11 @@ def _set(data: dict, key: str, value: object, what: str) -> None:
     parts = key.split(".")
     node: object = data
     for i, part in enumerate(parts):
-        where = ".".join(parts[:i + 1])
+        where = ".".join(parts[: i + 1])
         last = i == len(parts) - 1
         if isinstance(node, list):
             if not (part.isdigit() and int(part) < len(node)):
-                raise VariantError(f"{what} key {key!r}: no item {part} in {'.'.join(parts[:i])} "
-                                   f"(it has {len(node)})")
+                raise VariantError(f"{what} key {key!r}: no item {part} in {'.'.join(parts[:i])} (it has {len(node)})")
             if last:
                 node[int(part)] = value
             node = node[int(part)]
@@ -103,7 +102,9 @@ def build(variant: Variant) -> tuple[ThermiqConfig, PlantParams]:
     plant = read_toml(plant_path, PlantParamsError, "plant parameters")
     for key, value in variant.overrides:
         if key.startswith("plant."):
-            _set(plant, key[len("plant."):], value, "plant")
+            _set(plant, key[len("plant.") :], value, "plant")
         else:
             _set(site, key.removeprefix("site."), value, "site")
-    return parse_config(site, f"{variant.config} [{variant.label}]"), parse_plant_params(plant, f"{plant_path} [{variant.label}]")
+    return parse_config(site, f"{variant.config} [{variant.label}]"), parse_plant_params(
+        plant, f"{plant_path} [{variant.label}]"
+    )

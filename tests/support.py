@@ -21,6 +21,7 @@ class ShiftedClock:
 
     def __init__(self, offset_s: float = 0.0) -> None:
         from thermiq.clock import SystemClock
+
         self._sys = SystemClock()
         self.offset_s = offset_s
 

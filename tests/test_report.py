@@ -17,16 +17,32 @@ N = 1440  # one day at 60 s
 
 
 def synthetic() -> tuple[dict[str, np.ndarray], dict]:
-    const = {"pv_power_w": 1000.0, "grid_import_w": 500.0, "grid_export_w": 250.0, "battery_charge_w": 100.0,
-             "battery_discharge_w": 200.0, "load_power_w": 400.0, "miner_power_w": 600.0,
-             "miner_heat_w": 600.0, "hp_power_w": 200.0, "hp_heat_w": 700.0, "pump_power_w": 50.0,
-             "house_heat_w": 900.0, "dhw_draw_heat_w": 250.0}
+    const = {
+        "pv_power_w": 1000.0,
+        "grid_import_w": 500.0,
+        "grid_export_w": 250.0,
+        "battery_charge_w": 100.0,
+        "battery_discharge_w": 200.0,
+        "load_power_w": 400.0,
+        "miner_power_w": 600.0,
+        "miner_heat_w": 600.0,
+        "hp_power_w": 200.0,
+        "hp_heat_w": 700.0,
+        "pump_power_w": 50.0,
+        "house_heat_w": 900.0,
+        "dhw_draw_heat_w": 250.0,
+    }
     s = {name: np.full(N, v) for name, v in const.items()}
     s["t_utc_s"] = T0 + 60.0 * np.arange(1, N + 1)
     s["miner1_power_w"] = np.full(N, 600.0)
     s["miner2_power_w"] = np.zeros(N)
-    for name in ("buffer_top_temp_c", "buffer_mid_temp_c", "buffer_bottom_temp_c", "dhw_temp_c",
-                 "miner_loop_supply_temp_c"):
+    for name in (
+        "buffer_top_temp_c",
+        "buffer_mid_temp_c",
+        "buffer_bottom_temp_c",
+        "dhw_temp_c",
+        "miner_loop_supply_temp_c",
+    ):
         s[name] = np.linspace(40.0, 50.0, N)
     s["outdoor_temp_c"] = -5.0 + 5.0 * np.sin(np.linspace(0.0, 2 * np.pi, N))
     s["room_temp_c"] = np.where(np.arange(N) < N // 2, 19.5, 21.0)  # 12 h below 20 °C
@@ -34,9 +50,15 @@ def synthetic() -> tuple[dict[str, np.ndarray], dict]:
     s["scan_cost_s"] = np.full(N, 0.001)
     s["scan_cost_s"][100] = 0.05
     s["trips_latched"] = np.where((np.arange(N) >= 600) & (np.arange(N) < 660), 1, 0)
-    meta = {"site": "asp1", "weather_file": "synthetic", "scan_period_s": 10.0, "room_setpoint_c": 21.0,
-            "trip_events": ["2009-01-10 10:00 miner_loop_supply_temp_c > 65 °C", "2009-01-10 10:30 reset"],
-            "cycle_stats": {"p3_switchings": 4, "miner_starts": 2}, "utc_offset_h": 0.0}
+    meta = {
+        "site": "asp1",
+        "weather_file": "synthetic",
+        "scan_period_s": 10.0,
+        "room_setpoint_c": 21.0,
+        "trip_events": ["2009-01-10 10:00 miner_loop_supply_temp_c > 65 °C", "2009-01-10 10:30 reset"],
+        "cycle_stats": {"p3_switchings": 4, "miner_starts": 2},
+        "utc_offset_h": 0.0,
+    }
     return s, meta
 
 
@@ -70,9 +92,17 @@ def test_kpis_from_known_inputs():
 
 
 def test_trip_events_read_as_lines():
-    event = {"t_utc_s": T0 + 36000.0, "trip": "I2_miner_loop_supply_hh", "from": "normal", "to": "active_unack",
-             "value": 65.04}
-    assert trip_line(event, 1.0) == "2009-01-10 11:00:00 (UTC+1) I2_miner_loop_supply_hh: normal -> active_unack (value 65.0)"
+    event = {
+        "t_utc_s": T0 + 36000.0,
+        "trip": "I2_miner_loop_supply_hh",
+        "from": "normal",
+        "to": "active_unack",
+        "value": 65.04,
+    }
+    assert (
+        trip_line(event, 1.0)
+        == "2009-01-10 11:00:00 (UTC+1) I2_miner_loop_supply_hh: normal -> active_unack (value 65.0)"
+    )
     back = dict(event, **{"from": "active_unack", "to": "cleared_unack"})
     s, meta = synthetic()
     assert compute_kpis(s, dict(meta, trip_events=[event, back]))["trips"] == 1.0
@@ -83,9 +113,11 @@ def test_week_windows_pick_coldest_and_sunniest():
     t = T0 + 300.0 * np.arange(1, n + 1)
     outdoor = np.where((np.arange(n) >= 7 * 288) & (np.arange(n) < 14 * 288), -10.0, 5.0)
     pv = np.where(np.arange(n) >= 14 * 288, 3000.0, 100.0)
-    wins = {stem: (lo, hi) for stem, _, lo, hi in
-            week_windows({"t_utc_s": t, "outdoor_temp_c": outdoor, "pv_power_w": pv})}
+    wins = {
+        stem: (lo, hi) for stem, _, lo, hi in week_windows({"t_utc_s": t, "outdoor_temp_c": outdoor, "pv_power_w": pv})
+    }
     assert wins == {"week_winter": (7 * 288, 14 * 288), "week_summer": (14 * 288, 21 * 288)}
+
 
 def test_write_report_creates_files(tmp_path):
     s, meta = synthetic()
@@ -106,7 +138,7 @@ def test_write_report_creates_files(tmp_path):
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
         assert f"]({png})" in text
     page = (out / "summary.html").read_text()
-    assert page.count("<img src=\"data:image/png;base64,") == 4 and "Net energy cost" in page
+    assert page.count('<img src="data:image/png;base64,') == 4 and "Net energy cost" in page
     with (out / "timeseries.csv").open() as fh:
         rows = list(csv.reader(fh))
     assert rows[0][0] == "t_utc_s" and set(REQUIRED_COLUMNS) <= set(rows[0])
@@ -142,6 +174,7 @@ def test_long_runs_are_grouped_by_week_and_month():
     import datetime as dt
 
     from hardware_sim.report import group_days
+
     days = [dt.date(2009, 1, 1) + dt.timedelta(days=i) for i in range(60)]
     energy = {"pv_power_w": np.ones(60)}
     starts, e, unit = group_days(days, energy)
@@ -154,13 +187,22 @@ def test_long_runs_are_grouped_by_week_and_month():
 
 def test_monthly_balance_splits_at_local_midnight():
     from hardware_sim.report.monthly import monthly_balance, monthly_rows
+
     n = 2 * 1440  # 31 Jan and 1 Feb 2009 (UTC) at 60 s
     t0 = 1233360000.0  # 2009-01-31 00:00 UTC
     s = {"t_utc_s": t0 + 60.0 * np.arange(1, n + 1), "room_temp_c": np.full(n, 19.0)}
     for name in ("pv_power_w", "hp_power_w", "hp_heat_w"):
         s[name] = np.full(n, 1000.0)
-    for name in ("grid_import_w", "grid_export_w", "battery_charge_w", "battery_discharge_w", "load_power_w",
-                 "miner_power_w", "house_heat_w", "dhw_draw_heat_w"):
+    for name in (
+        "grid_import_w",
+        "grid_export_w",
+        "battery_charge_w",
+        "battery_discharge_w",
+        "load_power_w",
+        "miner_power_w",
+        "house_heat_w",
+        "dhw_draw_heat_w",
+    ):
         s[name] = np.zeros(n)
     s["hp_heat_w"] = np.full(n, 3000.0)
     labels, table = monthly_balance(s, utc_offset_h=1.0, comfort_target_c=20.0)

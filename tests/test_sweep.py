@@ -23,8 +23,11 @@ def _april_10h() -> float:
 
 
 def test_overrides_reach_site_and_plant():
-    cfg, params = build(with_override(with_override(BASE, "plant.electrical.battery_capacity_kwh", 5.0),
-                                      "energy.surplus_start_w", 2500.0))
+    cfg, params = build(
+        with_override(
+            with_override(BASE, "plant.electrical.battery_capacity_kwh", 5.0), "energy.surplus_start_w", 2500.0
+        )
+    )
     assert params.electrical.battery_capacity_kwh == 5.0 and cfg.energy.surplus_start_w == 2500.0
     cfg, _ = build(parse_variant("miners.1.power_max_w=3000", BASE))
     assert cfg.miners[1].power_max_w == 3000.0 and cfg.miners[0].power_max_w != 3000.0
@@ -32,12 +35,15 @@ def test_overrides_reach_site_and_plant():
     assert cfg.energy.surplus_start_w > 1e9  # miners installed, never started
 
 
-@pytest.mark.parametrize("text, error, match", [
-    ("plant.electrical.battery_kwh=5", PlantParamsError, "battery_kwh"),
-    ("plant.buffer.volume_l=-3", PlantParamsError, "volume_l"),
-    ("miners.9.power_max_w=3000", VariantError, "no item 9"),
-    ("nonsense", VariantError, "not a named variant"),
-])
+@pytest.mark.parametrize(
+    "text, error, match",
+    [
+        ("plant.electrical.battery_kwh=5", PlantParamsError, "battery_kwh"),
+        ("plant.buffer.volume_l=-3", PlantParamsError, "volume_l"),
+        ("miners.9.power_max_w=3000", VariantError, "no item 9"),
+        ("nonsense", VariantError, "not a named variant"),
+    ],
+)
 def test_bad_variant_is_one_clear_error(text, error, match):
     with pytest.raises(error, match=match):
         build(parse_variant(text, BASE))
@@ -45,10 +51,18 @@ def test_bad_variant_is_one_clear_error(text, error, match):
 
 def test_sweep_runs_on_a_local_dask_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  scheduler_port=0, dashboard_address=None) as cluster:
-        res = sweep(BASE, "plant.electrical.battery_capacity_kwh", [2.0, 20.0], _april_10h(), 2 * 3600.0, 10.0,
-                    scheduler=cluster.scheduler_address)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_port=0, dashboard_address=None
+    ) as cluster:
+        res = sweep(
+            BASE,
+            "plant.electrical.battery_capacity_kwh",
+            [2.0, 20.0],
+            _april_10h(),
+            2 * 3600.0,
+            10.0,
+            scheduler=cluster.scheduler_address,
+        )
         ran = {key for key in cluster.scheduler.task_prefixes}
     assert "run_kpis" in ran  # the runs went through the cluster's scheduler
     small, large = (r["kpis"] for r in res.rows)
@@ -67,8 +81,7 @@ def test_sweep_runs_on_a_local_dask_cluster(tmp_path):
 
 def test_sweep_cli_refuses_a_bad_key_before_running(tmp_path, capsys):
     out = tmp_path / "sweep"
-    code = main(["sweep", "--key", "plant.electrical.no_such_key", "--values", "1,2", "--days", "1",
-                 "--out", str(out)])
+    code = main(["sweep", "--key", "plant.electrical.no_such_key", "--values", "1,2", "--days", "1", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and "no_such_key" in err
     assert not list(out.glob("sweep_*"))
@@ -77,8 +90,9 @@ def test_sweep_cli_refuses_a_bad_key_before_running(tmp_path, capsys):
 def test_sim_compare_no_miners_side_by_side(tmp_path):
     """``thermiq sim --compare no-miners`` over two spring hours: both reports and the comparison."""
     out = tmp_path / "cmp"
-    code = main(["sim", "--start", "2009-04-10", "--days", str(2 / 24), "--compare", "no-miners", "--quiet",
-                 "--out", str(out)])
+    code = main(
+        ["sim", "--start", "2009-04-10", "--days", str(2 / 24), "--compare", "no-miners", "--quiet", "--out", str(out)]
+    )
     assert code == 0
     text = (out / "compare.md").read_text()
     assert "| KPI | unit | as configured | no-miners | no-miners - as configured |" in text

@@ -1,3 +1,5 @@
 import sys
+
 from thermiq.cli import main
+
 sys.exit(main())

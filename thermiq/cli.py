@@ -15,7 +15,7 @@ from thermiq.iomap.io_list import IoListError, load_io_list
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO / "thermiq" / "sites" / "asp1.toml"
-OPERATOR_CONFIG = Path("/etc/thermiq/site.toml")   #: the installed site file the cabinet-shell commands read
+OPERATOR_CONFIG = Path("/etc/thermiq/site.toml")  #: the installed site file the cabinet-shell commands read
 
 
 def _resolve(path: str) -> Path:
@@ -41,6 +41,7 @@ def cmd_check_config(args) -> int:
     cfg, io_list = _load(args)
     from thermiq.cycle.proof import prove_files
     from thermiq.interlocks.evaluate import compile_table
+
     compile_table(cfg)
     rsc = args.configrsc or (cfg.process_image.configrsc if Path(cfg.process_image.configrsc).exists() else None)
     problems = prove_files(cfg, io_list, rsc)
@@ -48,16 +49,20 @@ def cmd_check_config(args) -> int:
         return _refused(args.config, problems)
     if args.configrsc:
         from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
+
         img = make_procimg_file(Path(args.procimg or "/tmp/thermiq-check.img"))
         RevPiProcessImage(io_list, str(img), args.configrsc).close()
     checked = f"piCtory {rsc}" if rsc else "piCtory not checked (no file; give --configrsc)"
-    print(f"{args.config}: OK (site {cfg.site.name}, {len(cfg.miners)} miners, {len(io_list.points)} I/O points, {checked})")
+    print(
+        f"{args.config}: OK (site {cfg.site.name}, {len(cfg.miners)} miners, {len(io_list.points)} I/O points, {checked})"
+    )
     return 0
 
 
 def cmd_run(args) -> int:
     from thermiq.service.daemon import Refused, run
     from thermiq.service.logs import configure_journal_logging
+
     configure_journal_logging()
     cfg, io_list = _load(args)
     try:
@@ -68,11 +73,13 @@ def cmd_run(args) -> int:
 
 def _paths(args, cfg):
     from thermiq.service.daemon import RuntimePaths
+
     return RuntimePaths.of(cfg, args.run_dir)
 
 
 def cmd_safe_outputs(args) -> int:
     from thermiq.service.daemon import safe_outputs
+
     cfg, io_list = _load(args)
     names = safe_outputs(cfg, io_list, args.procimg, args.configrsc)
     print(f"safe outputs written ({len(names)} outputs off)")
@@ -81,6 +88,7 @@ def cmd_safe_outputs(args) -> int:
 
 def cmd_trips(args) -> int:
     from thermiq.service.operator import trips_report
+
     cfg = load_config(args.config)
     paths = _paths(args, cfg)
     print("\n".join(trips_report(paths.status, paths.latches)))
@@ -89,6 +97,7 @@ def cmd_trips(args) -> int:
 
 def cmd_command(args) -> int:
     from thermiq.service.spool import submit
+
     cfg = load_config(args.config)
     out = submit(_paths(args, cfg).spool, args.command, args.target, timeout_s=args.timeout)
     verdict = "accepted" if out["accepted"] else f"refused: {out['reason']}"
@@ -99,13 +108,16 @@ def cmd_command(args) -> int:
 def cmd_io(args) -> int:
     if args.action == "live":
         from thermiq.service.operator import live_io
+
         cfg, io_list = _load(args)
         procimg = args.procimg or cfg.process_image.procimg
-        configrsc = args.configrsc or (str(REPO / "Schaltschrank" / "config.rsc") if args.procimg
-                                       else cfg.process_image.configrsc)
+        configrsc = args.configrsc or (
+            str(REPO / "Schaltschrank" / "config.rsc") if args.procimg else cfg.process_image.configrsc
+        )
         print("\n".join(live_io(io_list, procimg, configrsc, _paths(args, cfg).status)))
         return 0
     from thermiq.iomap.pictory import build_rsc, dump_rsc
+
     io_list = load_io_list(_resolve(args.io_list or "Schaltschrank/io_list.csv"))
     text = dump_rsc(build_rsc(io_list))
     if args.action == "export-rsc":
@@ -113,17 +125,21 @@ def cmd_io(args) -> int:
         print(f"wrote {args.out}")
     else:
         for p in io_list.points:
-            print(f"{p.tag:6} {p.signal:28} {p.module:5} {p.channel:5} {p.terminal:8} {p.signal_type:14} {p.description}")
+            print(
+                f"{p.tag:6} {p.signal:28} {p.module:5} {p.channel:5} {p.terminal:8} {p.signal_type:14} {p.description}"
+            )
     return 0
 
 
 def cmd_sim(args) -> int:
     from hardware_sim.cli import run_sim
+
     return run_sim(args)
 
 
 def cmd_sweep(args) -> int:
     from hardware_sim.sweep import run_sweep_cli
+
     return run_sweep_cli(args)
 
 
@@ -141,9 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=str(DEFAULT_CONFIG))
     p.add_argument("--procimg", help="file-backed process image (laptop); default: the config's (/dev/piControl0)")
     p.add_argument("--configrsc", help="piCtory configuration (default: the config's)")
-    p.add_argument("--field", choices=("protocol", "fake"), default="protocol",
-                   help="field devices: the real protocols from the site file (default), or in-process "
-                        "fakes (no inverter/miner data; miners stay off) for a bench run")
+    p.add_argument(
+        "--field",
+        choices=("protocol", "fake"),
+        default="protocol",
+        help="field devices: the real protocols from the site file (default), or in-process "
+        "fakes (no inverter/miner data; miners stay off) for a bench run",
+    )
     p.add_argument("--mqtt", metavar="HOST:PORT", help="a bench broker instead of [service.broker]")
     p.add_argument("--latches", help="latch file (default: [service].latches)")
     p.add_argument("--run-dir", help="laptop/test: latches, status, command spool and audit log under this folder")
@@ -151,8 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     def site_args(p, image=False):
-        p.add_argument("--config", default=str(OPERATOR_CONFIG if OPERATOR_CONFIG.exists() else DEFAULT_CONFIG),
-                       help=f"site file (default: {OPERATOR_CONFIG} where it exists, as in the cabinet)")
+        p.add_argument(
+            "--config",
+            default=str(OPERATOR_CONFIG if OPERATOR_CONFIG.exists() else DEFAULT_CONFIG),
+            help=f"site file (default: {OPERATOR_CONFIG} where it exists, as in the cabinet)",
+        )
         p.add_argument("--run-dir", help="the daemon's --run-dir, if it was given one")
         if image:
             p.add_argument("--procimg", help="process image (default: the config's)")
@@ -191,12 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="report", help="report folder")
     p.add_argument("--mqtt", metavar="HOST:PORT", help="also publish the state as retained topics")
     p.add_argument("--quiet", action="store_true")
-    p.add_argument("--compare", metavar="VARIANT",
-                   help="also run a second configuration and compare: no-miners | site .toml | key=value[,...]")
+    p.add_argument(
+        "--compare",
+        metavar="VARIANT",
+        help="also run a second configuration and compare: no-miners | site .toml | key=value[,...]",
+    )
     p.set_defaults(func=cmd_sim)
 
     p = sub.add_parser("sweep", help="one configuration key over a list of values, runs in parallel (local or Dask)")
-    p.add_argument("--key", required=True, help="dotted key: site key, plant.<section>.<key>, or site (a TOML per value)")
+    p.add_argument(
+        "--key", required=True, help="dotted key: site key, plant.<section>.<key>, or site (a TOML per value)"
+    )
     p.add_argument("--values", required=True, help="comma-separated values (TOML literals)")
     for opt in ("--config", "--plant", "--weather", "--start"):
         p.add_argument(opt, default=str(DEFAULT_CONFIG) if opt == "--config" else None)

@@ -73,7 +73,7 @@ class FakeClock:
         self._lock = threading.Lock()
         self._now_s = float(start_s)
         self._wall_offset_s = float(wall_start_s) - float(start_s)
-        self.slept_s = 0.0     #: total time passed through sleep()/wait() [s] (what a real clock would have waited)
+        self.slept_s = 0.0  #: total time passed through sleep()/wait() [s] (what a real clock would have waited)
 
     def monotonic(self) -> float:
         with self._lock:

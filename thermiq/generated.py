@@ -21,8 +21,14 @@ def write_or_check(out: str | Path, text: str, check: bool, regen_cmd: str) -> i
     return 0
 
 
-def site_generator_main(module: str, description: str, default_site: str | Path, default_out: str | Path,
-                        render_site, argv: list[str] | None = None) -> int:
+def site_generator_main(
+    module: str,
+    description: str,
+    default_site: str | Path,
+    default_out: str | Path,
+    render_site,
+    argv: list[str] | None = None,
+) -> int:
     """``python -m <module> [--config TOML] [-o OUT] [--check]`` for a file rendered from a site config.
 
     ``render_site(site_path) -> str``; a bad site file exits 2 with the message, a stale file 1.

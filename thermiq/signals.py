@@ -45,25 +45,55 @@ INVERTER_CORE: tuple[InverterSignal, ...] = (
 INVERTER_EXTRA: tuple[InverterSignal, ...] = (
     InverterSignal("battery_voltage_v", "V", "battery voltage", "battery_voltage", "Battery voltage"),
     InverterSignal("battery_temp_c", "°C", "battery temperature", "battery_temperature", "Battery temperature"),
-    InverterSignal("inverter_temp_c", "°C", "inverter heat-sink temperature", "radiator_temperature", "Inverter temperature"),
+    InverterSignal(
+        "inverter_temp_c", "°C", "inverter heat-sink temperature", "radiator_temperature", "Inverter temperature"
+    ),
     InverterSignal("grid_frequency_hz", "Hz", "grid frequency", "grid_frequency", "Grid frequency"),
     InverterSignal("pv_energy_today_kwh", "kWh", "PV energy today", "day_pv_energy", "PV energy today"),
-    InverterSignal("grid_import_energy_today_kwh", "kWh", "grid import energy today", "day_grid_import", "Grid import today"),
-    InverterSignal("grid_export_energy_today_kwh", "kWh", "grid export energy today", "day_grid_export", "Grid export today"),
+    InverterSignal(
+        "grid_import_energy_today_kwh", "kWh", "grid import energy today", "day_grid_import", "Grid import today"
+    ),
+    InverterSignal(
+        "grid_export_energy_today_kwh", "kWh", "grid export energy today", "day_grid_export", "Grid export today"
+    ),
     InverterSignal("pv_energy_kwh", "kWh", "PV energy produced (lifetime counter)", "total_pv_energy", "PV energy"),
-    InverterSignal("grid_import_energy_kwh", "kWh", "energy drawn from the grid (lifetime counter)",
-                   "total_grid_import", "Grid import energy"),
-    InverterSignal("grid_export_energy_kwh", "kWh", "energy fed into the grid (lifetime counter)",
-                   "total_grid_export", "Grid export energy"),
-    InverterSignal("battery_charge_energy_kwh", "kWh", "energy into the battery (lifetime counter)",
-                   "total_battery_charge", "Battery charge energy"),
-    InverterSignal("battery_discharge_energy_kwh", "kWh", "energy out of the battery (lifetime counter)",
-                   "total_battery_discharge", "Battery discharge energy"),
+    InverterSignal(
+        "grid_import_energy_kwh",
+        "kWh",
+        "energy drawn from the grid (lifetime counter)",
+        "total_grid_import",
+        "Grid import energy",
+    ),
+    InverterSignal(
+        "grid_export_energy_kwh",
+        "kWh",
+        "energy fed into the grid (lifetime counter)",
+        "total_grid_export",
+        "Grid export energy",
+    ),
+    InverterSignal(
+        "battery_charge_energy_kwh",
+        "kWh",
+        "energy into the battery (lifetime counter)",
+        "total_battery_charge",
+        "Battery charge energy",
+    ),
+    InverterSignal(
+        "battery_discharge_energy_kwh",
+        "kWh",
+        "energy out of the battery (lifetime counter)",
+        "total_battery_discharge",
+        "Battery discharge energy",
+    ),
 )
 
 INVERTER_SIGNALS = INVERTER_CORE + INVERTER_EXTRA
 INVERTER_EXTRA_NAMES = tuple(s.name for s in INVERTER_EXTRA)
 
 #: sensor ids the HV three-phase definitions spell differently (first battery only)
-HV_ALIASES = {"battery_power": "battery_1_power", "battery_soc": "battery_1_soc",
-              "battery_voltage": "battery_1_voltage", "battery_temperature": "battery_1_temperature"}
+HV_ALIASES = {
+    "battery_power": "battery_1_power",
+    "battery_soc": "battery_1_soc",
+    "battery_voltage": "battery_1_voltage",
+    "battery_temperature": "battery_1_temperature",
+}

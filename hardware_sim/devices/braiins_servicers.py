@@ -11,8 +11,14 @@ if TYPE_CHECKING:
     from hardware_sim.devices.braiins_sim import BraiinsSim
 
 
-class Handlers(pb_grpc.AuthenticationServiceServicer, pb_grpc.ActionsServiceServicer, pb_grpc.MinerServiceServicer,
-                pb_grpc.CoolingServiceServicer, pb_grpc.ConfigurationServiceServicer, pb_grpc.PerformanceServiceServicer):
+class Handlers(
+    pb_grpc.AuthenticationServiceServicer,
+    pb_grpc.ActionsServiceServicer,
+    pb_grpc.MinerServiceServicer,
+    pb_grpc.CoolingServiceServicer,
+    pb_grpc.ConfigurationServiceServicer,
+    pb_grpc.PerformanceServiceServicer,
+):
     """gRPC servicers delegating to one :class:`BraiinsSim`."""
 
     def __init__(self, sim: BraiinsSim) -> None:
@@ -40,12 +46,17 @@ class Handlers(pb_grpc.AuthenticationServiceServicer, pb_grpc.ActionsServiceServ
         self.sim._enter("GetMinerStats", context)
         power, _, paused, _, _ = self.sim._telemetry()
         ghs = 0.0 if paused else power / 3250.0 * 90000.0  # S19J: 90 TH/s at 3250 W (docs/SOURCES.md S-BRAIINS)
-        rh = pb.RealHashrate(last_5s=pb.GigaHashrate(gigahash_per_second=ghs),
-                             last_1m=pb.GigaHashrate(gigahash_per_second=ghs),
-                             last_5m=pb.GigaHashrate(gigahash_per_second=ghs))
+        rh = pb.RealHashrate(
+            last_5s=pb.GigaHashrate(gigahash_per_second=ghs),
+            last_1m=pb.GigaHashrate(gigahash_per_second=ghs),
+            last_5m=pb.GigaHashrate(gigahash_per_second=ghs),
+        )
         return pb.GetMinerStatsResponse(
-            miner_stats=pb.WorkSolverStats(real_hashrate=rh, nominal_hashrate=pb.GigaHashrate(gigahash_per_second=90000.0)),
-            power_stats=pb.MinerPowerStats(approximated_consumption=pb.Power(watt=int(round(power)))))
+            miner_stats=pb.WorkSolverStats(
+                real_hashrate=rh, nominal_hashrate=pb.GigaHashrate(gigahash_per_second=90000.0)
+            ),
+            power_stats=pb.MinerPowerStats(approximated_consumption=pb.Power(watt=int(round(power)))),
+        )
 
     def _temps(self) -> tuple[float, float]:
         _, _, _, _, factor = self.sim._telemetry()
@@ -56,10 +67,17 @@ class Handlers(pb_grpc.AuthenticationServiceServicer, pb_grpc.ActionsServiceServ
     def GetHashboards(self, request, context):
         self.sim._enter("GetHashboards", context)
         board, chip = self._temps()
-        boards = [pb.Hashboard(id=str(i), enabled=True, board_temp=pb.Temperature(degree_c=board + i),
-                               highest_chip_temp=pb.TemperatureSensor(
-                                   location=pb.SENSOR_LOCATION_CHIP, temperature=pb.Temperature(degree_c=chip + i)))
-                  for i in range(3)]
+        boards = [
+            pb.Hashboard(
+                id=str(i),
+                enabled=True,
+                board_temp=pb.Temperature(degree_c=board + i),
+                highest_chip_temp=pb.TemperatureSensor(
+                    location=pb.SENSOR_LOCATION_CHIP, temperature=pb.Temperature(degree_c=chip + i)
+                ),
+            )
+            for i in range(3)
+        ]
         return pb.GetHashboardsResponse(hashboards=boards)
 
     def GetCoolingState(self, request, context):
@@ -67,23 +85,30 @@ class Handlers(pb_grpc.AuthenticationServiceServicer, pb_grpc.ActionsServiceServ
         _, chip = self._temps()
         return pb.GetCoolingStateResponse(
             fans=[pb.FanState(position=i, rpm=3000, target_speed_ratio=0.5) for i in range(4)],
-            highest_temperature=pb.TemperatureSensor(location=pb.SENSOR_LOCATION_CHIP,
-                                                     temperature=pb.Temperature(degree_c=chip + 2)))
+            highest_temperature=pb.TemperatureSensor(
+                location=pb.SENSOR_LOCATION_CHIP, temperature=pb.Temperature(degree_c=chip + 2)
+            ),
+        )
 
     def GetConstraints(self, request, context):
         self.sim._enter("GetConstraints", context)
         s = self.sim
-        pc = pb.PowerConstraints(default=pb.Power(watt=int(s._default_w)), min=pb.Power(watt=int(s.power_min_w)),
-                                 max=pb.Power(watt=int(s.power_max_w)))
+        pc = pb.PowerConstraints(
+            default=pb.Power(watt=int(s._default_w)),
+            min=pb.Power(watt=int(s.power_min_w)),
+            max=pb.Power(watt=int(s.power_max_w)),
+        )
         return pb.GetConstraintsResponse(tuner_constraints=pb.TunerConstraints(power_target=pc))
 
     def GetTunerState(self, request, context):
         self.sim._enter("GetTunerState", context)
         power, target, _, stable, _ = self.sim._telemetry()
         st = pb.PowerTargetModeState(
-            profile=pb.PowerTargetProfile(target=pb.Power(watt=int(target)),
-                                          estimated_power_consumption=pb.Power(watt=int(target))),
-            current_target=pb.Power(watt=int(target)))
+            profile=pb.PowerTargetProfile(
+                target=pb.Power(watt=int(target)), estimated_power_consumption=pb.Power(watt=int(target))
+            ),
+            current_target=pb.Power(watt=int(target)),
+        )
         return pb.GetTunerStateResponse(
-            overall_tuner_state=pb.TUNER_STATE_STABLE if stable else pb.TUNER_STATE_TUNING,
-            power_target_mode_state=st)
+            overall_tuner_state=pb.TUNER_STATE_STABLE if stable else pb.TUNER_STATE_TUNING, power_target_mode_state=st
+        )

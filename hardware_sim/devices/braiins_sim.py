@@ -20,8 +20,8 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
-from typing import Callable
 
 import grpc
 
@@ -47,10 +47,20 @@ class BraiinsSim:
     clock : monotonic clock of the simulation [s].
     """
 
-    def __init__(self, port: int = 0, username: str = "root", password: str = "root",
-                 power_min_w: float = 1700.0, power_max_w: float = 3600.0, power_default_w: float = 3250.0,
-                 ramp_w_per_s: float = 25.0, paused_power_w: float = 15.0, token_timeout_s: float = 3600.0,
-                 clock: Callable[[], float] = time.monotonic, hostname: str = "sim-miner") -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        username: str = "root",
+        password: str = "root",
+        power_min_w: float = 1700.0,
+        power_max_w: float = 3600.0,
+        power_default_w: float = 3250.0,
+        ramp_w_per_s: float = 25.0,
+        paused_power_w: float = 15.0,
+        token_timeout_s: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+        hostname: str = "sim-miner",
+    ) -> None:
         if not 0 < power_min_w < power_default_w <= power_max_w:
             raise ValueError("need 0 < power_min_w < power_default_w <= power_max_w")
         self.port = port
@@ -138,7 +148,7 @@ class BraiinsSim:
             self._tokens.clear()
 
     # -- server -------------------------------------------------------------------------------
-    def start(self) -> "BraiinsSim":
+    def start(self) -> BraiinsSim:
         """Serve on 127.0.0.1:``port``.
 
         Raises
@@ -213,8 +223,11 @@ class BraiinsSim:
         self._enter("SetPowerTarget", context)
         w = req.power_target.watt
         if not self.power_min_w <= w <= self.power_max_w:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"power target [{w}W] is not in allowed range "
-                          f"[Some({int(self.power_min_w)}), Some({int(self.power_max_w)})]")
+            context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"power target [{w}W] is not in allowed range "
+                f"[Some({int(self.power_min_w)}), Some({int(self.power_max_w)})]",
+            )
         with self._lock:
             self._advance()
             self._target_w = float(w)
@@ -227,7 +240,11 @@ class BraiinsSim:
             self._advance()
             already = self._paused == paused
             self._paused = paused
-        return pb.PauseMiningResponse(already_paused=already) if paused else pb.ResumeMiningResponse(already_mining=already)
+        return (
+            pb.PauseMiningResponse(already_paused=already)
+            if paused
+            else pb.ResumeMiningResponse(already_mining=already)
+        )
 
     def _telemetry(self) -> tuple[float, float, float, bool, float]:
         with self._lock:

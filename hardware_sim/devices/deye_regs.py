@@ -8,7 +8,7 @@ two registers low word first; temperatures carry the +100 offset of ``TempSensor
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from sunsynk.definitions import import_defs
 from sunsynk.helpers import pack_value

@@ -45,8 +45,12 @@ class DevicesChild:
     """The simulated devices process, steered over its stdin."""
 
     def __init__(self, extra: list[str]) -> None:
-        self.p = subprocess.Popen([sys.executable, "-m", "hardware_sim.devices", *extra],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.p = subprocess.Popen(
+            [sys.executable, "-m", "hardware_sim.devices", *extra],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         line = self.p.stdout.readline()
         if not line:
             raise RuntimeError("simulated devices did not start")
@@ -78,8 +82,7 @@ class ProtocolDevices:
 
     def commands(self):
         self.last_miners = self.child.ask({"miner_state": None})["miners"]
-        return (tuple(not m["paused"] for m in self.last_miners),
-                tuple(m["power_target_w"] for m in self.last_miners))
+        return (tuple(not m["paused"] for m in self.last_miners), tuple(m["power_target_w"] for m in self.last_miners))
 
     def update(self, state, flows, params, dt_s, now_s) -> None:
         for i, p in enumerate(flows.miner_power_w):
@@ -97,7 +100,7 @@ class ProtocolDevices:
 
 
 def _start_utc_s(text: str) -> float:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc).timestamp()
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).timestamp()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,8 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--battery-soc-pct", type=float, default=50.0, help="initial battery state of charge")
     ap.add_argument("--trip-at", type=float, help="plant second from which buffer top reads 90 °C (a trip)")
     ap.add_argument("--grpc-ports", default="0,0")
-    ap.add_argument("--config", default=str(REPO / "thermiq" / "sites" / "asp1.toml"),
-                    help="site configuration (binds the plant to its signals)")
+    ap.add_argument(
+        "--config",
+        default=str(REPO / "thermiq" / "sites" / "asp1.toml"),
+        help="site configuration (binds the plant to its signals)",
+    )
     return ap
 
 
@@ -146,13 +152,24 @@ def main(argv: list[str] | None = None) -> int:
             driver.sense(forced={trip_signal: 90.0} if forced else None)
             flows = driver.advance(dt_plant)
             act, view, miners = driver.last_act, devices.view, devices.last_miners
-            sys.stdout.write(json.dumps({
-                "t_sim_s": driver.now_s, "pv_w": flows.pv_power_w, "grid_w": view["grid_power_w"],
-                "soc_pct": view["battery_soc_pct"], "trip_forced": forced, "contactor": act.contactor,
-                "miner_run": act.miner_run, "miner_target_w": act.miner_target_w,
-                "miner_power_w": flows.miner_power_w,
-                "pause_calls": [m["calls"].get("PauseMining", 0) for m in miners],
-                "set_target_calls": [m["calls"].get("SetPowerTarget", 0) for m in miners]}) + "\n")
+            sys.stdout.write(
+                json.dumps(
+                    {
+                        "t_sim_s": driver.now_s,
+                        "pv_w": flows.pv_power_w,
+                        "grid_w": view["grid_power_w"],
+                        "soc_pct": view["battery_soc_pct"],
+                        "trip_forced": forced,
+                        "contactor": act.contactor,
+                        "miner_run": act.miner_run,
+                        "miner_target_w": act.miner_target_w,
+                        "miner_power_w": flows.miner_power_w,
+                        "pause_calls": [m["calls"].get("PauseMining", 0) for m in miners],
+                        "set_target_calls": [m["calls"].get("SetPowerTarget", 0) for m in miners],
+                    }
+                )
+                + "\n"
+            )
             sys.stdout.flush()
             next_t += args.period
             time.sleep(max(0.0, next_t - time.monotonic()))

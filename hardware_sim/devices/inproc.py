@@ -7,16 +7,16 @@ calls :meth:`PlantDevices.update` after every plant step.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Mapping
 
-from hardware_sim.plant.state import Flows, PlantState
 from hardware_sim.devices.inverter_feed import inverter_signals
+from hardware_sim.plant.state import Flows, PlantState
 from hardware_sim.plant.views import inverter_view, miner_view
 from thermiq.adapters.braiins.policy import decide
-from thermiq.signals import INVERTER_EXTRA_NAMES
 from thermiq.cycle.image import InverterSnapshot, MeterSnapshot, MinerCommand, MinerSnapshot, MinerState
+from thermiq.signals import INVERTER_EXTRA_NAMES
 
 J_PER_KWH = 3.6e6
 
@@ -32,9 +32,15 @@ class InprocMiner:
     The plant takes :attr:`running` and :attr:`target_w` (the target in force).
     """
 
-    def __init__(self, publishes_hashrate: bool, power_min_w: float, power_max_w: float,
-                 nominal_power_w: float = 3250.0, deadband_w: float = 100.0,
-                 min_change_interval_s: float = 30.0):
+    def __init__(
+        self,
+        publishes_hashrate: bool,
+        power_min_w: float,
+        power_max_w: float,
+        nominal_power_w: float = 3250.0,
+        deadband_w: float = 100.0,
+        min_change_interval_s: float = 30.0,
+    ):
         self.last: MinerCommand | None = None
         self._snap = MinerSnapshot()
         self._hashrate = publishes_hashrate
@@ -45,7 +51,7 @@ class InprocMiner:
         self.last_change_s: float | None = None
         self.calls = {"pause": 0, "resume": 0, "set_target": 0}
         self.notes: tuple[str, ...] = ()
-        self.changes: list[tuple[float, float]] = []   #: (now_s, target_w) of every target change sent
+        self.changes: list[tuple[float, float]] = []  #: (now_s, target_w) of every target change sent
 
     @property
     def running(self) -> bool:
@@ -73,8 +79,9 @@ class InprocMiner:
                 self.last_change_s = now_s
                 self.changes.append((now_s, self.target_w))
         if d.actions:  # the worker polls again after acting: the next decision sees the new state
-            self._snap = replace(self._snap, state=self._state(self._snap.reachable, self._snap.state),
-                                 power_target_w=self.target_w)
+            self._snap = replace(
+                self._snap, state=self._state(self._snap.reachable, self._snap.state), power_target_w=self.target_w
+            )
 
     def _state(self, energised: bool, plant_state: MinerState) -> MinerState:
         if not energised:
@@ -91,8 +98,17 @@ class InprocMiner:
         # S19J: ~100 TH/s at ~3250 W stock (J/TH ~ 32); telemetry only, not used by control
         hashrate = power_w / 32.0 if (self._hashrate and mining) else (0.0 if self._hashrate else None)
         boards = tuple(float(t) for t in view["board_temps_c"])
-        self._snap = MinerSnapshot(now_s, energised, state, power_w, self.target_w,
-                                   hashrate, boards, max(boards) if boards else None, *self._range)
+        self._snap = MinerSnapshot(
+            now_s,
+            energised,
+            state,
+            power_w,
+            self.target_w,
+            hashrate,
+            boards,
+            max(boards) if boards else None,
+            *self._range,
+        )
 
 
 class InprocInverter:
@@ -133,13 +149,17 @@ class PlantDevices:
     def __init__(self, miner_cfgs, deadband_w: float = 100.0, min_change_interval_s: float = 30.0):
         self.inverter = InprocInverter()
         self.meters = InprocMeters()
-        self.miners = {m.name: InprocMiner(m.publishes_hashrate, m.power_min_w, m.power_max_w, m.nominal_power_w,
-                                           deadband_w, min_change_interval_s) for m in miner_cfgs}
+        self.miners = {
+            m.name: InprocMiner(
+                m.publishes_hashrate, m.power_min_w, m.power_max_w, m.nominal_power_w, deadband_w, min_change_interval_s
+            )
+            for m in miner_cfgs
+        }
         self._names = [m.name for m in miner_cfgs]
         self._order = [self.miners[n] for n in self._names]
 
     @classmethod
-    def for_site(cls, cfg) -> "PlantDevices":
+    def for_site(cls, cfg) -> PlantDevices:
         """Devices for a site configuration, with the policy settings the cabinet uses."""
         return cls(cfg.miners, cfg.energy.power_deadband_w, cfg.fieldbus.miner_link.min_change_interval_s)
 
@@ -160,9 +180,15 @@ class PlantDevices:
         view = inverter_view(state, flows, params)
         sig = inverter_signals(view)
         extra = {k: sig[k] for k in INVERTER_EXTRA_NAMES}
-        self.inverter._snap = InverterSnapshot(now_s, view["pv_power_w"], view["battery_soc_pct"],
-                                               view["battery_power_w"], view["grid_power_w"],
-                                               view["load_power_w"], MappingProxyType(extra))
+        self.inverter._snap = InverterSnapshot(
+            now_s,
+            view["pv_power_w"],
+            view["battery_soc_pct"],
+            view["battery_power_w"],
+            view["grid_power_w"],
+            view["load_power_w"],
+            MappingProxyType(extra),
+        )
         for i, name in enumerate(self._names):
             self.miners[name].update(miner_view(state, i), now_s)
         self.meters.update(flows, dt_s, now_s)

@@ -9,7 +9,7 @@ thermal model of the battery or the inverter and no grid dynamics: those three a
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from thermiq.signals import INVERTER_SIGNALS
 
@@ -28,9 +28,12 @@ def inverter_signals(view: Mapping[str, float]) -> dict[str, float]:
     """
     converted_kw = (abs(view["pv_power_w"]) + abs(view["battery_power_w"])) / 1000.0
     out = {
-        "pv_power_w": view["pv_power_w"], "battery_soc_pct": view["battery_soc_pct"],
-        "battery_power_w": view["battery_power_w"], "grid_power_w": view["grid_power_w"],
-        "load_power_w": view["load_power_w"], "battery_voltage_v": view["battery_voltage_v"],
+        "pv_power_w": view["pv_power_w"],
+        "battery_soc_pct": view["battery_soc_pct"],
+        "battery_power_w": view["battery_power_w"],
+        "grid_power_w": view["grid_power_w"],
+        "load_power_w": view["load_power_w"],
+        "battery_voltage_v": view["battery_voltage_v"],
         "battery_temp_c": BATTERY_TEMP_C,
         "inverter_temp_c": HEATSINK_BASE_C + HEATSINK_K_PER_KW * converted_kw,
         "grid_frequency_hz": NOMINAL_GRID_HZ,

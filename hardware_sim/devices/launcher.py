@@ -85,20 +85,29 @@ class Devices:
             self.modbus = ModbusDeviceSim(meters, kind, invert_ct=args.invert_ct)
             self.modbus.start(tcp_port=args.tcp_port, serial_port=serial)
         for port in filter(None, args.grpc_ports.split(",")):
-            sim = BraiinsSim(int(port), password=args.miner_password, ramp_w_per_s=args.miner_ramp_w_per_s,
-                             power_min_w=args.miner_min_w, power_max_w=args.miner_max_w,
-                             power_default_w=min(3250.0, args.miner_max_w))
+            sim = BraiinsSim(
+                int(port),
+                password=args.miner_password,
+                ramp_w_per_s=args.miner_ramp_w_per_s,
+                power_min_w=args.miner_min_w,
+                power_max_w=args.miner_max_w,
+                power_default_w=min(3250.0, args.miner_max_w),
+            )
             self.miners.append(sim.start())
-        self.ready = {"ready": True, "tcp_port": args.tcp_port,
-                      "rtu_master_port": self.pty.master_port if self.pty else None,
-                      "rtu_device_port": serial, "grpc_ports": [m.port for m in self.miners],
-                      "modbus_devices": self.modbus.devices if self.modbus else {}}
+        self.ready = {
+            "ready": True,
+            "tcp_port": args.tcp_port,
+            "rtu_master_port": self.pty.master_port if self.pty else None,
+            "rtu_device_port": serial,
+            "grpc_ports": [m.port for m in self.miners],
+            "modbus_devices": self.modbus.devices if self.modbus else {},
+        }
 
     def handle(self, request: dict) -> dict:
         """Apply one control request; returns the reply (errors are replies, not exceptions)."""
         if not isinstance(request, dict) or len(request) != 1:
             return {"ok": False, "error": "a request is one JSON object with one key"}
-        (key, arg), = request.items()
+        ((key, arg),) = request.items()
         try:
             if key == "update":
                 self._need_modbus().update(arg)

@@ -16,8 +16,8 @@ import asyncio
 import collections
 import random
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
 from pymodbus.exceptions import NoSuchSlaveException
@@ -46,8 +46,9 @@ class _Slave(ModbusSlaveContext):
     def __init__(self, lock: threading.Lock) -> None:
         block = ModbusSequentialDataBlock(1, [0] * _SIZE)  # +1: pymodbus adds 1 to PDU addresses
         # di= must be passed or pymodbus 3.9.2 ignores hr/ir (docs/SOURCES.md S-HARDWARE)
-        super().__init__(di=ModbusSequentialDataBlock(1, [0] * 8), co=ModbusSequentialDataBlock(1, [0] * 8),
-                         ir=block, hr=block)
+        super().__init__(
+            di=ModbusSequentialDataBlock(1, [0] * 8), co=ModbusSequentialDataBlock(1, [0] * 8), ir=block, hr=block
+        )
         self.fault: str | None = None
         self._lock = lock
 
@@ -87,8 +88,14 @@ class ModbusDeviceSim:
         On duplicate names or unit ids, or an unknown meter model.
     """
 
-    def __init__(self, meters: Sequence[SimMeterSpec] = (), inverter_kind: str | None = "single-phase",
-                 inverter_unit: int = 1, invert_ct: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        meters: Sequence[SimMeterSpec] = (),
+        inverter_kind: str | None = "single-phase",
+        inverter_unit: int = 1,
+        invert_ct: bool = False,
+        seed: int = 0,
+    ) -> None:
         self._lock = threading.Lock()
         self._slaves: dict[int, _Slave] = {}
         self._units: dict[str, int] = {}
@@ -180,6 +187,7 @@ class ModbusDeviceSim:
             if slave is not None and slave.fault == "garbage":
                 return bytes(self._rng.randrange(256) for _ in range(len(data)))
             return data
+
         return trace
 
     def _trace_pdu(self, sending: bool, pdu):
@@ -187,7 +195,9 @@ class ModbusDeviceSim:
             self.request_log.append(pdu.dev_id)
         return pdu
 
-    def start(self, tcp_port: int | None = None, serial_port: str | None = None, baudrate: int = 9600) -> "ModbusDeviceSim":
+    def start(
+        self, tcp_port: int | None = None, serial_port: str | None = None, baudrate: int = 9600
+    ) -> ModbusDeviceSim:
         """Serve on 127.0.0.1:``tcp_port`` and/or the serial device ``serial_port`` (own thread).
 
         Raises
@@ -204,13 +214,27 @@ class ModbusDeviceSim:
 
         async def open_servers() -> None:
             if tcp_port is not None:
-                self._servers.append(ModbusTcpServer(self.context, address=("127.0.0.1", tcp_port),
-                                                     ignore_missing_slaves=True, trace_packet=self._trace(False),
-                                                     trace_pdu=self._trace_pdu))
+                self._servers.append(
+                    ModbusTcpServer(
+                        self.context,
+                        address=("127.0.0.1", tcp_port),
+                        ignore_missing_slaves=True,
+                        trace_packet=self._trace(False),
+                        trace_pdu=self._trace_pdu,
+                    )
+                )
             if serial_port is not None:
-                self._servers.append(ModbusSerialServer(self.context, framer=FramerType.RTU, port=serial_port,
-                                                        baudrate=baudrate, ignore_missing_slaves=True,
-                                                        trace_packet=self._trace(True), trace_pdu=self._trace_pdu))
+                self._servers.append(
+                    ModbusSerialServer(
+                        self.context,
+                        framer=FramerType.RTU,
+                        port=serial_port,
+                        baudrate=baudrate,
+                        ignore_missing_slaves=True,
+                        trace_packet=self._trace(True),
+                        trace_pdu=self._trace_pdu,
+                    )
+                )
             for srv in self._servers:
                 await srv.serve_forever(background=True)
                 if not srv.transport:

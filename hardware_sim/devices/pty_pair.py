@@ -33,7 +33,9 @@ class PtyPair:
         self.device_port = str(base / "device")
         self._proc = subprocess.Popen(
             [exe, f"pty,raw,echo=0,link={self.master_port}", f"pty,raw,echo=0,link={self.device_port}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         end = time.monotonic() + timeout_s
         while not (os.path.exists(self.master_port) and os.path.exists(self.device_port)):
             if self._proc.poll() is not None or time.monotonic() > end:
@@ -54,7 +56,7 @@ class PtyPair:
             self._tmp.cleanup()
             self._tmp = None
 
-    def __enter__(self) -> "PtyPair":
+    def __enter__(self) -> PtyPair:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -19,8 +19,8 @@ Rules, where the plant model is coarser than the configuration:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from hardware_sim.plant.state import Actuators
 from thermiq.config.schema import ThermiqConfig
@@ -75,7 +75,7 @@ class SiteBinding:
     sg_in4: str
 
     @classmethod
-    def from_config(cls, cfg: ThermiqConfig) -> "SiteBinding":
+    def from_config(cls, cfg: ThermiqConfig) -> SiteBinding:
         """Build the binding from the site's instances.
 
         Raises
@@ -85,14 +85,18 @@ class SiteBinding:
             and the DHW tank.
         """
         if len(cfg.heating_circuits) != 1:
-            raise BindingError(f"the plant model has one heating circuit, the site declares "
-                               f"{len(cfg.heating_circuits)}")
+            raise BindingError(
+                f"the plant model has one heating circuit, the site declares {len(cfg.heating_circuits)}"
+            )
         ins: list[tuple[str, str, int | None, str]] = []
         for tank in cfg.tanks:
             prefix = tank.role
             top = "dhw_sensor_c" if tank.role == "dhw" else "buffer_top_c"
-            for signal, key in ((tank.top_temp_signal, top), (tank.mid_temp_signal, f"{prefix}_mid_c"),
-                                (tank.bottom_temp_signal, f"{prefix}_bottom_c")):
+            for signal, key in (
+                (tank.top_temp_signal, top),
+                (tank.mid_temp_signal, f"{prefix}_mid_c"),
+                (tank.bottom_temp_signal, f"{prefix}_bottom_c"),
+            ):
                 if signal:
                     ins.append((signal, key, None, ""))
         for i, m in enumerate(cfg.miners):
@@ -101,8 +105,11 @@ class SiteBinding:
         ins.append((cfg.miner_loop.supply_temp_signal, "loop_supply_c", None, ""))
         ins.append((cfg.miner_loop.return_temp_signal, "loop_return_c", None, ""))
         hc = cfg.heating_circuits[0]
-        for signal, key in ((hc.flow_temp_signal, "heating_flow_c"), (hc.return_temp_signal, "heating_return_c"),
-                            (hc.room_temp_signal, "room_c")):
+        for signal, key in (
+            (hc.flow_temp_signal, "heating_flow_c"),
+            (hc.return_temp_signal, "heating_return_c"),
+            (hc.room_temp_signal, "room_c"),
+        ):
             if signal:
                 ins.append((signal, key, None, ""))
         cab = cfg.cabinet
@@ -119,11 +126,19 @@ class SiteBinding:
         if hp_valve is None:
             hv_a_dhw = cfg.tank(cfg.heat_pump.default_tank).role == "dhw"
         charge = cfg.pump(cfg.heat_pump.charge_pump).output if cfg.heat_pump.charge_pump else None
-        return cls(inputs=tuple(ins), contactors=tuple(m.contactor_output for m in cfg.miners),
-                   miner_pump=cfg.pump(cfg.miner_loop.pump).output, charge_pump=charge,
-                   heating_pump=cfg.pump(hc.pump).output, miner_valve=miner_valve, miner_valve_a_dhw=mv_a_dhw,
-                   hp_valve=hp_valve, hp_valve_a_dhw=hv_a_dhw, sg_in1=cfg.heat_pump.sg_in1_output,
-                   sg_in4=cfg.heat_pump.sg_in4_output)
+        return cls(
+            inputs=tuple(ins),
+            contactors=tuple(m.contactor_output for m in cfg.miners),
+            miner_pump=cfg.pump(cfg.miner_loop.pump).output,
+            charge_pump=charge,
+            heating_pump=cfg.pump(hc.pump).output,
+            miner_valve=miner_valve,
+            miner_valve_a_dhw=mv_a_dhw,
+            hp_valve=hp_valve,
+            hp_valve_a_dhw=hv_a_dhw,
+            sg_in1=cfg.heat_pump.sg_in1_output,
+            sg_in4=cfg.heat_pump.sg_in4_output,
+        )
 
     @property
     def input_signals(self) -> frozenset[str]:
@@ -142,12 +157,21 @@ class SiteBinding:
             out[signal] = v
         return out
 
-    def actuators(self, outs: Mapping[str, bool], miner_run: tuple[bool, ...],
-                  miner_target_w: tuple[float, ...]) -> Actuators:
+    def actuators(
+        self, outs: Mapping[str, bool], miner_run: tuple[bool, ...], miner_target_w: tuple[float, ...]
+    ) -> Actuators:
         """Plant actuators from the digital outputs (by site signal) and the miners' run/target."""
         mv = outs[self.miner_valve] == self.miner_valve_a_dhw if self.miner_valve else self.miner_valve_a_dhw
         hv = outs[self.hp_valve] == self.hp_valve_a_dhw if self.hp_valve else self.hp_valve_a_dhw
-        return Actuators(contactor=tuple(outs[s] for s in self.contactors), miner_run=miner_run,
-                         miner_target_w=miner_target_w, p3=outs[self.miner_pump],
-                         p4=outs[self.charge_pump] if self.charge_pump else False, p5=outs[self.heating_pump],
-                         rv1_to_dhw=mv, rv2_to_dhw=hv, sg_in1=outs[self.sg_in1], sg_in4=outs[self.sg_in4])
+        return Actuators(
+            contactor=tuple(outs[s] for s in self.contactors),
+            miner_run=miner_run,
+            miner_target_w=miner_target_w,
+            p3=outs[self.miner_pump],
+            p4=outs[self.charge_pump] if self.charge_pump else False,
+            p5=outs[self.heating_pump],
+            rv1_to_dhw=mv,
+            rv2_to_dhw=hv,
+            sg_in1=outs[self.sg_in1],
+            sg_in4=outs[self.sg_in4],
+        )

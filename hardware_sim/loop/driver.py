@@ -18,8 +18,9 @@ Field devices are anything with ``commands() -> (running, target_w)`` per miner 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Callable, Mapping, Protocol
+from typing import Protocol
 
 from hardware_sim.loop.binding import BindingError, SiteBinding
 from hardware_sim.plant.boundary import BoundarySeries
@@ -75,8 +76,15 @@ class PlantDriver:
         The configuration does not fit the plant (miner count, heating circuits, valves).
     """
 
-    def __init__(self, cfg: ThermiqConfig, params: PlantParams, boundary: BoundarySeries, state: PlantState,
-                 image: PlantImage, devices: FieldDevices):
+    def __init__(
+        self,
+        cfg: ThermiqConfig,
+        params: PlantParams,
+        boundary: BoundarySeries,
+        state: PlantState,
+        image: PlantImage,
+        devices: FieldDevices,
+    ):
         if len(state.miners) != len(cfg.miners):
             raise BindingError(f"the plant state has {len(state.miners)} miners, the site declares {len(cfg.miners)}")
         self.binding = SiteBinding.from_config(cfg)
@@ -91,8 +99,9 @@ class PlantDriver:
         """What the plant's sensors read now, by site signal."""
         return self.binding.sensor_values(readings(self.state, self.params))
 
-    def sense(self, faults: Mapping[str, str] | None = None,
-              forced: Mapping[str, float | bool] | None = None) -> dict[str, float | bool]:
+    def sense(
+        self, faults: Mapping[str, str] | None = None, forced: Mapping[str, float | bool] | None = None
+    ) -> dict[str, float | bool]:
         """Write the sensors into the image (``faults``: signal -> "open"/"short"; ``forced``:
         signal -> value written instead of the plant's). Returns the values written."""
         values = self.sensor_values()

@@ -21,8 +21,8 @@ The controller side has the interface of ``RevPiProcessImage`` (``read``, ``writ
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from thermiq.adapters.revpi.process_image import CYCLE_MARK, check_binding, make_procimg_file, open_modio
 from thermiq.clock import Clock, SystemClock
@@ -53,13 +53,15 @@ class _Layout:
             try:
                 check_binding(rpi, io_list, str(configrsc))
                 io = rpi.io
-                self.analog = [(p.signal, _int_at(io[p.signal]), _int_at(io[p.status_signal]), p.kind,
-                                p.range_lo, p.range_hi) for p in io_list.analog_inputs]
+                self.analog = [
+                    (p.signal, _int_at(io[p.signal]), _int_at(io[p.status_signal]), p.kind, p.range_lo, p.range_hi)
+                    for p in io_list.analog_inputs
+                ]
                 self.digital = [(p.signal, *_bit_at(io[p.signal])) for p in io_list.inputs if p.kind == "di"]
                 self.outputs = [(p.signal, *_bit_at(io[p.signal])) for p in io_list.outputs]
                 self.status = _int_at(io["RevPiStatus"]) if "RevPiStatus" in io else None
                 self.cycle = _int_at(io["RevPiIOCycle"]) if "RevPiIOCycle" in io else None
-                rpi.writeprocimg()           # the modules' default bytes: the image starts as piControl's would
+                rpi.writeprocimg()  # the modules' default bytes: the image starts as piControl's would
                 self.initial = Path(img).read_bytes()[:IMAGE_BYTES].ljust(IMAGE_BYTES, b"\0")
             finally:
                 rpi.cleanup()
@@ -73,9 +75,11 @@ class ControllerSide:
         self.clock = clock
         self._status = layout.status
         self._cycle = layout.cycle
-        self.stamp_s: float | None = None   #: monotonic time [s] the plant was last seen refreshing the image
-        self._analog = [(name, v[0], v[1], v[2], s[0], decode_rtd if kind == "rtd" else decode_current, lo, hi)
-                        for name, v, s, kind, lo, hi in layout.analog]
+        self.stamp_s: float | None = None  #: monotonic time [s] the plant was last seen refreshing the image
+        self._analog = [
+            (name, v[0], v[1], v[2], s[0], decode_rtd if kind == "rtd" else decode_current, lo, hi)
+            for name, v, s, kind, lo, hi in layout.analog
+        ]
         self._digital = layout.digital
         self._outputs = {name: (addr, mask) for name, addr, mask in layout.outputs}
         self.io_running = False
@@ -103,7 +107,7 @@ class ControllerSide:
         out: dict[str, Signal] = {}
         from_bytes = int.from_bytes
         for name, addr, length, signed, st_addr, decode, lo, hi in self._analog:
-            value, fault = decode(from_bytes(buf[addr:addr + length], "little", signed=signed), buf[st_addr], lo, hi)
+            value, fault = decode(from_bytes(buf[addr : addr + length], "little", signed=signed), buf[st_addr], lo, hi)
             out[name] = Signal(value, 0.0, fault, stamp)
         for name, addr, mask in self._digital:
             out[name] = Signal(bool(buf[addr] & mask), 0.0, None, stamp)
@@ -142,7 +146,7 @@ class PlantSide:
         for name, (addr, length, signed), st_addr, rtd, lo, hi in self._analog:
             v, fault = get(name), fget(name)
             raw, status = encode_rtd(v, fault) if rtd else encode_current(v, lo, hi, fault)
-            buf[addr:addr + length] = raw.to_bytes(length, "little", signed=signed)
+            buf[addr : addr + length] = raw.to_bytes(length, "little", signed=signed)
             buf[st_addr] = status
         for name, addr, mask in self._digital:
             if name in values:
@@ -151,9 +155,9 @@ class PlantSide:
                 else:
                     buf[addr] &= ~mask & 0xFF
         if self._status is not None:
-            buf[self._status[0]] = 0x01        # piControl running
+            buf[self._status[0]] = 0x01  # piControl running
         if self._cycle is not None:
-            buf[self._cycle[0]] = 5            # piBridge cycle [ms] of Connect + DIO + AIO
+            buf[self._cycle[0]] = 5  # piBridge cycle [ms] of Connect + DIO + AIO
 
     def read_outputs(self) -> dict[str, bool]:
         buf = self._buf

@@ -31,8 +31,9 @@ def main() -> None:
     at_us = (time.perf_counter() - t0) / n * 1e6
     out = sys.stdout
     out.write(f"BoundarySeries build: {build_s * 1000:.1f} ms; at(): {at_us:.2f} us/call\n")
-    act = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0),
-                    p3=True, p4=True, p5=True)
+    act = Actuators(
+        contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0), p3=True, p4=True, p5=True
+    )
     for dt_s, steps in ((0.1, 20_000), (1.0, 20_000), (10.0, 20_000)):
         bnds = [boundary.at(start + k * dt_s, dt_s) for k in range(steps)]
         state = model.initial_state(params, bnds[0].outdoor_temp_c, start)
@@ -41,9 +42,11 @@ def main() -> None:
             state, _ = model.step(state, act, bnd, params, dt_s)
         cpu = (time.process_time() - c0) / steps
         wall = (time.perf_counter() - t0) / steps
-        out.write(f"step(dt_s={dt_s:>4}): {cpu * 1e6:7.1f} us/step CPU ({wall * 1e6:.1f} wall), "
-                  f"{params.substeps(dt_s)} substep(s), {dt_s / cpu:,.0f}x real time, "
-                  f"one year = {365 * 86400 / dt_s * cpu / 60:.1f} min CPU\n")
+        out.write(
+            f"step(dt_s={dt_s:>4}): {cpu * 1e6:7.1f} us/step CPU ({wall * 1e6:.1f} wall), "
+            f"{params.substeps(dt_s)} substep(s), {dt_s / cpu:,.0f}x real time, "
+            f"one year = {365 * 86400 / dt_s * cpu / 60:.1f} min CPU\n"
+        )
 
 
 if __name__ == "__main__":

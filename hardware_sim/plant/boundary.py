@@ -25,8 +25,16 @@ from hardware_sim.plant.profiles import (
 from hardware_sim.plant.pv import SkyModel, pv_ac_w
 from hardware_sim.plant.weather import Weather, WeatherError, load_weather
 
-__all__ = ["Boundary", "BoundarySeries", "load_weather", "Weather", "WeatherError", "DATA_DIR",
-           "DEFAULT_WEATHER_PATH", "DEFAULT_LOAD_PATH"]
+__all__ = [
+    "Boundary",
+    "BoundarySeries",
+    "load_weather",
+    "Weather",
+    "WeatherError",
+    "DATA_DIR",
+    "DEFAULT_WEATHER_PATH",
+    "DEFAULT_LOAD_PATH",
+]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_WEATHER_PATH = DATA_DIR / "Timeseries_48.642_9.958_CM_1kWp_crystSi_14_35deg_-3deg_2009.csv"
@@ -75,8 +83,9 @@ class BoundarySeries:
     params : PlantParams
     """
 
-    def __init__(self, weather: Weather, load_profile: LoadProfileTable,
-                 dhw_profile: tuple[DhwTapping, ...], params: PlantParams) -> None:
+    def __init__(
+        self, weather: Weather, load_profile: LoadProfileTable, dhw_profile: tuple[DhwTapping, ...], params: PlantParams
+    ) -> None:
         self.start_s: float = weather.start_s
         self.end_s: float = weather.end_s
         self._t0 = weather.start_s
@@ -93,8 +102,9 @@ class BoundarySeries:
         last_year = _local_year(self.end_s, self._offset_s)
         load: list[float] = []
         for year in range(first_year, last_year + 1):
-            load.extend(float(v) for v in household_quarter_hours(
-                load_profile, year, params.electrical.household_annual_kwh))
+            load.extend(
+                float(v) for v in household_quarter_hours(load_profile, year, params.electrical.household_annual_kwh)
+            )
         self._load_w = load
         self._load_t0 = calendar.timegm((first_year, 1, 1, 0, 0, 0, 0, 0, 0)) - self._offset_s
         self._build_draws(dhw_profile, params, first_year, last_year)
@@ -137,8 +147,12 @@ class BoundarySeries:
         return self._drawn(t1_utc_s)[0] - self._drawn(t0_utc_s)[0]
 
     @classmethod
-    def from_files(cls, params: PlantParams, weather_path: str | Path = DEFAULT_WEATHER_PATH,
-                   load_path: str | Path = DEFAULT_LOAD_PATH) -> "BoundarySeries":
+    def from_files(
+        cls,
+        params: PlantParams,
+        weather_path: str | Path = DEFAULT_WEATHER_PATH,
+        load_path: str | Path = DEFAULT_LOAD_PATH,
+    ) -> BoundarySeries:
         """Build from the bundled (or given) PVGIS seriescalc/TMY and BDEW files and cycle M.
 
         Raises
@@ -147,9 +161,12 @@ class BoundarySeries:
             When a file is missing or malformed.
         """
         dhw = params.dhw
-        return cls(load_weather(weather_path), load_bdew_table(load_path),
-                   tapping_cycle(dhw.cold_water_temp_c, dhw.tap_temp_c,
-                                 dishwashing_temp_c=dhw.dishwashing_tap_temp_c), params)
+        return cls(
+            load_weather(weather_path),
+            load_bdew_table(load_path),
+            tapping_cycle(dhw.cold_water_temp_c, dhw.tap_temp_c, dishwashing_temp_c=dhw.dishwashing_tap_temp_c),
+            params,
+        )
 
     def at(self, t_utc_s: float, dt_s: float = 0.0) -> Boundary:
         """Boundary values at UTC time ``t_utc_s`` [s]; with ``dt_s`` > 0 the DHW draw is the
@@ -205,14 +222,22 @@ def _weather_note(weather: Weather, params: PlantParams, dz_m: float, lapse_k: f
     lat2, lon2 = math.radians(weather.latitude_deg), math.radians(weather.longitude_deg)
     a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     km = 2 * 6371.0 * math.asin(math.sqrt(a))
-    bearing = math.degrees(math.atan2(math.sin(lon2 - lon1) * math.cos(lat2),
-                                      math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2)
-                                      * math.cos(lon2 - lon1))) % 360.0
+    bearing = (
+        math.degrees(
+            math.atan2(
+                math.sin(lon2 - lon1) * math.cos(lat2),
+                math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1),
+            )
+        )
+        % 360.0
+    )
     compass = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")[int((bearing + 22.5) // 45) % 8]
-    return (f"weather point {weather.latitude_deg:.3f} N {weather.longitude_deg:.3f} E is {km:.0f} km {compass} "
-            f"of the site ({site.latitude_deg:.2f} N {site.longitude_deg:.2f} E) and {dz_m:+.0f} m above it; "
-            f"air temperature corrected by {lapse_k:+.2f} K "
-            f"({site.temperature_lapse_k_per_km:g} K/km), irradiance used as is")
+    return (
+        f"weather point {weather.latitude_deg:.3f} N {weather.longitude_deg:.3f} E is {km:.0f} km {compass} "
+        f"of the site ({site.latitude_deg:.2f} N {site.longitude_deg:.2f} E) and {dz_m:+.0f} m above it; "
+        f"air temperature corrected by {lapse_k:+.2f} K "
+        f"({site.temperature_lapse_k_per_km:g} K/km), irradiance used as is"
+    )
 
 
 def _local_year(t_utc_s: float, offset_s: float) -> int:

@@ -42,8 +42,9 @@ def battery_capacity_j(p: ElectricalParams) -> float:
     return p.battery_capacity_kwh * 3.6e6
 
 
-def dispatch(p: ElectricalParams, pv_w: float, consumption_w: float, battery_energy_j: float,
-             dt_s: float, grid_ok: bool = True) -> Dispatch:
+def dispatch(
+    p: ElectricalParams, pv_w: float, consumption_w: float, battery_energy_j: float, dt_s: float, grid_ok: bool = True
+) -> Dispatch:
     """Split the PV/consumption imbalance between battery and grid for one substep."""
     eta = math.sqrt(p.battery_round_trip_eff)
     e_max = battery_capacity_j(p)

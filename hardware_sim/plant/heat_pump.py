@@ -73,12 +73,18 @@ from hardware_sim.plant.params import HeatPumpParams
 
 KEYMARK_MODEL = "Logatherm WLW186i-7 AR E"
 # EN 14825 Tj [°C] -> (varName Pdh, varName COP); hplib hplib_database.py naming.
-_TJ_VARS = {-10.0: ("EN14825_018", "EN14825_019"), -7.0: ("EN14825_008", "EN14825_009"),
-            2.0: ("EN14825_010", "EN14825_011"), 7.0: ("EN14825_012", "EN14825_013"),
-            12.0: ("EN14825_014", "EN14825_015")}
+_TJ_VARS = {
+    -10.0: ("EN14825_018", "EN14825_019"),
+    -7.0: ("EN14825_008", "EN14825_009"),
+    2.0: ("EN14825_010", "EN14825_011"),
+    7.0: ("EN14825_012", "EN14825_013"),
+    12.0: ("EN14825_014", "EN14825_015"),
+}
 # Keymark temperature code -> EN 14825 average-climate outlet temperature per Tj [°C].
-_FLOW_BY_APP = {"4": {-10.0: 35.0, -7.0: 34.0, 2.0: 30.0, 7.0: 27.0, 12.0: 24.0},
-                "5": {-10.0: 55.0, -7.0: 52.0, 2.0: 42.0, 7.0: 36.0, 12.0: 30.0}}
+_FLOW_BY_APP = {
+    "4": {-10.0: 35.0, -7.0: 34.0, 2.0: 30.0, 7.0: 27.0, 12.0: 24.0},
+    "5": {-10.0: 55.0, -7.0: 52.0, 2.0: 42.0, 7.0: 36.0, 12.0: 30.0},
+}
 AVERAGE_CLIMATE = "3"
 KELVIN = 273.15
 
@@ -108,14 +114,16 @@ def keymark_points(path: str | Path, model: str = KEYMARK_MODEL) -> list[Keymark
     if len(ids) != 1:
         raise ValueError(f"{path}: model {model!r} found {len(ids)} times, expected once")
     model_id = ids.pop()
-    values = {(r["varName"], r["temperature"]): float(r["value"]) for r in rows
-              if r["modelID"] == model_id and r["climate"] == AVERAGE_CLIMATE}
+    values = {
+        (r["varName"], r["temperature"]): float(r["value"])
+        for r in rows
+        if r["modelID"] == model_id and r["climate"] == AVERAGE_CLIMATE
+    }
     points = []
     for app, flows in _FLOW_BY_APP.items():
         for tj, (var_pdh, var_cop) in _TJ_VARS.items():
             try:
-                points.append(KeymarkPoint(tj, flows[tj], values[(var_pdh, app)] * 1000.0,
-                                           values[(var_cop, app)]))
+                points.append(KeymarkPoint(tj, flows[tj], values[(var_pdh, app)] * 1000.0, values[(var_cop, app)]))
             except KeyError as err:
                 raise ValueError(f"{path}: {model}: missing {err.args[0]}") from None
     return points
@@ -123,8 +131,10 @@ def keymark_points(path: str | Path, model: str = KEYMARK_MODEL) -> list[Keymark
 
 def full_load_points(p: HeatPumpParams) -> list[KeymarkPoint]:
     """The datasheet full-load points of the parameters, as points at ``full_load_flow_c``."""
-    return [KeymarkPoint(t, p.full_load_flow_c, q, c)
-            for t, q, c in zip(p.full_load_outdoor_c, p.full_load_heat_w, p.full_load_cop, strict=True)]
+    return [
+        KeymarkPoint(t, p.full_load_flow_c, q, c)
+        for t, q, c in zip(p.full_load_outdoor_c, p.full_load_heat_w, p.full_load_cop, strict=True)
+    ]
 
 
 def _interp(x: float, xs: tuple[float, ...], ys: tuple[float, ...]) -> float:
@@ -178,8 +188,9 @@ def _full_load_etas(p: HeatPumpParams) -> tuple[float, ...]:
     hit = _ETA_CACHE.get(id(p))
     if hit is not None and hit[0] is p:
         return hit[1]
-    etas = tuple(c / carnot_cop(p, t, p.full_load_flow_c) for t, c in zip(p.full_load_outdoor_c, p.full_load_cop,
-                                                                          strict=True))
+    etas = tuple(
+        c / carnot_cop(p, t, p.full_load_flow_c) for t, c in zip(p.full_load_outdoor_c, p.full_load_cop, strict=True)
+    )
     _ETA_CACHE[id(p)] = (p, etas)
     return etas
 
@@ -196,8 +207,9 @@ def fit_part_load(p: HeatPumpParams, points: list[KeymarkPoint]) -> tuple[float,
     rows = []
     for pt in points + full_load_points(p):
         plr = min(1.0, pt.heat_w / capacity_max_w(p, pt.outdoor_temp_c, pt.flow_temp_c))
-        base = cop(p.model_copy(update={"part_load_cop_factor": (1.0,) * len(knots)}),
-                   pt.outdoor_temp_c, pt.flow_temp_c, plr)
+        base = cop(
+            p.model_copy(update={"part_load_cop_factor": (1.0,) * len(knots)}), pt.outdoor_temp_c, pt.flow_temp_c, plr
+        )
         hat = np.array([np.interp(plr, knots, unit) for unit in np.eye(len(knots))])
         rows.append(hat * base / pt.cop)
     x = np.array(rows)
@@ -232,8 +244,9 @@ def heating_curve_c(p: HeatPumpParams, outdoor_temp_c: float, setback_k: float =
     return max(p.min_flow_c, flow)
 
 
-def tank_target_c(p: HeatPumpParams, to_dhw: bool, mode: str, outdoor_temp_c: float,
-                  setback_k: float = 0.0) -> float | None:
+def tank_target_c(
+    p: HeatPumpParams, to_dhw: bool, mode: str, outdoor_temp_c: float, setback_k: float = 0.0
+) -> float | None:
     """Temperature the HP heats the routed tank to [°C]; ``None`` = no demand."""
     if mode == BLOCK:
         return None
@@ -251,8 +264,15 @@ def tank_target_c(p: HeatPumpParams, to_dhw: bool, mode: str, outdoor_temp_c: fl
     return min(base, p.max_flow_temp_c - 5.0)
 
 
-def thermostat(p: HeatPumpParams, running: bool, in_state_s: float, mode: str,
-               target_c: float | None, tank_temp_c: float, flow_ok: bool) -> bool:
+def thermostat(
+    p: HeatPumpParams,
+    running: bool,
+    in_state_s: float,
+    mode: str,
+    target_c: float | None,
+    tank_temp_c: float,
+    flow_ok: bool,
+) -> bool:
     """Whether the unit heats in the next substep (hysteresis + minimum run/off times).
 
     Starts when the tank sensor is ``hysteresis_k`` below the target (forced mode: any amount
@@ -269,8 +289,16 @@ def thermostat(p: HeatPumpParams, running: bool, in_state_s: float, mode: str,
     return tank_temp_c < target_c - start_below
 
 
-def operate(p: HeatPumpParams, outdoor_temp_c: float, base_temp_c: float, conductance_w_k: float,
-            set_flow_c: float, on_s: float, compressor: bool, heater: bool) -> tuple[float, float, float]:
+def operate(
+    p: HeatPumpParams,
+    outdoor_temp_c: float,
+    base_temp_c: float,
+    conductance_w_k: float,
+    set_flow_c: float,
+    on_s: float,
+    compressor: bool,
+    heater: bool,
+) -> tuple[float, float, float]:
     """Heat, electrical power and flow temperature of a running unit over one substep.
 
     Parameters

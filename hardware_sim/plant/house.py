@@ -66,16 +66,21 @@ def _matrices(p: HouseParams, h: float):
 
     def combo(g1: float, g2: float) -> tuple[float, float, float, float]:
         d = l1 - l2
-        return ((g1 * (a11 - l2) - g2 * (a11 - l1)) / d, (g1 - g2) * a12 / d,
-                (g1 - g2) * a21 / d, (g1 * (a22 - l2) - g2 * (a22 - l1)) / d)
+        return (
+            (g1 * (a11 - l2) - g2 * (a11 - l1)) / d,
+            (g1 - g2) * a12 / d,
+            (g1 - g2) * a21 / d,
+            (g1 * (a22 - l2) - g2 * (a22 - l1)) / d,
+        )
 
     mats = ((a11, a12, a21, a22, det), combo(e1, e2), combo(f1, f2))
     _CACHE[key] = (p, mats)
     return mats
 
 
-def room_substep(p: HouseParams, air_c: float, mass_c: float, outdoor_c: float, air_heat_w: float,
-                 mass_heat_w: float, dt_s: float) -> tuple[float, float, float]:
+def room_substep(
+    p: HouseParams, air_c: float, mass_c: float, outdoor_c: float, air_heat_w: float, mass_heat_w: float, dt_s: float
+) -> tuple[float, float, float]:
     """Exact two-node update with held inputs.
 
     Parameters
@@ -114,8 +119,9 @@ def valve_open_frac(p: HouseParams, air_c: float, set_c: float) -> float:
     return 0.0 if x <= 0.0 else (1.0 if x >= 1.0 else x)
 
 
-def emitter_heat_w(p: HouseParams, supply_temp_c: float, room_temp_c: float,
-                   flow_frac: float = 1.0) -> tuple[float, float]:
+def emitter_heat_w(
+    p: HouseParams, supply_temp_c: float, room_temp_c: float, flow_frac: float = 1.0
+) -> tuple[float, float]:
     """Heat from the emitters and the return temperature with P5 running.
 
     ``flow_frac`` scales the design flow ``p5_flow_kg_s`` (thermostatic valves).

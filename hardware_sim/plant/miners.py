@@ -54,9 +54,15 @@ class MinerUnitState:
     overheat: bool
 
 
-def miner_power_substep(p: MinerParams, unit: MinerUnitState, closed: bool, run: bool,
-                        target_w: float, dt_s: float,
-                        override_w: float | None = None) -> tuple[float, float, float, bool, bool]:
+def miner_power_substep(
+    p: MinerParams,
+    unit: MinerUnitState,
+    closed: bool,
+    run: bool,
+    target_w: float,
+    dt_s: float,
+    override_w: float | None = None,
+) -> tuple[float, float, float, bool, bool]:
     """Electrical power of one miner over one substep.
 
     ``override_w`` (not None) replaces the boot/ramp model while the contactor is closed.
@@ -73,7 +79,8 @@ def miner_power_substep(p: MinerParams, unit: MinerUnitState, closed: bool, run:
         return override_w, override_w, on_s, override_w > p.idle_power_w, False
     board_max = max(unit.board_temps_c)
     overheat = board_max >= p.shutdown_board_temp_c or (
-        unit.overheat and board_max > p.shutdown_board_temp_c - OVERHEAT_CLEAR_K)
+        unit.overheat and board_max > p.shutdown_board_temp_c - OVERHEAT_CLEAR_K
+    )
     if prev_on_s < p.boot_time_s or not run or overheat:
         return p.idle_power_w, p.idle_power_w, on_s, False, overheat
     start = max(unit.power_w if unit.energised else 0.0, p.idle_power_w)
@@ -115,10 +122,20 @@ def hx_conductance_w_k(lp: MinerLoopParams) -> float:
     return eps * c_min
 
 
-def loop_substep(lp: MinerLoopParams, outlet_c: tuple[float, ...], loop_c: float,
-                 heat_w: tuple[float, ...], p3_on: bool, to_dhw_frac: float,
-                 buffer_bottom_c: float, dhw_bottom_c: float, ambient_c: float, dt_s: float,
-                 dhw_coil_eps: float = 1.0, extra_loss_w: float = 0.0):
+def loop_substep(
+    lp: MinerLoopParams,
+    outlet_c: tuple[float, ...],
+    loop_c: float,
+    heat_w: tuple[float, ...],
+    p3_on: bool,
+    to_dhw_frac: float,
+    buffer_bottom_c: float,
+    dhw_bottom_c: float,
+    ambient_c: float,
+    dt_s: float,
+    dhw_coil_eps: float = 1.0,
+    extra_loss_w: float = 0.0,
+):
     """Advance miner and loop temperatures by one explicit substep.
 
     ``outlet_c`` and ``heat_w`` have one entry per miner (N >= 1, equal flow shares).

@@ -43,9 +43,21 @@ from hardware_sim.plant.state import (
 )
 from hardware_sim.plant.views import battery_soc_pct, inverter_view, miner_view, readings, stored_energy_j
 
-__all__ = ["Actuators", "Flows", "PlantState", "initial_state", "step", "readings", "inverter_view",
-           "miner_view", "stored_energy_j", "reset_safety", "flows_columns", "COUNTERS",
-           "battery_soc_pct"]
+__all__ = [
+    "Actuators",
+    "Flows",
+    "PlantState",
+    "initial_state",
+    "step",
+    "readings",
+    "inverter_view",
+    "miner_view",
+    "stored_energy_j",
+    "reset_safety",
+    "flows_columns",
+    "COUNTERS",
+    "battery_soc_pct",
+]
 
 MAX_DT_S = 3600.0
 
@@ -53,8 +65,12 @@ MAX_DT_S = 3600.0
 def _per_miner(act: Actuators, n: int) -> tuple[tuple, tuple, tuple, tuple]:
     """The actuators' per-miner tuples, each of length ``n`` (``()`` = all off / model)."""
     out = []
-    for name, off in (("contactor", False), ("miner_run", False), ("miner_target_w", 0.0),
-                      ("miner_power_override_w", None)):
+    for name, off in (
+        ("contactor", False),
+        ("miner_run", False),
+        ("miner_target_w", 0.0),
+        ("miner_power_override_w", None),
+    ):
         v = getattr(act, name)
         if not v:
             v = (off,) * n
@@ -73,8 +89,7 @@ def _check(act: Actuators, bnd: Boundary, dt_s: float) -> None:
     for i, w in enumerate(act.miner_power_override_w):
         if w is not None and not (math.isfinite(w) and 0.0 <= w <= 20000.0):
             raise ValueError(f"miner_power_override_w[{i}]={w} must be None or in [0, 20000] W")
-    for name in ("outdoor_temp_c", "pv_power_w", "household_load_w", "dhw_draw_kg_s", "dhw_tap_temp_c",
-                 "solar_gain_w"):
+    for name in ("outdoor_temp_c", "pv_power_w", "household_load_w", "dhw_draw_kg_s", "dhw_tap_temp_c", "solar_gain_w"):
         v = getattr(bnd, name)
         if not math.isfinite(v):
             raise ValueError(f"boundary {name}={v} is not finite")
@@ -100,19 +115,30 @@ def _constants(p: PlantParams) -> tuple:
         return hit[1]
     bp, dp = p.buffer, p.dhw
     coil_top, coil_bot = dp.coil_layers
-    consts = (bp.layer_mass_kg, dp.layer_mass_kg, bp.conduction_w_k, dp.conduction_w_k, dp.layers,
-              coil_top, coil_bot, coil_eps(dp.coil_ua_w_k, p.heat_pump.flow_kg_s),
-              coil_eps(dp.coil_ua_w_k, p.miner_loop.secondary_flow_kg_s), bp.layer_at(0.0),
-              bp.layer_at(bp.mid_sensor_height_m), dp.sensor_layer,
-              electrical.battery_capacity_j(p.electrical) * p.electrical.backup_restart_soc_pct / 100.0)
+    consts = (
+        bp.layer_mass_kg,
+        dp.layer_mass_kg,
+        bp.conduction_w_k,
+        dp.conduction_w_k,
+        dp.layers,
+        coil_top,
+        coil_bot,
+        coil_eps(dp.coil_ua_w_k, p.heat_pump.flow_kg_s),
+        coil_eps(dp.coil_ua_w_k, p.miner_loop.secondary_flow_kg_s),
+        bp.layer_at(0.0),
+        bp.layer_at(bp.mid_sensor_height_m),
+        dp.sensor_layer,
+        electrical.battery_capacity_j(p.electrical) * p.electrical.backup_restart_soc_pct / 100.0,
+    )
     if len(_CONSTANTS) > 64:
         _CONSTANTS.clear()
     _CONSTANTS[id(p)] = (p, consts)
     return consts
 
 
-def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
-         dt_s: float) -> tuple[PlantState, Flows]:
+def step(
+    state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams, dt_s: float
+) -> tuple[PlantState, Flows]:
     """Advance the plant by ``dt_s`` seconds with held actuators and boundary values.
 
     Parameters
@@ -140,8 +166,21 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     h = dt_s / n_sub
     bp, dp, lp, hpp, hp_ = p.buffer, p.dhw, p.miner_loop, p.heat_pump, p.house
     amb = p.simulation.plant_room_temp_c
-    (buf_m, dhw_m, buf_g, dhw_g, nd, coil_top, coil_bot, hp_coil_eps, sec_coil_eps, buf_bottom_i,
-     buf_sensor_i, dhw_sensor_i, restart_j) = _constants(p)
+    (
+        buf_m,
+        dhw_m,
+        buf_g,
+        dhw_g,
+        nd,
+        coil_top,
+        coil_bot,
+        hp_coil_eps,
+        sec_coil_eps,
+        buf_bottom_i,
+        buf_sensor_i,
+        dhw_sensor_i,
+        restart_j,
+    ) = _constants(p)
     n_coil = coil_bot - coil_top + 1
     valve_rate = h / p.valves.travel_s
     mode = heat_pump.sg_mode(act.sg_in1, act.sg_in4)
@@ -153,7 +192,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
     gains_air, gains_mass = hp_.internal_gains_w, bnd.solar_gain_w
     # the HP controller works on a damped outdoor temperature (first order, exact for held input)
     t_damped = state.hp.outdoor_damped_c + (t_out - state.hp.outdoor_damped_c) * -math.expm1(
-        -dt_s / hpp.outdoor_damping_tau_s)
+        -dt_s / hpp.outdoor_damping_tau_s
+    )
     m_hp_nom = hpp.flow_kg_s
     stratified_b = bp.stratified_inlets
     dump_on = p.dump.enabled
@@ -188,7 +228,8 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         for i in miner_range:
             closed = contactor[i] and chain
             avg, end, on_s, mining, over = miners.miner_power_substep(
-                mp, units[i], closed, miner_run[i], miner_target[i], h, override[i])
+                mp, units[i], closed, miner_run[i], miner_target[i], h, override[i]
+            )
             heat[i] = avg
             miner_acc[i] += avg * h
             switched[i] = (closed, end, on_s, mining, over)
@@ -207,8 +248,15 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
             underheat += (target - sensor_c) * h
         elif not run:
             underheat = 0.0
-        heater_on = run and (underheat >= hpp.backup_delay_k_s or not compressor or (
-            mode == heat_pump.FORCED and hpp.forced_uses_backup)) and hpp.backup_heater_w > 0.0
+        heater_on = (
+            run
+            and (
+                underheat >= hpp.backup_delay_k_s
+                or not compressor
+                or (mode == heat_pump.FORCED and hpp.forced_uses_backup)
+            )
+            and hpp.backup_heater_w > 0.0
+        )
         q_hp_buf = q_hp_dhw = q_heater = 0.0
         hp_el = hpp.standby_power_w if powered else 0.0
         buf_in_kg_s = buf_in_c = 0.0
@@ -217,14 +265,16 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
             w_dhw = rv2 / flow_frac
             set_flow = target + hpp.charge_margin_k
             if w_dhw >= 0.5:  # through the DHW coil
-                t_coil = sum(dhw[coil_top:coil_bot + 1]) / n_coil
-                q, el, _tf = heat_pump.operate(hpp, t_out, t_coil, hp_coil_eps * m_hp * CP, set_flow,
-                                               hp_in_state, compressor, heater_on)
+                t_coil = sum(dhw[coil_top : coil_bot + 1]) / n_coil
+                q, el, _tf = heat_pump.operate(
+                    hpp, t_out, t_coil, hp_coil_eps * m_hp * CP, set_flow, hp_in_state, compressor, heater_on
+                )
                 q_hp_dhw = q
             else:  # direct charge of the buffer (P4), in at the layer of its temperature
                 t_ret = buf[-1]
-                q, el, t_flow = heat_pump.operate(hpp, t_out, t_ret, m_hp * CP, set_flow, hp_in_state,
-                                                  compressor, heater_on)
+                q, el, t_flow = heat_pump.operate(
+                    hpp, t_out, t_ret, m_hp * CP, set_flow, hp_in_state, compressor, heater_on
+                )
                 q_hp_buf = q
                 buf_in_kg_s, buf_in_c = m_hp, t_flow
             q_heater = hpp.backup_heater_w if heater_on else 0.0
@@ -243,12 +293,13 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         p3 = act_p3 and powered
         dhw_coil_c = dhw[coil_bot]
         outlet, loop_c, q_mb, q_md, loop_loss, m_sec = miners.loop_substep(
-            lp, outlet, loop_c, heat, p3, rv1, buf[-1], dhw_coil_c, amb, h,
-            sec_coil_eps, dump_w)
+            lp, outlet, loop_c, heat, p3, rv1, buf[-1], dhw_coil_c, amb, h, sec_coil_eps, dump_w
+        )
         streams = []
         if buf_in_kg_s > 0.0:
-            streams.append((buf_in_kg_s, buf_in_c, tank.inlet_layer(buf, buf_in_c) if stratified_b else 0,
-                            buf_bottom_i))
+            streams.append(
+                (buf_in_kg_s, buf_in_c, tank.inlet_layer(buf, buf_in_c) if stratified_b else 0, buf_bottom_i)
+            )
         if m_sec > 0.0:
             t_sec = buf[-1] + q_mb / (m_sec * CP)
             streams.append((m_sec, t_sec, tank.inlet_layer(buf, t_sec) if stratified_b else 0, buf_bottom_i))
@@ -284,8 +335,9 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
         # --- miner temperatures, STBs ---
         for i in miner_range:
             closed, end, on_s, mining, over = switched[i]
-            units[i] = miners.MinerUnitState(end, miner_target[i], closed, on_s, outlet[i],
-                                             miners.board_temps(mp, outlet[i], end), mining, over)
+            units[i] = miners.MinerUnitState(
+                end, miner_target[i], closed, on_s, outlet[i], miners.board_temps(mp, outlet[i], end), mining, over
+            )
         if miners.loop_supply_temp_c(outlet) >= loop_trip_c:
             stb_loop = False
         if buf[0] >= buf_trip_c:
@@ -307,40 +359,99 @@ def step(state: PlantState, act: Actuators, bnd: Boundary, params: PlantParams,
             dark = True
         elif dark and (grid_ok or batt >= restart_j):
             dark = False
-        acc = [a + v * h for a, v in zip(acc, (
-            pv_w, d.grid_import_w, d.grid_export_w, d.battery_charge_w,
-            d.battery_discharge_w, d.battery_loss_w, hp_el,
-            q_hp_buf + q_hp_dhw, consumption - d.unserved_w, q_em, draw_heat,
-            loss_b + loss_d, loop_loss, house_loss, q_mb, q_md, q_hp_buf, q_hp_dhw,
-            gains_air + gains_mass, pump_w, q_heater, d.curtailed_w, unserved, dump_w))]
+        acc = [
+            a + v * h
+            for a, v in zip(
+                acc,
+                (
+                    pv_w,
+                    d.grid_import_w,
+                    d.grid_export_w,
+                    d.battery_charge_w,
+                    d.battery_discharge_w,
+                    d.battery_loss_w,
+                    hp_el,
+                    q_hp_buf + q_hp_dhw,
+                    consumption - d.unserved_w,
+                    q_em,
+                    draw_heat,
+                    loss_b + loss_d,
+                    loop_loss,
+                    house_loss,
+                    q_mb,
+                    q_md,
+                    q_hp_buf,
+                    q_hp_dhw,
+                    gains_air + gains_mass,
+                    pump_w,
+                    q_heater,
+                    d.curtailed_w,
+                    unserved,
+                    dump_w,
+                ),
+            )
+        ]
 
     if not (stb_loop and stb_buf) or dark:  # the open chain (or no power) drops both contactors
         units = [replace(u, power_w=0.0, energised=False, on_s=0.0, mining=False) for u in units]
     f = [a / dt_s for a in acc]
     miner_w = tuple(a / dt_s for a in miner_acc)
     flows = Flows(
-        pv_power_w=f[0], load_power_w=bnd.household_load_w, grid_import_w=f[1], grid_export_w=f[2],
-        battery_charge_w=f[3], battery_discharge_w=f[4], battery_loss_w=f[5],
-        miner_power_w=miner_w, miner_heat_w=sum(miner_w), hp_power_w=f[6], hp_heat_w=f[7],
-        pump_power_w=f[19], consumption_w=f[8], house_heat_w=f[9], house_gain_w=f[18],
-        dhw_draw_heat_w=f[10], tank_loss_w=f[11], loop_loss_w=f[12] - f[23], house_loss_w=f[13],
-        miner_hx_buffer_w=f[14], miner_hx_dhw_w=f[15], hp_heat_buffer_w=f[16], hp_heat_dhw_w=f[17],
-        backup_heater_w=f[20], pv_curtailed_w=f[21], unserved_w=f[22], dump_w=f[23],
+        pv_power_w=f[0],
+        load_power_w=bnd.household_load_w,
+        grid_import_w=f[1],
+        grid_export_w=f[2],
+        battery_charge_w=f[3],
+        battery_discharge_w=f[4],
+        battery_loss_w=f[5],
+        miner_power_w=miner_w,
+        miner_heat_w=sum(miner_w),
+        hp_power_w=f[6],
+        hp_heat_w=f[7],
+        pump_power_w=f[19],
+        consumption_w=f[8],
+        house_heat_w=f[9],
+        house_gain_w=f[18],
+        dhw_draw_heat_w=f[10],
+        tank_loss_w=f[11],
+        loop_loss_w=f[12] - f[23],
+        house_loss_w=f[13],
+        miner_hx_buffer_w=f[14],
+        miner_hx_dhw_w=f[15],
+        hp_heat_buffer_w=f[16],
+        hp_heat_dhw_w=f[17],
+        backup_heater_w=f[20],
+        pv_curtailed_w=f[21],
+        unserved_w=f[22],
+        dump_w=f[23],
     )
     t_new = state.t_utc_s + dt_s
     day = _local_day(p, t_new)
     step_j = (acc[0] - acc[21], acc[1], acc[2], acc[3], acc[4], acc[8])
     today = state.today_j if day == state.local_day else tuple(0.0 for _ in COUNTERS)
     new_state = PlantState(
-        t_utc_s=t_new, buffer_c=buf, dhw_c=dhw, loop_c=loop_c, miners=tuple(units),
-        rv1_pos=rv1, rv2_pos=rv2,
-        hp=HeatPumpState(hp_run, hp_in_state, mode, t_damped, underheat, heater_on), room_c=room,
+        t_utc_s=t_new,
+        buffer_c=buf,
+        dhw_c=dhw,
+        loop_c=loop_c,
+        miners=tuple(units),
+        rv1_pos=rv1,
+        rv2_pos=rv2,
+        hp=HeatPumpState(hp_run, hp_in_state, mode, t_damped, underheat, heater_on),
+        room_c=room,
         outdoor_c=t_out,
-        heating_flow_c=hflow, heating_return_c=hret, battery_energy_j=batt, stb_loop_ok=stb_loop,
-        stb_buffer_ok=stb_buf, p3_on=act.p3, p5_on=act.p5, local_day=day,
+        heating_flow_c=hflow,
+        heating_return_c=hret,
+        battery_energy_j=batt,
+        stb_loop_ok=stb_loop,
+        stb_buffer_ok=stb_buf,
+        p3_on=act.p3,
+        p5_on=act.p5,
+        local_day=day,
         today_j=tuple(a + b for a, b in zip(today, step_j, strict=True)),
         total_j=tuple(a + b for a, b in zip(state.total_j, step_j, strict=True)),
-        mass_c=mass, dark=dark,
+        mass_c=mass,
+        dark=dark,
     )
     return new_state, flows
 
@@ -355,7 +466,7 @@ def reset_safety(state: PlantState, params: PlantParams) -> PlantState:
     below the trip point (a real STB cannot be reset while hot)."""
     band = params.miner_loop.stb_reset_band_k
     loop_ok = state.stb_loop_ok or (
-        miners.loop_supply_temp_c(tuple(u.outlet_temp_c for u in state.miners))
-        < params.miner_loop.stb_trip_c - band)
+        miners.loop_supply_temp_c(tuple(u.outlet_temp_c for u in state.miners)) < params.miner_loop.stb_trip_c - band
+    )
     buf_ok = state.stb_buffer_ok or state.buffer_c[0] < params.buffer.stb_trip_c - band
     return replace(state, stb_loop_ok=loop_ok, stb_buffer_ok=buf_ok)

@@ -127,7 +127,7 @@ class MinerParams(_Section):
     shutdown_board_temp_c: float = Field(110.0, gt=50.0, le=150.0)
 
     @model_validator(mode="after")
-    def _range(self) -> "MinerParams":
+    def _range(self) -> MinerParams:
         if not self.power_min_w < self.power_max_w:
             raise ValueError("power_min_w must be below power_max_w")
         return self
@@ -173,7 +173,7 @@ class HeatPumpParams(_Section):
     outdoor_damping_tau_s: float = Field(14400.0, gt=0.0, le=7 * 86400.0)
 
     @model_validator(mode="after")
-    def _checks(self) -> "HeatPumpParams":
+    def _checks(self) -> HeatPumpParams:
         n = len(self.full_load_outdoor_c)
         if n < 2 or len(self.full_load_heat_w) != n or len(self.full_load_cop) != n:
             raise ValueError("full_load_outdoor_c, full_load_heat_w, full_load_cop need the same length >= 2")
@@ -228,7 +228,7 @@ class HouseParams(_Section):
     night_end_h: float = Field(6.0, ge=0.0, lt=24.0)
 
     @model_validator(mode="after")
-    def _split(self) -> "HouseParams":
+    def _split(self) -> HouseParams:
         if self.air_mass_w_k <= self.h_w_k * (1.0 - self.air_outdoor_frac):
             raise ValueError("air_mass_w_k must exceed h_w_k x (1 - air_outdoor_frac)")
         return self
@@ -271,7 +271,8 @@ class ElectricalParams(_Section):
     """PV arrays, battery (Deye self-consumption dispatch), household load, grid outages, pumps."""
 
     pv_arrays: tuple[PvArrayParams, ...] = (
-        PvArrayParams(tilt_deg=35.0, azimuth_deg=177.0, kwp=15.0, inverter_limit_w=12000.0),)
+        PvArrayParams(tilt_deg=35.0, azimuth_deg=177.0, kwp=15.0, inverter_limit_w=12000.0),
+    )
     battery_capacity_kwh: float = Field(10.0, gt=0.0, le=1000.0)
     battery_max_charge_w: float = Field(5000.0, ge=0.0, le=100000.0)
     battery_max_discharge_w: float = Field(5000.0, ge=0.0, le=100000.0)
@@ -331,7 +332,7 @@ class PlantParams(_Section):
     dump: DumpParams = DumpParams()
 
     @model_validator(mode="after")
-    def _stability(self) -> "PlantParams":
+    def _stability(self) -> PlantParams:
         # Explicit Euler substeps must stay well inside the fastest coupling's time constant.
         loop = self.miner_loop
         # worst case: a single miner takes the whole loop flow (N miners share it equally)
@@ -348,12 +349,16 @@ class PlantParams(_Section):
         # explicit advection in the tanks needs a Courant number below 1 for the largest flows
         h = self.simulation.max_substep_s
         buf_flow = max(self.heat_pump.flow_kg_s + self.miner_loop.secondary_flow_kg_s, self.house.p5_flow_kg_s)
-        for name, flow, layer_kg in (("buffer", buf_flow, self.buffer.layer_mass_kg),
-                                     ("dhw", 0.1, self.dhw.layer_mass_kg)):  # 6 l/min shower
+        for name, flow, layer_kg in (
+            ("buffer", buf_flow, self.buffer.layer_mass_kg),
+            ("dhw", 0.1, self.dhw.layer_mass_kg),
+        ):  # 6 l/min shower
             if flow * h / layer_kg > 0.9:
-                raise ValueError(f"simulation.max_substep_s={h} moves more than 0.9 of a {name} layer per "
-                                 f"substep ({flow} kg/s into {layer_kg:.1f} kg layers): use fewer layers or a "
-                                 f"shorter substep")
+                raise ValueError(
+                    f"simulation.max_substep_s={h} moves more than 0.9 of a {name} layer per "
+                    f"substep ({flow} kg/s into {layer_kg:.1f} kg layers): use fewer layers or a "
+                    f"shorter substep"
+                )
         if self.buffer.layers < 4:
             raise ValueError("buffer.layers must be >= 4 (stratification needs at least 4 segments)")
         for tank_name, tank in (("buffer", self.buffer), ("dhw", self.dhw)):

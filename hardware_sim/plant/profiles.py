@@ -40,12 +40,29 @@ DAY_TYPES = ("SA", "FT", "WT")
 
 # (local time "HH:MM", energy [kWh], flow [l/min]) - EU 814/2013 Annex III Table 1, profile M.
 TAPPING_CYCLE_M: tuple[tuple[str, float, float], ...] = (
-    ("07:00", 0.105, 3.0), ("07:05", 1.400, 6.0), ("07:30", 0.105, 3.0), ("08:01", 0.105, 3.0),
-    ("08:15", 0.105, 3.0), ("08:30", 0.105, 3.0), ("08:45", 0.105, 3.0), ("09:00", 0.105, 3.0),
-    ("09:30", 0.105, 3.0), ("10:30", 0.105, 3.0), ("11:30", 0.105, 3.0), ("11:45", 0.105, 3.0),
-    ("12:45", 0.315, 4.0), ("14:30", 0.105, 3.0), ("15:30", 0.105, 3.0), ("16:30", 0.105, 3.0),
-    ("18:00", 0.105, 3.0), ("18:15", 0.105, 3.0), ("18:30", 0.105, 3.0), ("19:00", 0.105, 3.0),
-    ("20:30", 0.735, 4.0), ("21:15", 0.105, 3.0), ("21:30", 1.400, 6.0),
+    ("07:00", 0.105, 3.0),
+    ("07:05", 1.400, 6.0),
+    ("07:30", 0.105, 3.0),
+    ("08:01", 0.105, 3.0),
+    ("08:15", 0.105, 3.0),
+    ("08:30", 0.105, 3.0),
+    ("08:45", 0.105, 3.0),
+    ("09:00", 0.105, 3.0),
+    ("09:30", 0.105, 3.0),
+    ("10:30", 0.105, 3.0),
+    ("11:30", 0.105, 3.0),
+    ("11:45", 0.105, 3.0),
+    ("12:45", 0.315, 4.0),
+    ("14:30", 0.105, 3.0),
+    ("15:30", 0.105, 3.0),
+    ("16:30", 0.105, 3.0),
+    ("18:00", 0.105, 3.0),
+    ("18:15", 0.105, 3.0),
+    ("18:30", 0.105, 3.0),
+    ("19:00", 0.105, 3.0),
+    ("20:30", 0.735, 4.0),
+    ("21:15", 0.105, 3.0),
+    ("21:30", 1.400, 6.0),
 )
 
 
@@ -165,9 +182,13 @@ class DhwTapping:
     tap_temp_c: float = 40.0
 
 
-def tapping_cycle(cold_water_temp_c: float, tap_temp_c: float,
-                  cycle: tuple[tuple[str, float, float], ...] = TAPPING_CYCLE_M,
-                  dishwashing_temp_c: float | None = None, scale: float = 1.0) -> tuple[DhwTapping, ...]:
+def tapping_cycle(
+    cold_water_temp_c: float,
+    tap_temp_c: float,
+    cycle: tuple[tuple[str, float, float], ...] = TAPPING_CYCLE_M,
+    dishwashing_temp_c: float | None = None,
+    scale: float = 1.0,
+) -> tuple[DhwTapping, ...]:
     """Convert a tapping cycle to tap mass flows (see module docstring).
 
     ``dishwashing_temp_c`` (None = ``tap_temp_c``) applies to the 4 l/min tappings; ``scale``

@@ -50,8 +50,9 @@ class SkyModel:
         self.albedo = albedo
         offset_h = float(weather.meta.get("irradiance time offset", 0.0) or 0.0)
         times = pd.DatetimeIndex(pd.to_datetime(weather.t_utc_s + offset_h * 3600.0, unit="s", utc=True))
-        sp = pvlib.solarposition.get_solarposition(times, weather.latitude_deg, weather.longitude_deg,
-                                                   altitude=weather.elevation_m or 0.0)
+        sp = pvlib.solarposition.get_solarposition(
+            times, weather.latitude_deg, weather.longitude_deg, altitude=weather.elevation_m or 0.0
+        )
         self.zenith = sp["apparent_zenith"].to_numpy()
         self.azimuth = sp["azimuth"].to_numpy()
         self.dni_extra = pvlib.irradiance.get_extra_radiation(times).to_numpy()
@@ -67,11 +68,18 @@ class SkyModel:
                 with warnings.catch_warnings():  # GTI-DIRINT warns about dawn/dusk hours it leaves at its best
                     warnings.simplefilter("ignore", RuntimeWarning)
                     out = pvlib.irradiance.gti_dirint(
-                        pd.Series(weather.poa_w_m2["G(i)"], index=times), pd.Series(aoi, index=times),
-                        pd.Series(self.zenith, index=times), pd.Series(self.azimuth, index=times), times,
-                        tilt, az, albedo=albedo)
-                self.ghi, self.dni, self.dhi = (np.nan_to_num(out[c].to_numpy()).clip(0.0) for c in
-                                                ("ghi", "dni", "dhi"))
+                        pd.Series(weather.poa_w_m2["G(i)"], index=times),
+                        pd.Series(aoi, index=times),
+                        pd.Series(self.zenith, index=times),
+                        pd.Series(self.azimuth, index=times),
+                        times,
+                        tilt,
+                        az,
+                        albedo=albedo,
+                    )
+                self.ghi, self.dni, self.dhi = (
+                    np.nan_to_num(out[c].to_numpy()).clip(0.0) for c in ("ghi", "dni", "dhi")
+                )
             else:
                 gb, gd = weather.poa_w_m2["Gb(i)"], weather.poa_w_m2["Gd(i)"]
                 cos_aoi = np.cos(np.radians(aoi))
@@ -86,14 +94,29 @@ class SkyModel:
         import pvlib
 
         tot = pvlib.irradiance.get_total_irradiance(
-            tilt_deg, azimuth_deg, self.zenith, self.azimuth, self.dni, self.ghi, self.dhi,
-            dni_extra=self.dni_extra, airmass=self.airmass, albedo=self.albedo, model="perez")
+            tilt_deg,
+            azimuth_deg,
+            self.zenith,
+            self.azimuth,
+            self.dni,
+            self.ghi,
+            self.dhi,
+            dni_extra=self.dni_extra,
+            airmass=self.airmass,
+            albedo=self.albedo,
+            model="perez",
+        )
         beam = np.nan_to_num(np.asarray(tot["poa_direct"], dtype=float)).clip(0.0)
         sky = np.nan_to_num(np.asarray(tot["poa_sky_diffuse"], dtype=float)).clip(0.0)
         ground = np.nan_to_num(np.asarray(tot["poa_ground_diffuse"], dtype=float)).clip(0.0)
         w = self.weather
-        if (w.poa_w_m2 is not None and "G(i)" in w.poa_w_m2 and w.plane_deg is not None
-                and abs(w.plane_deg[0] - tilt_deg) < 0.5 and abs(w.plane_deg[1] - azimuth_deg) < 0.5):
+        if (
+            w.poa_w_m2 is not None
+            and "G(i)" in w.poa_w_m2
+            and w.plane_deg is not None
+            and abs(w.plane_deg[0] - tilt_deg) < 0.5
+            and abs(w.plane_deg[1] - azimuth_deg) < 0.5
+        ):
             measured = w.poa_w_m2["G(i)"]
             total = beam + sky + ground
             scale = np.divide(measured, total, out=np.zeros_like(total), where=total > 1.0)
@@ -114,8 +137,9 @@ class SkyModel:
         effective = beam * pvlib.iam.martin_ruiz(aoi, a_r=IAM_A_R) + sky * iam_sky + ground * iam_ground
         poa = beam + sky + ground
         temp_mod = pvlib.temperature.faiman(poa, self.temp_air, self.wind, u0=FAIMAN_U0, u1=FAIMAN_U1)
-        dc = pvlib.pvarray.huld(np.asarray(effective, dtype=float), np.asarray(temp_mod, dtype=float),
-                                a.kwp * 1000.0, cell_type="csi")
+        dc = pvlib.pvarray.huld(
+            np.asarray(effective, dtype=float), np.asarray(temp_mod, dtype=float), a.kwp * 1000.0, cell_type="csi"
+        )
         ac = np.nan_to_num(np.asarray(dc, dtype=float)).clip(0.0) * (1.0 - a.losses_pct / 100.0)
         return np.minimum(ac, a.inverter_limit_w)
 

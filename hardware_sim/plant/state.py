@@ -159,8 +159,7 @@ def _local_day(params: PlantParams, t_utc_s: float) -> int:
     return int(math.floor((t_utc_s + params.simulation.utc_offset_h * 3600.0) / 86400.0))
 
 
-def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0.0,
-                  n_miners: int = 2) -> PlantState:
+def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0.0, n_miners: int = 2) -> PlantState:
     """A warm start: buffer 50 -> 40 °C top to bottom (~45 °C mean), DHW 55 °C, room air and mass 20.5 °C,
     miner loop and miners at 35 °C (off, contactors open), valves at the buffer, HP off,
     battery 50 %.
@@ -187,11 +186,25 @@ def initial_state(params: PlantParams, outdoor_temp_c: float, t_utc_s: float = 0
     room = params.simulation.plant_room_temp_c
     zero = tuple(0.0 for _ in COUNTERS)
     return PlantState(
-        t_utc_s=float(t_utc_s), buffer_c=buffer_c, dhw_c=dhw_c, loop_c=35.0, miners=(miner,) * n_miners,
-        rv1_pos=0.0, rv2_pos=0.0, hp=HeatPumpState(False, 1e9, "normal", float(outdoor_temp_c)), room_c=20.5,
+        t_utc_s=float(t_utc_s),
+        buffer_c=buffer_c,
+        dhw_c=dhw_c,
+        loop_c=35.0,
+        miners=(miner,) * n_miners,
+        rv1_pos=0.0,
+        rv2_pos=0.0,
+        hp=HeatPumpState(False, 1e9, "normal", float(outdoor_temp_c)),
+        room_c=20.5,
         outdoor_c=float(outdoor_temp_c),
-        heating_flow_c=room, heating_return_c=room,
-        battery_energy_j=0.5 * battery_capacity_j(params.electrical), stb_loop_ok=True,
-        stb_buffer_ok=True, p3_on=False, p5_on=False, local_day=_local_day(params, t_utc_s),
-        today_j=zero, total_j=zero, mass_c=20.5,
+        heating_flow_c=room,
+        heating_return_c=room,
+        battery_energy_j=0.5 * battery_capacity_j(params.electrical),
+        stb_loop_ok=True,
+        stb_buffer_ok=True,
+        p3_on=False,
+        p5_on=False,
+        local_day=_local_day(params, t_utc_s),
+        today_j=zero,
+        total_j=zero,
+        mass_c=20.5,
     )

@@ -44,8 +44,16 @@ def inlet_layer(temps_c: list[float] | tuple[float, ...], inlet_temp_c: float) -
     return len(temps_c) - 1
 
 
-def tank_substep(temps_c, layer_mass_kg: float, conduction_w_k: float, ua_w_k: float,
-                 ambient_temp_c: float, streams, layer_heat_w, dt_s: float):
+def tank_substep(
+    temps_c,
+    layer_mass_kg: float,
+    conduction_w_k: float,
+    ua_w_k: float,
+    ambient_temp_c: float,
+    streams,
+    layer_heat_w,
+    dt_s: float,
+):
     """Advance the layer temperatures by one explicit substep.
 
     Parameters

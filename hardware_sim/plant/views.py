@@ -82,7 +82,6 @@ def stored_energy_j(state: PlantState, params: PlantParams) -> float:
     return energy
 
 
-
 def _mid(temps: tuple[float, ...]) -> float:
     n = len(temps)
     return temps[n // 2] if n % 2 else 0.5 * (temps[n // 2 - 1] + temps[n // 2])
@@ -108,13 +107,22 @@ def readings(state: PlantState, params: PlantParams) -> dict:
         "buffer_top_c": buf[bp.layer_at(bp.top_sensor_height_m)],
         "buffer_mid_c": buf[bp.layer_at(bp.mid_sensor_height_m)],
         "buffer_bottom_c": buf[bp.layer_at(bp.bottom_sensor_height_m)],
-        "dhw_top_c": dhw[0], "dhw_sensor_c": dhw[params.dhw.sensor_layer], "dhw_mid_c": _mid(dhw),
+        "dhw_top_c": dhw[0],
+        "dhw_sensor_c": dhw[params.dhw.sensor_layer],
+        "dhw_mid_c": _mid(dhw),
         "dhw_bottom_c": dhw[-1],
-        "loop_supply_c": miners.loop_supply_temp_c(outlet), "loop_return_c": state.loop_c,
-        "miner_outlet_c": outlet, "miner_closed": tuple(u.energised for u in state.miners),
-        "heating_flow_c": state.heating_flow_c, "heating_return_c": state.heating_return_c,
-        "room_c": state.room_c, "outdoor_c": state.outdoor_c,
-        "safety_chain_ok": state.safety_chain_ok, "stb_loop_ok": state.stb_loop_ok,
+        "loop_supply_c": miners.loop_supply_temp_c(outlet),
+        "loop_return_c": state.loop_c,
+        "miner_outlet_c": outlet,
+        "miner_closed": tuple(u.energised for u in state.miners),
+        "heating_flow_c": state.heating_flow_c,
+        "heating_return_c": state.heating_return_c,
+        "room_c": state.room_c,
+        "outdoor_c": state.outdoor_c,
+        "safety_chain_ok": state.safety_chain_ok,
+        "stb_loop_ok": state.stb_loop_ok,
         "stb_buffer_ok": state.stb_buffer_ok,
-        "miner_valve_pos": state.rv1_pos, "hp_valve_pos": state.rv2_pos, "hp_ok": True,
+        "miner_valve_pos": state.rv1_pos,
+        "hp_valve_pos": state.rv2_pos,
+        "hp_ok": True,
     }

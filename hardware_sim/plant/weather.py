@@ -82,8 +82,7 @@ def _parse_stamp(text: str) -> float:
         raise ValueError(f"time {text!r} is not YYYYMMDD:HHMM")
     year, month, day = int(text[0:4]), int(text[4:6]), int(text[6:8])
     hour, minute = int(text[9:11]), int(text[11:13])
-    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
-            and hour < 24 and minute < 60):
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1] and hour < 24 and minute < 60):
         raise ValueError(f"time {text!r} is not a valid date/time")
     return float(calendar.timegm((year, month, day, hour, minute, 0, 0, 0, 0)))
 
@@ -127,8 +126,9 @@ def parse_seriescalc(lines: list[str], source: str = "<text>") -> Weather:
         )
     has_poa = "G(i)" in columns or all(c in columns for c in COMPONENTS)
     if not has_poa and "P" not in columns:
-        raise WeatherError(f"{source}:{header_idx + 1}: column line lacks G(i) (or Gb(i),Gd(i),Gr(i)) and P "
-                           f"(has {', '.join(columns)})")
+        raise WeatherError(
+            f"{source}:{header_idx + 1}: column line lacks G(i) (or Gb(i),Gd(i),Gr(i)) and P (has {', '.join(columns)})"
+        )
     wanted = [c for c in ("P", "G(i)", *COMPONENTS, "T2m", "WS10m") if c in columns]
     i_time = columns.index("time")
     idx_of = {c: columns.index(c) for c in wanted}
@@ -177,11 +177,18 @@ def parse_seriescalc(lines: list[str], source: str = "<text>") -> Weather:
         except (KeyError, ValueError, IndexError):
             raise WeatherError(f"{source}: irradiance columns need the 'Slope:' and 'Azimuth:' header lines") from None
         plane = (tilt, azimuth % 360.0)
-    return Weather(np.array(stamps), np.array(pv) if pv else None, np.array(values["T2m"]), meta,
-                   wind_m_s=np.array(values["WS10m"]) if "WS10m" in values else None, poa_w_m2=poa,
-                   plane_deg=plane, latitude_deg=_meta_float(meta, "Latitude (decimal degrees)"),
-                   longitude_deg=_meta_float(meta, "Longitude (decimal degrees)"),
-                   elevation_m=_meta_float(meta, "Elevation (m)"))
+    return Weather(
+        np.array(stamps),
+        np.array(pv) if pv else None,
+        np.array(values["T2m"]),
+        meta,
+        wind_m_s=np.array(values["WS10m"]) if "WS10m" in values else None,
+        poa_w_m2=poa,
+        plane_deg=plane,
+        latitude_deg=_meta_float(meta, "Latitude (decimal degrees)"),
+        longitude_deg=_meta_float(meta, "Longitude (decimal degrees)"),
+        elevation_m=_meta_float(meta, "Elevation (m)"),
+    )
 
 
 def _meta_float(meta: dict, key: str) -> float | None:
@@ -213,23 +220,38 @@ def load_tmy(path: str | Path, tmy_year: int = 2023) -> Weather:
     need = ("temp_air", "ghi", "dni", "dhi")
     missing = [c for c in need if c not in data.columns]
     if missing or len(data) != 8760:
-        raise WeatherError(f"{path}: TMY needs 8760 rows with {', '.join(need)} (got {len(data)} rows, "
-                           f"missing {', '.join(missing) or 'nothing'})")
+        raise WeatherError(
+            f"{path}: TMY needs 8760 rows with {', '.join(need)} (got {len(data)} rows, "
+            f"missing {', '.join(missing) or 'nothing'})"
+        )
     idx = data.index
-    stamps = np.array([calendar.timegm((tmy_year, m, d, h, 0, 0)) for m, d, h in
-                       zip(idx.month, idx.day, idx.hour, strict=True)], dtype=float)
+    stamps = np.array(
+        [calendar.timegm((tmy_year, m, d, h, 0, 0)) for m, d, h in zip(idx.month, idx.day, idx.hour, strict=True)],
+        dtype=float,
+    )
     order = np.argsort(stamps, kind="stable")
     if not np.all(np.diff(stamps[order]) == HOUR_S):
         raise WeatherError(f"{path}: TMY rows do not form one continuous hourly year")
     col = {c: data[c].to_numpy(dtype=float)[order] for c in data.columns if pd.api.types.is_numeric_dtype(data[c])}
     inputs = meta.get("inputs", {}) if isinstance(meta, dict) else {}
-    flat = {"source": str(path), "format": "PVGIS TMY", "tmy_year": tmy_year,
-            "months_selected": meta.get("months_selected") if isinstance(meta, dict) else None, **inputs}
-    return Weather(stamps[order], None, col["temp_air"], flat, wind_m_s=col.get("wind_speed"),
-                   ghi_dni_dhi_w_m2=(np.clip(col["ghi"], 0, None), np.clip(col["dni"], 0, None),
-                                     np.clip(col["dhi"], 0, None)),
-                   latitude_deg=inputs.get("latitude"), longitude_deg=inputs.get("longitude"),
-                   elevation_m=inputs.get("elevation"))
+    flat = {
+        "source": str(path),
+        "format": "PVGIS TMY",
+        "tmy_year": tmy_year,
+        "months_selected": meta.get("months_selected") if isinstance(meta, dict) else None,
+        **inputs,
+    }
+    return Weather(
+        stamps[order],
+        None,
+        col["temp_air"],
+        flat,
+        wind_m_s=col.get("wind_speed"),
+        ghi_dni_dhi_w_m2=(np.clip(col["ghi"], 0, None), np.clip(col["dni"], 0, None), np.clip(col["dhi"], 0, None)),
+        latitude_deg=inputs.get("latitude"),
+        longitude_deg=inputs.get("longitude"),
+        elevation_m=inputs.get("elevation"),
+    )
 
 
 def is_tmy(path: str | Path) -> bool:

@@ -19,32 +19,56 @@ from hardware_sim.report import charts
 from hardware_sim.report.document import write_document
 from hardware_sim.report.kpis import comfort_target_c, compute_kpis, fmt, kpi_cells
 from hardware_sim.report.monthly import monthly_balance, monthly_rows
-from hardware_sim.report.series import (REQUIRED_COLUMNS, ReportError, check_series, daily_energy_kwh, group_days,
-                                        intervals_s)
+from hardware_sim.report.series import (
+    REQUIRED_COLUMNS,
+    ReportError,
+    check_series,
+    daily_energy_kwh,
+    group_days,
+    intervals_s,
+)
 from hardware_sim.report.trips import trip_lines
 from hardware_sim.report.weeks import week_windows
 
-__all__ = ["REQUIRED_COLUMNS", "ReportError", "compute_kpis", "daily_energy_kwh", "group_days", "intervals_s",
-           "write_report", "run_charts", "run_header"]
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "ReportError",
+    "compute_kpis",
+    "daily_energy_kwh",
+    "group_days",
+    "intervals_s",
+    "write_report",
+    "run_charts",
+    "run_header",
+]
 
 
 def run_header(meta: dict, series: dict[str, np.ndarray], duration_h: float) -> list[list[str]]:
     """Rows of the run table: period, weather, scan period, prices."""
     t = np.asarray(series["t_utc_s"], dtype=float)
     first = t[0] - intervals_s(t)[0]
-    span = (f"{dt.datetime.fromtimestamp(first, dt.timezone.utc):%Y-%m-%d %H:%M} .. "
-            f"{dt.datetime.fromtimestamp(t[-1], dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    span = (
+        f"{dt.datetime.fromtimestamp(first, dt.UTC):%Y-%m-%d %H:%M} .. "
+        f"{dt.datetime.fromtimestamp(t[-1], dt.UTC):%Y-%m-%d %H:%M} UTC"
+    )
     prices = meta.get("prices", {})
-    rows = [["period", f"{meta.get('period', span)} ({fmt(duration_h)} h)"],
-            ["weather file", str(meta.get("weather_file", "n/a"))],
-            ["scan period", f"{meta.get('scan_period_s', 'n/a')} s"],
-            ["configuration", str(meta.get("config", "n/a"))]]
+    rows = [
+        ["period", f"{meta.get('period', span)} ({fmt(duration_h)} h)"],
+        ["weather file", str(meta.get("weather_file", "n/a"))],
+        ["scan period", f"{meta.get('scan_period_s', 'n/a')} s"],
+        ["configuration", str(meta.get("config", "n/a"))],
+    ]
     if meta.get("variant"):
         rows.append(["variant", str(meta["variant"])])
     if prices:
-        rows.append(["prices", f"grid {100 * prices['grid_eur_kwh']:.1f} ct/kWh, feed-in "
-                     f"{100 * prices['feed_in_eur_kwh']:.1f} ct/kWh, mining {100 * prices['mining_eur_kwh']:.2f} "
-                     f"ct/kWh ({prices.get('source', '')})"])
+        rows.append(
+            [
+                "prices",
+                f"grid {100 * prices['grid_eur_kwh']:.1f} ct/kWh, feed-in "
+                f"{100 * prices['feed_in_eur_kwh']:.1f} ct/kWh, mining {100 * prices['mining_eur_kwh']:.2f} "
+                f"ct/kWh ({prices.get('source', '')})",
+            ]
+        )
     if meta.get("wall_s"):
         rows.append(["wall time", f"{meta['wall_s']:.1f} s ({meta.get('speed', 0):,.0f}x real time)"])
     return rows
@@ -53,12 +77,22 @@ def run_header(meta: dict, series: dict[str, np.ndarray], duration_h: float) -> 
 def run_charts(out: Path, series: dict[str, np.ndarray], meta: dict) -> list[tuple[Path, str]]:
     """Write the charts of one run into ``out``; returns (path, caption) in report order."""
     utc_offset_h = float(meta.get("utc_offset_h", 1.0))
-    made = [(charts.plot_balance(out / "balance.png", series, utc_offset_h),
-             "Energy balance: electricity (export below zero) and heat per period")]
+    made = [
+        (
+            charts.plot_balance(out / "balance.png", series, utc_offset_h),
+            "Energy balance: electricity (export below zero) and heat per period",
+        )
+    ]
     for stem, title, lo, hi in week_windows(series):
-        made.append((charts.plot_dispatch(out / f"{stem}.png", series, lo, hi, title),
-                     f"{title}: electrical sources and uses, battery, temperatures"))
-    made.append((charts.plot_temperatures(out / "temperatures.png", series), "Tank, loop, room and outdoor temperatures"))
+        made.append(
+            (
+                charts.plot_dispatch(out / f"{stem}.png", series, lo, hi, title),
+                f"{title}: electrical sources and uses, battery, temperatures",
+            )
+        )
+    made.append(
+        (charts.plot_temperatures(out / "temperatures.png", series), "Tank, loop, room and outdoor temperatures")
+    )
     made.append((charts.plot_load_duration(out / "load_duration.png", {"run": series}), "Load-duration curves"))
     return made
 
@@ -97,10 +131,16 @@ def write_report(out_dir: str | Path, series: dict[str, np.ndarray], meta: dict)
     _write_csv(out / "timeseries.csv", series)
     made = run_charts(out, series, meta)
     title = f"ThermIQ design study: {meta.get('site', 'unknown site')}"
-    blocks: list[tuple] = [("h1", title), ("table", ["run", ""], run_header(meta, series, kpis["duration_h"])),
-                           ("h2", "KPIs"), ("table", ["KPI", "value", "unit", "definition"], kpi_cells(kpis)),
-                           ("h2", "Monthly balance [kWh; COP; K h below target]"), ("table", header, rows),
-                           ("h2", "Trip events"), ("list", trip_lines(meta.get("trip_events", []), utc_offset_h))]
+    blocks: list[tuple] = [
+        ("h1", title),
+        ("table", ["run", ""], run_header(meta, series, kpis["duration_h"])),
+        ("h2", "KPIs"),
+        ("table", ["KPI", "value", "unit", "definition"], kpi_cells(kpis)),
+        ("h2", "Monthly balance [kWh; COP; K h below target]"),
+        ("table", header, rows),
+        ("h2", "Trip events"),
+        ("list", trip_lines(meta.get("trip_events", []), utc_offset_h)),
+    ]
     stats = meta.get("cycle_stats", {})
     blocks += [("h2", "Cycle statistics")]
     blocks += [("table", ["item", "count"], [[k, v] for k, v in stats.items()])] if stats else [("p", "none given")]

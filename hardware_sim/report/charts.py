@@ -20,17 +20,34 @@ import numpy as np  # noqa: E402
 from hardware_sim.report.series import column, daily_energy_kwh, group_days, intervals_s  # noqa: E402
 
 MAX_PLOT_POINTS = 4000
-SOURCES = (("pv_power_w", "PV", "#f6c200"), ("grid_import_w", "grid import", "#636363"),
-           ("battery_discharge_w", "battery discharge", "#1a9850"))
-SINKS = (("load_power_w", "household", "#4575b4"), ("miner_power_w", "miners", "#d73027"),
-         ("hp_power_w", "heat pump", "#984ea3"), ("pump_power_w", "pumps", "#80cdc1"),
-         ("battery_charge_w", "battery charge", "#a6d96a"), ("grid_export_w", "grid export", "#bababa"))
-ELECTRIC_BARS = (("pv_power_w", "PV", "#f6c200"), ("grid_import_w", "import", "#636363"),
-                 ("grid_export_w", "export", "#bababa"), ("load_power_w", "household", "#4575b4"),
-                 ("miner_power_w", "miners", "#d73027"), ("hp_power_w", "heat pump el.", "#984ea3"))
-HEAT_BARS = (("hp_heat_w", "heat pump heat", "#cab2d6"), ("miner_hx_buffer_w", "miner heat to buffer", "#f4a582"),
-             ("miner_hx_dhw_w", "miner heat to DHW", "#b2182b"), ("house_heat_w", "house heat", "#1b7837"),
-             ("dhw_draw_heat_w", "DHW drawn", "#762a83"))
+SOURCES = (
+    ("pv_power_w", "PV", "#f6c200"),
+    ("grid_import_w", "grid import", "#636363"),
+    ("battery_discharge_w", "battery discharge", "#1a9850"),
+)
+SINKS = (
+    ("load_power_w", "household", "#4575b4"),
+    ("miner_power_w", "miners", "#d73027"),
+    ("hp_power_w", "heat pump", "#984ea3"),
+    ("pump_power_w", "pumps", "#80cdc1"),
+    ("battery_charge_w", "battery charge", "#a6d96a"),
+    ("grid_export_w", "grid export", "#bababa"),
+)
+ELECTRIC_BARS = (
+    ("pv_power_w", "PV", "#f6c200"),
+    ("grid_import_w", "import", "#636363"),
+    ("grid_export_w", "export", "#bababa"),
+    ("load_power_w", "household", "#4575b4"),
+    ("miner_power_w", "miners", "#d73027"),
+    ("hp_power_w", "heat pump el.", "#984ea3"),
+)
+HEAT_BARS = (
+    ("hp_heat_w", "heat pump heat", "#cab2d6"),
+    ("miner_hx_buffer_w", "miner heat to buffer", "#f4a582"),
+    ("miner_hx_dhw_w", "miner heat to DHW", "#b2182b"),
+    ("house_heat_w", "house heat", "#1b7837"),
+    ("dhw_draw_heat_w", "DHW drawn", "#762a83"),
+)
 
 
 def downsample(t: np.ndarray, cols: dict[str, np.ndarray], points: int = MAX_PLOT_POINTS):
@@ -46,7 +63,7 @@ def downsample(t: np.ndarray, cols: dict[str, np.ndarray], points: int = MAX_PLO
 
 
 def dates(t: np.ndarray) -> list[dt.datetime]:
-    return [dt.datetime.fromtimestamp(x, dt.timezone.utc) for x in t]
+    return [dt.datetime.fromtimestamp(x, dt.UTC) for x in t]
 
 
 def time_axis(ax, label: bool = False) -> None:
@@ -76,14 +93,21 @@ def period_bars(ax, series, bars, utc_offset_h: float, title: str, sign: dict | 
     x = np.arange(len(starts))
     width = 0.8 / len(bars)
     for j, (name, label, color) in enumerate(bars):
-        ax.bar(x + (j - len(bars) / 2 + 0.5) * width, e[name] * (sign or {}).get(name, 1.0), width,
-               label=label, color=color)
+        ax.bar(
+            x + (j - len(bars) / 2 + 0.5) * width,
+            e[name] * (sign or {}).get(name, 1.0),
+            width,
+            label=label,
+            color=color,
+        )
     step = max(1, len(starts) // 16)
     ax.set_xticks(x[::step])
     fmt = "%b %Y" if unit == "month" else "%d %b"
     full_h = [period_hours(d, unit) for d in starts]
-    ticks = [d.strftime(fmt) + ("" if c >= 0.99 * f else f"\n(partial: {c:.0f} h)")
-             for d, c, f in zip(starts, covered_h, full_h)]
+    ticks = [
+        d.strftime(fmt) + ("" if c >= 0.99 * f else f"\n(partial: {c:.0f} h)")
+        for d, c, f in zip(starts, covered_h, full_h)
+    ]
     ax.set_xticklabels(ticks[::step])
     ax.set_ylabel(f"kWh per {unit}")
     ax.set_title(title)
@@ -116,16 +140,30 @@ def plot_dispatch(path: Path, series, lo: int, hi: int, title: str) -> Path:
     """Stacked electrical sources (+) and uses (-), battery SoC and tank temperatures, rows lo..hi."""
     names = [s[0] for s in SOURCES + SINKS]
     cols = {n: column(series, n)[lo:hi] for n in names}
-    for n in ("battery_soc_pct", "buffer_top_temp_c", "buffer_bottom_temp_c", "dhw_temp_c", "room_temp_c",
-              "outdoor_temp_c"):
+    for n in (
+        "battery_soc_pct",
+        "buffer_top_temp_c",
+        "buffer_bottom_temp_c",
+        "dhw_temp_c",
+        "room_temp_c",
+        "outdoor_temp_c",
+    ):
         cols[n] = column(series, n)[lo:hi]
     t, c = downsample(np.asarray(series["t_utc_s"], dtype=float)[lo:hi], cols, 2000)
     x = dates(t)
     fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(13, 9), sharex=True, height_ratios=(4, 1, 2))
-    ax1.stackplot(x, *[c[n] / 1000.0 for n, _, _ in SOURCES], labels=[lbl for _, lbl, _ in SOURCES],
-                  colors=[col for _, _, col in SOURCES])
-    ax1.stackplot(x, *[-c[n] / 1000.0 for n, _, _ in SINKS], labels=[lbl for _, lbl, _ in SINKS],
-                  colors=[col for _, _, col in SINKS])
+    ax1.stackplot(
+        x,
+        *[c[n] / 1000.0 for n, _, _ in SOURCES],
+        labels=[lbl for _, lbl, _ in SOURCES],
+        colors=[col for _, _, col in SOURCES],
+    )
+    ax1.stackplot(
+        x,
+        *[-c[n] / 1000.0 for n, _, _ in SINKS],
+        labels=[lbl for _, lbl, _ in SINKS],
+        colors=[col for _, _, col in SINKS],
+    )
     ax1.axhline(0.0, color="black", lw=0.8)
     ax1.set_ylabel("kW  (sources + / uses -)")
     ax1.set_title(title)
@@ -133,9 +171,13 @@ def plot_dispatch(path: Path, series, lo: int, hi: int, title: str) -> Path:
     ax2.plot(x, c["battery_soc_pct"], color="#1a9850")
     ax2.set_ylim(0.0, 100.0)
     ax2.set_ylabel("battery SoC %")
-    for n, lbl, color in (("buffer_top_temp_c", "buffer top", "#b2182b"),
-                          ("buffer_bottom_temp_c", "buffer bottom", "#f4a582"), ("dhw_temp_c", "DHW", "#762a83"),
-                          ("room_temp_c", "room", "#1b7837"), ("outdoor_temp_c", "outdoor", "#2166ac")):
+    for n, lbl, color in (
+        ("buffer_top_temp_c", "buffer top", "#b2182b"),
+        ("buffer_bottom_temp_c", "buffer bottom", "#f4a582"),
+        ("dhw_temp_c", "DHW", "#762a83"),
+        ("room_temp_c", "room", "#1b7837"),
+        ("outdoor_temp_c", "outdoor", "#2166ac"),
+    ):
         ax3.plot(x, c[n], label=lbl, color=color, lw=1.0)
     ax3.set_ylabel("°C")
     ax3.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
@@ -146,16 +188,25 @@ def plot_dispatch(path: Path, series, lo: int, hi: int, title: str) -> Path:
 
 def plot_temperatures(path: Path, series) -> Path:
     """Tank, miner-loop, room and outdoor temperatures over the whole run."""
-    names = ("buffer_top_temp_c", "buffer_mid_temp_c", "buffer_bottom_temp_c", "dhw_temp_c",
-             "miner_loop_supply_temp_c", "room_temp_c", "outdoor_temp_c")
+    names = (
+        "buffer_top_temp_c",
+        "buffer_mid_temp_c",
+        "buffer_bottom_temp_c",
+        "dhw_temp_c",
+        "miner_loop_supply_temp_c",
+        "room_temp_c",
+        "outdoor_temp_c",
+    )
     t, c = downsample(np.asarray(series["t_utc_s"], dtype=float), {k: column(series, k) for k in names})
     x = dates(t)
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(13, 7.5), sharex=True, height_ratios=(3, 2))
-    for name, label, color in (("buffer_top_temp_c", "buffer top", "#b2182b"),
-                               ("buffer_mid_temp_c", "buffer middle", "#ef8a62"),
-                               ("buffer_bottom_temp_c", "buffer bottom", "#f7c6a9"),
-                               ("dhw_temp_c", "DHW", "#762a83"),
-                               ("miner_loop_supply_temp_c", "miner loop supply", "#4d4d4d")):
+    for name, label, color in (
+        ("buffer_top_temp_c", "buffer top", "#b2182b"),
+        ("buffer_mid_temp_c", "buffer middle", "#ef8a62"),
+        ("buffer_bottom_temp_c", "buffer bottom", "#f7c6a9"),
+        ("dhw_temp_c", "DHW", "#762a83"),
+        ("miner_loop_supply_temp_c", "miner loop supply", "#4d4d4d"),
+    ):
         ax1.plot(x, c[name], label=label, color=color, lw=1.0)
     ax1.set_ylabel("°C")
     ax1.set_title("Tank and miner-loop temperatures" + (" (block means)" if len(t) < len(series["t_utc_s"]) else ""))
@@ -187,8 +238,11 @@ def plot_load_duration(path: Path, runs: dict[str, dict]) -> Path:
         net = {"t_utc_s": s["t_utc_s"], "net_w": column(s, "grid_import_w") - column(s, "grid_export_w")}
         h, p = duration_curve(net, "net_w")
         ax1.plot(h, p, ls=styles[i % 4], color="#252525", label=f"net grid ({run})" if len(runs) > 1 else "net grid")
-        for name, label, color in (("hp_power_w", "heat pump el.", "#984ea3"), ("miner_power_w", "miners", "#d73027"),
-                                   ("load_power_w", "household", "#4575b4")):
+        for name, label, color in (
+            ("hp_power_w", "heat pump el.", "#984ea3"),
+            ("miner_power_w", "miners", "#d73027"),
+            ("load_power_w", "household", "#4575b4"),
+        ):
             h, p = duration_curve(s, name)
             ax2.plot(h, p, ls=styles[i % 4], color=color, label=label + (f" ({run})" if len(runs) > 1 else ""))
     ax1.axhline(0.0, color="black", lw=0.6)

@@ -49,8 +49,13 @@ def plot_monthly_compare(path: Path, monthly: dict[str, tuple[list[str], dict]])
     width = 0.8 / len(names)
     for ax, head in zip(axes, KEY_MONTHLY):
         for j, name in enumerate(names):
-            ax.bar(x + (j - len(names) / 2 + 0.5) * width, monthly[name][1][head], width, label=name,
-                   color=COLORS[j % len(COLORS)])
+            ax.bar(
+                x + (j - len(names) / 2 + 0.5) * width,
+                monthly[name][1][head],
+                width,
+                label=name,
+                color=COLORS[j % len(COLORS)],
+            )
         ax.set_ylabel(f"{head}\nkWh", fontsize=8)
         ax.grid(True, axis="y", alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -60,16 +65,21 @@ def plot_monthly_compare(path: Path, monthly: dict[str, tuple[list[str], dict]])
     return charts.save(fig, path)
 
 
-def plot_week_compare(path: Path, runs: dict[str, dict], lo: int, hi: int, title: str,
-                      target_c: np.ndarray | None = None) -> Path:
+def plot_week_compare(
+    path: Path, runs: dict[str, dict], lo: int, hi: int, title: str, target_c: np.ndarray | None = None
+) -> Path:
     """Net grid power, miner and heat-pump power, buffer top and room temperature of every run
     over the same rows (runs share the clock)."""
     fig, axes = plt.subplots(4, 1, figsize=(13, 10), sharex=True)
     for j, (name, s) in enumerate(runs.items()):
         t = np.asarray(s["t_utc_s"], dtype=float)[lo:hi]
-        cols = {"net": (column(s, "grid_import_w") - column(s, "grid_export_w"))[lo:hi] / 1000.0,
-                "miner": column(s, "miner_power_w")[lo:hi] / 1000.0, "hp": column(s, "hp_power_w")[lo:hi] / 1000.0,
-                "buf": column(s, "buffer_top_temp_c")[lo:hi], "room": column(s, "room_temp_c")[lo:hi]}
+        cols = {
+            "net": (column(s, "grid_import_w") - column(s, "grid_export_w"))[lo:hi] / 1000.0,
+            "miner": column(s, "miner_power_w")[lo:hi] / 1000.0,
+            "hp": column(s, "hp_power_w")[lo:hi] / 1000.0,
+            "buf": column(s, "buffer_top_temp_c")[lo:hi],
+            "room": column(s, "room_temp_c")[lo:hi],
+        }
         t, c = charts.downsample(t, cols, 2000)
         x = charts.dates(t)
         color = COLORS[j % len(COLORS)]
@@ -84,8 +94,11 @@ def plot_week_compare(path: Path, runs: dict[str, dict], lo: int, hi: int, title
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         charts.time_axis(ax, ax is axes[-1])
     if target_c is not None:
-        t, c = charts.downsample(np.asarray(next(iter(runs.values()))["t_utc_s"], dtype=float)[lo:hi],
-                                 {"target": np.asarray(target_c)[lo:hi]}, 2000)
+        t, c = charts.downsample(
+            np.asarray(next(iter(runs.values()))["t_utc_s"], dtype=float)[lo:hi],
+            {"target": np.asarray(target_c)[lo:hi]},
+            2000,
+        )
         axes[3].plot(charts.dates(t), c["target"], color="black", lw=0.8, ls=":", label="comfort target")
         axes[3].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axes[0].axhline(0.0, color="black", lw=0.6)
@@ -109,25 +122,43 @@ def write_comparison(out_dir: str | Path, results: dict) -> Path:
     for name, r in results.items():
         write_report(out / slug(name), r.series, r.meta)
         kpis[name] = compute_kpis(r.series, r.meta)
-        monthly[name] = monthly_balance(r.series, float(r.meta.get("utc_offset_h", 1.0)),
-                                        comfort_target_c(r.series, r.meta))
+        monthly[name] = monthly_balance(
+            r.series, float(r.meta.get("utc_offset_h", 1.0)), comfort_target_c(r.series, r.meta)
+        )
     first = next(iter(results.values()))
     made = [(plot_monthly_compare(out / "compare_monthly.png", monthly), "Monthly energy of the runs")]
     for stem, title, lo, hi in week_windows(first.series):
-        made.append((plot_week_compare(out / f"compare_{stem}.png", runs, lo, hi, title,
-                                       comfort_target_c(first.series, first.meta)), f"{title}, all runs"))
-    made.append((charts.plot_load_duration(out / "compare_load_duration.png", runs), "Load-duration curves of the runs"))
+        made.append(
+            (
+                plot_week_compare(
+                    out / f"compare_{stem}.png", runs, lo, hi, title, comfort_target_c(first.series, first.meta)
+                ),
+                f"{title}, all runs",
+            )
+        )
+    made.append(
+        (charts.plot_load_duration(out / "compare_load_duration.png", runs), "Load-duration curves of the runs")
+    )
     names = list(results)
     mheader = ["month"] + [f"{h} ({n})" for h in ("import", "export", "HP el.", "miners el.") for n in names]
     labels = monthly[names[0]][0]
-    mrows = [[m] + [f"{monthly[n][1][h][i]:,.0f}" for h in ("import", "export", "HP el.", "miners el.") for n in names]
-             for i, m in enumerate(labels)]
-    runs_rows = [[n, r.meta.get("variant", n), ", ".join(r.meta.get("overrides", [])) or "-", f"{slug(n)}/summary.html"]
-                 for n, r in results.items()]
+    mrows = [
+        [m] + [f"{monthly[n][1][h][i]:,.0f}" for h in ("import", "export", "HP el.", "miners el.") for n in names]
+        for i, m in enumerate(labels)
+    ]
+    runs_rows = [
+        [n, r.meta.get("variant", n), ", ".join(r.meta.get("overrides", [])) or "-", f"{slug(n)}/summary.html"]
+        for n, r in results.items()
+    ]
     title = f"ThermIQ design study: {' vs '.join(names)}"
-    blocks = [("h1", title), ("table", ["run", "variant", "overrides", "full report"], runs_rows),
-              ("h2", "KPIs side by side"), ("table", *kpi_table(kpis)),
-              ("h2", "Monthly balance [kWh]"), ("table", mheader, mrows),
-              ("h2", "Charts")] + [("img", p, c) for p, c in made]
+    blocks = [
+        ("h1", title),
+        ("table", ["run", "variant", "overrides", "full report"], runs_rows),
+        ("h2", "KPIs side by side"),
+        ("table", *kpi_table(kpis)),
+        ("h2", "Monthly balance [kWh]"),
+        ("table", mheader, mrows),
+        ("h2", "Charts"),
+    ] + [("img", p, c) for p, c in made]
     md, _ = write_document(out, "compare", blocks, title)
     return md

@@ -10,11 +10,13 @@ import base64
 import html
 from pathlib import Path
 
-CSS = ("body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222}"
-       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}"
-       "td{text-align:right}td.t{text-align:left}td:first-child,th:first-child{text-align:left}th{background:#f0f0f0}"
-       "img{max-width:100%;border:1px solid #ddd}figure{margin:1.5em 0}figcaption{color:#555}"
-       "li{font-family:monospace}")
+CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}"
+    "td{text-align:right}td.t{text-align:left}td:first-child,th:first-child{text-align:left}th{background:#f0f0f0}"
+    "img{max-width:100%;border:1px solid #ddd}figure{margin:1.5em 0}figcaption{color:#555}"
+    "li{font-family:monospace}"
+)
 
 
 def to_markdown(blocks: list[tuple]) -> str:
@@ -56,8 +58,9 @@ def _img(path: Path) -> str:
 def to_html(blocks: list[tuple], title: str) -> str:
     """A self-contained HTML page of the blocks (charts embedded as base64 PNG)."""
     e = html.escape
-    out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
-           f"<style>{CSS}</style></head><body>"]
+    out = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{CSS}</style></head><body>"
+    ]
     for kind, *rest in blocks:
         if kind in ("h1", "h2"):
             out.append(f"<{kind}>{e(rest[0])}</{kind}>")
@@ -69,7 +72,9 @@ def to_html(blocks: list[tuple], title: str) -> str:
             out += ["<tr>" + "".join(_td(str(c)) for c in row) + "</tr>" for row in rows]
             out.append("</table>")
         elif kind == "list":
-            out.append("<ul>" + "".join(f"<li>{e(str(i))}</li>" for i in rest[0]) + "</ul>" if rest[0] else "<p>none</p>")
+            out.append(
+                "<ul>" + "".join(f"<li>{e(str(i))}</li>" for i in rest[0]) + "</ul>" if rest[0] else "<p>none</p>"
+            )
         elif kind == "img":
             path, caption = rest
             out.append(f"<figure>{_img(path)}<figcaption>{e(caption)}</figcaption></figure>")

@@ -38,7 +38,15 @@ def prices_from_config(cfg) -> Prices:
     if dispatch is None or not hasattr(dispatch, "tariff"):
         return Prices()
     tar, mining = dispatch.tariff, dispatch.mining
-    revenue = (mining.hashprice_usd_th_day * mining.usd_to_eur * (1.0 - mining.pool_fee_frac)
-               / (mining.efficiency_j_th * 0.024))
-    return Prices(tar.grid_price_eur_kwh, tar.feed_in_eur_kwh, revenue,
-                  f"site configuration [dispatch.tariff] ({tar.kind}) and [dispatch.mining]")
+    revenue = (
+        mining.hashprice_usd_th_day
+        * mining.usd_to_eur
+        * (1.0 - mining.pool_fee_frac)
+        / (mining.efficiency_j_th * 0.024)
+    )
+    return Prices(
+        tar.grid_price_eur_kwh,
+        tar.feed_in_eur_kwh,
+        revenue,
+        f"site configuration [dispatch.tariff] ({tar.kind}) and [dispatch.mining]",
+    )

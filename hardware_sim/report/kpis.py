@@ -20,8 +20,14 @@ import math
 import numpy as np
 
 from hardware_sim.report.economics import Prices
-from hardware_sim.report.series import (J_PER_KWH, OPTIONAL_POWER_COLUMNS, POWER_COLUMNS, check_series, column,
-                                        intervals_s)
+from hardware_sim.report.series import (
+    J_PER_KWH,
+    OPTIONAL_POWER_COLUMNS,
+    POWER_COLUMNS,
+    check_series,
+    column,
+    intervals_s,
+)
 
 
 def comfort_target_c(series: dict[str, np.ndarray], meta: dict) -> np.ndarray:
@@ -116,7 +122,14 @@ KPI_ROWS = (
     ("Export revenue", "export_revenue_eur", "EUR", None, 2, "export x feed-in tariff"),
     ("Mining revenue", "mining_revenue_eur", "EUR", None, 2, "miner electricity x revenue per kWh"),
     ("Net energy cost", "net_cost_eur", "EUR", None, 2, "import cost - export revenue - mining revenue"),
-    ("Comfort: degree-hours below target", "degree_hours_below", "K h", None, 1, "room below set point - 1 K (night: - setback)"),
+    (
+        "Comfort: degree-hours below target",
+        "degree_hours_below",
+        "K h",
+        None,
+        1,
+        "room below set point - 1 K (night: - setback)",
+    ),
     ("Hours room below target", "hours_room_below", "h", None, 1, "room below set point - 1 K"),
     ("Room temperature min", "room_min_c", "°C", None, 1, ""),
     ("Room temperature max", "room_max_c", "°C", None, 1, ""),

@@ -10,17 +10,25 @@ from hardware_sim.report.series import J_PER_KWH, column, intervals_s, local_day
 
 #: (column header, power column) of the monthly table [kWh]
 MONTHLY_COLUMNS = (
-    ("PV", "pv_power_w"), ("import", "grid_import_w"), ("export", "grid_export_w"),
-    ("battery in", "battery_charge_w"), ("battery out", "battery_discharge_w"),
-    ("household", "load_power_w"), ("miners el.", "miner_power_w"),
-    ("miner heat buffer", "miner_hx_buffer_w"), ("miner heat DHW", "miner_hx_dhw_w"),
-    ("HP el.", "hp_power_w"), ("HP heat", "hp_heat_w"), ("house heat", "house_heat_w"),
+    ("PV", "pv_power_w"),
+    ("import", "grid_import_w"),
+    ("export", "grid_export_w"),
+    ("battery in", "battery_charge_w"),
+    ("battery out", "battery_discharge_w"),
+    ("household", "load_power_w"),
+    ("miners el.", "miner_power_w"),
+    ("miner heat buffer", "miner_hx_buffer_w"),
+    ("miner heat DHW", "miner_hx_dhw_w"),
+    ("HP el.", "hp_power_w"),
+    ("HP heat", "hp_heat_w"),
+    ("house heat", "house_heat_w"),
     ("DHW drawn", "dhw_draw_heat_w"),
 )
 
 
-def monthly_balance(series: dict[str, np.ndarray], utc_offset_h: float = 1.0,
-                    comfort_target_c: float | np.ndarray = 20.0) -> tuple[list[str], dict[str, np.ndarray]]:
+def monthly_balance(
+    series: dict[str, np.ndarray], utc_offset_h: float = 1.0, comfort_target_c: float | np.ndarray = 20.0
+) -> tuple[list[str], dict[str, np.ndarray]]:
     """Energy per local month [kWh] of every ``MONTHLY_COLUMNS`` entry, the month's COP and its
     degree-hours below ``comfort_target_c`` [K h] (a value or one per row).
 
@@ -33,13 +41,18 @@ def monthly_balance(series: dict[str, np.ndarray], utc_offset_h: float = 1.0,
     labels = sorted(set(month_of_day.values()))
     pos = {m: i for i, m in enumerate(labels)}
     idx = np.array([pos[month_of_day[int(d)]] for d in days])
-    out = {head: np.bincount(idx, weights=column(series, name) * dts, minlength=len(labels)) / J_PER_KWH
-           for head, name in MONTHLY_COLUMNS}
+    out = {
+        head: np.bincount(idx, weights=column(series, name) * dts, minlength=len(labels)) / J_PER_KWH
+        for head, name in MONTHLY_COLUMNS
+    }
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["COP"] = np.where(out["HP el."] > 0.0, out["HP heat"] / np.where(out["HP el."] > 0, out["HP el."], 1), np.nan)
+        out["COP"] = np.where(
+            out["HP el."] > 0.0, out["HP heat"] / np.where(out["HP el."] > 0, out["HP el."], 1), np.nan
+        )
     room = np.asarray(series["room_temp_c"], dtype=float)
-    out["K h below"] = np.bincount(idx, weights=np.clip(comfort_target_c - room, 0.0, None) * dts,
-                                   minlength=len(labels)) / 3600.0
+    out["K h below"] = (
+        np.bincount(idx, weights=np.clip(comfort_target_c - room, 0.0, None) * dts, minlength=len(labels)) / 3600.0
+    )
     return labels, out
 
 

@@ -11,16 +11,43 @@ import datetime as dt
 import numpy as np
 
 J_PER_KWH = 3.6e6
-TEMPERATURE_COLUMNS = ("buffer_top_temp_c", "buffer_mid_temp_c", "buffer_bottom_temp_c", "dhw_temp_c",
-                       "room_temp_c", "outdoor_temp_c", "miner_loop_supply_temp_c")
-POWER_COLUMNS = ("pv_power_w", "load_power_w", "grid_import_w", "grid_export_w", "battery_charge_w",
-                 "battery_discharge_w", "miner_power_w", "miner_heat_w", "hp_power_w", "hp_heat_w",
-                 "pump_power_w", "house_heat_w", "dhw_draw_heat_w")
+TEMPERATURE_COLUMNS = (
+    "buffer_top_temp_c",
+    "buffer_mid_temp_c",
+    "buffer_bottom_temp_c",
+    "dhw_temp_c",
+    "room_temp_c",
+    "outdoor_temp_c",
+    "miner_loop_supply_temp_c",
+)
+POWER_COLUMNS = (
+    "pv_power_w",
+    "load_power_w",
+    "grid_import_w",
+    "grid_export_w",
+    "battery_charge_w",
+    "battery_discharge_w",
+    "miner_power_w",
+    "miner_heat_w",
+    "hp_power_w",
+    "hp_heat_w",
+    "pump_power_w",
+    "house_heat_w",
+    "dhw_draw_heat_w",
+)
 #: optional power columns the plant gives (miner heat split by tank, backup heater); 0 when absent
-OPTIONAL_POWER_COLUMNS = ("miner_hx_buffer_w", "miner_hx_dhw_w", "hp_heat_buffer_w", "hp_heat_dhw_w",
-                          "backup_heater_w", "unserved_w", "pv_curtailed_w")
-REQUIRED_COLUMNS = ("t_utc_s",) + POWER_COLUMNS + TEMPERATURE_COLUMNS + (
-    "battery_soc_pct", "scan_cost_s", "trips_latched")
+OPTIONAL_POWER_COLUMNS = (
+    "miner_hx_buffer_w",
+    "miner_hx_dhw_w",
+    "hp_heat_buffer_w",
+    "hp_heat_dhw_w",
+    "backup_heater_w",
+    "unserved_w",
+    "pv_curtailed_w",
+)
+REQUIRED_COLUMNS = (
+    ("t_utc_s",) + POWER_COLUMNS + TEMPERATURE_COLUMNS + ("battery_soc_pct", "scan_cost_s", "trips_latched")
+)
 
 
 class ReportError(ValueError):
@@ -64,8 +91,9 @@ def local_days(series: dict[str, np.ndarray], utc_offset_h: float) -> np.ndarray
     return np.floor((t - 0.5 * intervals_s(t) + utc_offset_h * 3600.0) / 86400.0).astype(np.int64)
 
 
-def daily_energy_kwh(series: dict[str, np.ndarray], names: tuple[str, ...],
-                     utc_offset_h: float = 0.0) -> tuple[list[dt.date], dict[str, np.ndarray]]:
+def daily_energy_kwh(
+    series: dict[str, np.ndarray], names: tuple[str, ...], utc_offset_h: float = 0.0
+) -> tuple[list[dt.date], dict[str, np.ndarray]]:
     """Energy per local calendar day [kWh] of each power column (days in UTC + ``utc_offset_h``)."""
     dts = intervals_s(series["t_utc_s"])
     days, idx = np.unique(local_days(series, utc_offset_h), return_inverse=True)

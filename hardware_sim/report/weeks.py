@@ -26,12 +26,14 @@ def week_windows(series: dict[str, np.ndarray]) -> list[tuple[str, str, int, int
         return [("dispatch", "Dispatch over the whole run", 0, n)]
     rows = int(round(WEEK_S / float(np.median(dts))))
     out = []
-    for stem, title, name, pick in (("week_winter", "Winter week: the coldest 7 days", "outdoor_temp_c", np.argmin),
-                                    ("week_summer", "Summer week: the sunniest 7 days", "pv_power_w", np.argmax)):
+    for stem, title, name, pick in (
+        ("week_winter", "Winter week: the coldest 7 days", "outdoor_temp_c", np.argmin),
+        ("week_summer", "Summer week: the sunniest 7 days", "pv_power_w", np.argmax),
+    ):
         c = np.concatenate(([0.0], np.cumsum(column(series, name))))
         means = (c[rows:] - c[:-rows]) / rows
         lo = int(pick(means))
-        first = dt.datetime.fromtimestamp(t[lo] - dts[lo], dt.timezone.utc)
-        last = dt.datetime.fromtimestamp(t[lo + rows - 1], dt.timezone.utc)
+        first = dt.datetime.fromtimestamp(t[lo] - dts[lo], dt.UTC)
+        last = dt.datetime.fromtimestamp(t[lo + rows - 1], dt.UTC)
         out.append((stem, f"{title} of the run ({first:%d %b} .. {last:%d %b %Y})", lo, lo + rows))
     return out

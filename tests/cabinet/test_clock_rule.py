@@ -32,8 +32,11 @@ def clock_violations(source: str) -> list[str]:
             name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", None)
             if node.func.attr in DATE_CALLS and name in DATE_NAMES:
                 out.append(f"line {node.lineno}: {name}.{node.func.attr}()")
-            elif node.func.attr == "time" and isinstance(owner, ast.Call) and \
-                    getattr(owner.func, "attr", None) in ("get_event_loop", "get_running_loop"):
+            elif (
+                node.func.attr == "time"
+                and isinstance(owner, ast.Call)
+                and getattr(owner.func, "attr", None) in ("get_event_loop", "get_running_loop")
+            ):
                 out.append(f"line {node.lineno}: event loop time()")
     return out
 
@@ -49,22 +52,27 @@ def test_the_clock_module_is_where_the_system_time_is_read():
     assert clock_violations((REPO / "thermiq" / "clock.py").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("source", [
-    "import time\n",
-    "import os, time as t\n",
-    "from time import monotonic\n",
-    "def f():\n    from time import perf_counter\n",
-    "from datetime import datetime\nx = datetime.now()\n",
-    "import datetime\nx = datetime.datetime.utcnow()\n",
-    "import datetime\nx = datetime.date.today()\n",
-    "import asyncio\nx = asyncio.get_event_loop().time()\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import time\n",
+        "import os, time as t\n",
+        "from time import monotonic\n",
+        "def f():\n    from time import perf_counter\n",
+        "from datetime import datetime\nx = datetime.now()\n",
+        "import datetime\nx = datetime.datetime.utcnow()\n",
+        "import datetime\nx = datetime.date.today()\n",
+        "import asyncio\nx = asyncio.get_event_loop().time()\n",
+    ],
+)
 def test_checker_flags(source):
     assert clock_violations(source), source
 
 
 def test_checker_accepts_a_clock_user():
-    src = ("from thermiq.clock import Clock\n"
-           "def f(clock: Clock):\n    return clock.monotonic(), clock.wall()\n"
-           "from datetime import datetime, timezone\nx = datetime.fromtimestamp(0.0, timezone.utc)\n")
+    src = (
+        "from thermiq.clock import Clock\n"
+        "def f(clock: Clock):\n    return clock.monotonic(), clock.wall()\n"
+        "from datetime import datetime, timezone\nx = datetime.fromtimestamp(0.0, timezone.utc)\n"
+    )
     assert clock_violations(src) == []

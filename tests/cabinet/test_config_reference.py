@@ -11,8 +11,9 @@ from thermiq.config.schema import ThermiqConfig
 
 
 def test_committed_reference_matches_the_schema():
-    assert DEFAULT_OUT.read_text(encoding="utf-8") == render(), \
+    assert DEFAULT_OUT.read_text(encoding="utf-8") == render(), (
         "docs/config_reference.md is stale: run python -m thermiq.config.reference"
+    )
 
 
 def test_every_option_of_every_section_is_listed():
@@ -64,9 +65,20 @@ def test_rendering_of_types_defaults_units_ranges_and_checks():
 
 
 def test_units_come_from_the_name_suffix():
-    assert [unit_of(n) for n in ("power_ramp_w_per_s", "energy_kwh", "soc_pct", "period_s", "watchdog_ms",
-                                 "delta_t_k", "temp_max_rate_k_per_s", "latitude_deg", "name")] == \
-        ["W/s", "kWh", "%", "s", "ms", "K", "K/s", "°", ""]
+    assert [
+        unit_of(n)
+        for n in (
+            "power_ramp_w_per_s",
+            "energy_kwh",
+            "soc_pct",
+            "period_s",
+            "watchdog_ms",
+            "delta_t_k",
+            "temp_max_rate_k_per_s",
+            "latitude_deg",
+            "name",
+        )
+    ] == ["W/s", "kWh", "%", "s", "ms", "K", "K/s", "°", ""]
 
 
 def test_check_mode(tmp_path):

@@ -19,16 +19,24 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL = REPO / "deploy" / "install.sh"
-KEPT = {"etc/thermiq/site.toml", "etc/thermiq/io_list.csv", "var/lib/thermiq/latches.json",
-        "var/lib/thermiq/audit.jsonl", "var/lib/thermiq/audit.jsonl.1"}
+KEPT = {
+    "etc/thermiq/site.toml",
+    "etc/thermiq/io_list.csv",
+    "var/lib/thermiq/latches.json",
+    "var/lib/thermiq/audit.jsonl",
+    "var/lib/thermiq/audit.jsonl.1",
+}
 
-pytestmark = pytest.mark.skipif(shutil.which("mosquitto_passwd") is None or shutil.which("openssl") is None,
-                                reason="needs mosquitto_passwd and openssl (scripts/install-system-deps.sh)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("mosquitto_passwd") is None or shutil.which("openssl") is None,
+    reason="needs mosquitto_passwd and openssl (scripts/install-system-deps.sh)",
+)
 
 
 def run_install(root: Path, *args: str) -> str:
-    res = subprocess.run(["bash", str(INSTALL), "--root", str(root), *args], capture_output=True, text=True,
-                         timeout=600)
+    res = subprocess.run(
+        ["bash", str(INSTALL), "--root", str(root), *args], capture_output=True, text=True, timeout=600
+    )
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     return res.stdout
 
@@ -46,7 +54,12 @@ def manifest(root: Path) -> dict[str, tuple]:
             elif stat.S_ISDIR(st.st_mode):
                 out[rel] = ("dir", stat.S_IMODE(st.st_mode))
             else:
-                out[rel] = ("file", stat.S_IMODE(st.st_mode), hashlib.sha256(p.read_bytes()).hexdigest(), st.st_mtime_ns)
+                out[rel] = (
+                    "file",
+                    stat.S_IMODE(st.st_mode),
+                    hashlib.sha256(p.read_bytes()).hexdigest(),
+                    st.st_mtime_ns,
+                )
     return out
 
 
@@ -71,8 +84,13 @@ def test_second_run_changes_nothing(installed):
 
 def test_side_effects_are_recorded_not_run(installed):
     root, first, *_ = installed
-    for cmd in ("apt-get install", "useradd --system", "chown root:thermiq /etc/thermiq/site.toml",
-                "npm ci", "systemctl enable mosquitto.service thermiq.service node-red.service"):
+    for cmd in (
+        "apt-get install",
+        "useradd --system",
+        "chown root:thermiq /etc/thermiq/site.toml",
+        "npm ci",
+        "systemctl enable mosquitto.service thermiq.service node-red.service",
+    ):
         assert any(line.startswith("skipped (--root): ") and cmd in line for line in first.splitlines()), cmd
 
 
@@ -94,7 +112,10 @@ def test_installed_layout(installed):
     assert 'io_list = "/etc/thermiq/io_list.csv"' in site
     assert stat.S_IMODE((root / "etc/thermiq/site.toml").stat().st_mode) == 0o640
     # one generated password per system user, all different, and each user in the broker's file
-    pws = {u: (root / f"etc/thermiq/mqtt-{u}.password").read_text().strip() for u in ("thermiq", "nodered", "homeassistant")}
+    pws = {
+        u: (root / f"etc/thermiq/mqtt-{u}.password").read_text().strip()
+        for u in ("thermiq", "nodered", "homeassistant")
+    }
     assert all(len(p) >= 24 for p in pws.values()) and len(set(pws.values())) == 3
     users = [line.split(":")[0] for line in (root / "etc/mosquitto/thermiq.passwd").read_text().splitlines()]
     assert sorted(users) == ["homeassistant", "nodered", "thermiq"]
@@ -118,15 +139,21 @@ def test_installed_broker_starts_and_takes_the_generated_logins(installed, tmp_p
     confd = tmp_path / "conf.d"
     confd.mkdir()
     text = (root / "etc/mosquitto/conf.d/thermiq.conf").read_text()
-    for old, new in (("/etc/mosquitto/", f"{root}/etc/mosquitto/"), ("listener 1883 ", f"listener {plain} "),
-                     ("listener 8883", f"listener {tls} 127.0.0.1")):
+    for old, new in (
+        ("/etc/mosquitto/", f"{root}/etc/mosquitto/"),
+        ("listener 1883 ", f"listener {plain} "),
+        ("listener 8883", f"listener {tls} 127.0.0.1"),
+    ):
         assert old in text, old
         text = text.replace(old, new)
     (confd / "thermiq.conf").write_text(text)
     # the lines of Debian 12's /etc/mosquitto/mosquitto.conf that matter, then the include
     main = tmp_path / "mosquitto.conf"
-    main.write_text(f"persistence true\npersistence_location {tmp_path}/\nlog_dest stderr\n"
-                    + ("user root\n" if os.geteuid() == 0 else "") + f"include_dir {confd}\n")
+    main.write_text(
+        f"persistence true\npersistence_location {tmp_path}/\nlog_dest stderr\n"
+        + ("user root\n" if os.geteuid() == 0 else "")
+        + f"include_dir {confd}\n"
+    )
     proc = subprocess.Popen(["mosquitto", "-c", str(main)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 10
@@ -141,12 +168,17 @@ def test_installed_broker_starts_and_takes_the_generated_logins(installed, tmp_p
 
         def connect(port: int, password: str, ca: Path | None) -> int:
             rc: list[int] = []
-            c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"t{port}{len(password)}") \
-                if hasattr(paho, "CallbackAPIVersion") else paho.Client(client_id=f"t{port}{len(password)}")
+            c = (
+                paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"t{port}{len(password)}")
+                if hasattr(paho, "CallbackAPIVersion")
+                else paho.Client(client_id=f"t{port}{len(password)}")
+            )
             c.username_pw_set("thermiq", password)
             if ca is not None:
                 c.tls_set(ca_certs=str(ca), cert_reqs=ssl.CERT_REQUIRED)
-            c.on_connect = lambda client, userdata, flags, reason, *rest: rc.append(int(getattr(reason, "value", reason)))
+            c.on_connect = lambda client, userdata, flags, reason, *rest: rc.append(
+                int(getattr(reason, "value", reason))
+            )
             c.connect("127.0.0.1", port)
             c.loop_start()
             t0 = time.monotonic()
@@ -183,10 +215,24 @@ def test_installed_site_file_checks_and_names_the_generated_broker_login(install
     assert (root / broker["password_file"].lstrip("/")).read_text().strip()
     site = tmp_path / "site.toml"
     site.write_text(text.replace('"/etc/thermiq/io_list.csv"', f'"{root}/etc/thermiq/io_list.csv"'))
-    res = subprocess.run([sys.executable, "-m", "thermiq.cli", "check-config", "--config", str(site),
-                          "--configrsc", str(root / "opt/thermiq/Schaltschrank/config.rsc")],
-                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "thermiq.cli",
+            "check-config",
+            "--config",
+            str(site),
+            "--configrsc",
+            str(root / "opt/thermiq/Schaltschrank/config.rsc"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert res.returncode == 0 and ": OK (site asp1" in res.stdout, res.stdout + res.stderr
+
 
 def test_uninstall_keeps_only_the_site_data_and_purge_removes_it(installed):
     root = installed[0]
@@ -205,12 +251,12 @@ def test_uninstall_keeps_only_the_site_data_and_purge_removes_it(installed):
     assert list(root.iterdir()) == []
 
 
-
 def test_bad_arguments_are_refused_in_one_line_and_change_nothing(tmp_path):
     for args in (["--bogus"], ["--purge"], ["--site", str(tmp_path / "missing.toml")]):
         root = tmp_path / "r"
-        res = subprocess.run(["bash", str(INSTALL), "--root", str(root), *args], capture_output=True, text=True,
-                             timeout=60)
+        res = subprocess.run(
+            ["bash", str(INSTALL), "--root", str(root), *args], capture_output=True, text=True, timeout=60
+        )
         assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1 and res.stdout == "", res
         assert res.stderr.startswith("install.sh: ")
         assert not root.exists() or not any(root.iterdir())

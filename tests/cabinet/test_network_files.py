@@ -76,7 +76,7 @@ def test_wireguard_example_matches_the_certificate_address():
     iface, peer = sections["Interface"], sections["Peer"]
     addr = ipaddress.ip_interface(iface["Address"])
     assert str(addr.ip) == "10.8.0.1"
-    assert "CERT_NAMES=(\"$(hostname)\" 10.8.0.1)" in (REPO / "deploy/install.sh").read_text()
+    assert 'CERT_NAMES=("$(hostname)" 10.8.0.1)' in (REPO / "deploy/install.sh").read_text()
     assert ipaddress.ip_network(peer["AllowedIPs"]) == addr.network  # split tunnel: only the VPN network
     assert int(peer["PersistentKeepalive"]) > 0 and peer["Endpoint"].endswith(":51820")
     assert "51820" in " ".join(rules("output"))

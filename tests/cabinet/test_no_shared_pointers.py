@@ -11,7 +11,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 NOTES = "anchors|braiins|economics|hardware|mqtt_nodered|revpi|safety|style-anchors"
-POINTER = re.compile(r"(?<![\w/])(?:\.\./)?(?:shared/)?(?:reference/)?(?:%s)\.md|asp1-plant\.md|\.\./shared\b|/work/shared\b" % NOTES)
+POINTER = re.compile(
+    r"(?<![\w/])(?:\.\./)?(?:shared/)?(?:reference/)?(?:%s)\.md|asp1-plant\.md|\.\./shared\b|/work/shared\b" % NOTES
+)
 EXEMPT = {"data/SOURCES.md", "tests/cabinet/test_no_shared_pointers.py"}
 
 
@@ -28,14 +30,25 @@ def tracked_text_files():
 
 
 def test_no_pointer_at_the_shared_folder():
-    hits = [f"{rel}:{n}: {line.strip()[:100]}" for rel, text in tracked_text_files()
-            for n, line in enumerate(text.splitlines(), 1) if POINTER.search(line)]
+    hits = [
+        f"{rel}:{n}: {line.strip()[:100]}"
+        for rel, text in tracked_text_files()
+        for n, line in enumerate(text.splitlines(), 1)
+        if POINTER.search(line)
+    ]
     assert not hits, "\n".join(hits)
 
 
 def test_the_pattern_finds_what_it_must_and_spares_the_cabinet_folder():
-    for bad in ("see reference/safety.md §4.3", "(shared/reference/braiins.md)", "design/asp1-plant.md",
-                "../shared/data", "/work/shared/reference/revpi.md", "(braiins.md §2.1)", "hardware.md section 5"):
+    for bad in (
+        "see reference/safety.md §4.3",
+        "(shared/reference/braiins.md)",
+        "design/asp1-plant.md",
+        "../shared/data",
+        "/work/shared/reference/revpi.md",
+        "(braiins.md §2.1)",
+        "hardware.md section 5",
+    ):
         assert POINTER.search(bad), bad
     for fine in ("Schaltschrank/reference/SOURCES.md", "docs/SOURCES.md S-WATCHDOG", "hardware_sim/asp1_plant.toml"):
         assert not POINTER.search(fine), fine

@@ -64,8 +64,9 @@ def test_the_unit_runs_node_red_with_the_repository_flows(tmp_path):
     argv[0] = shutil.which("node")
     flows_before = (opt / "flows.json").read_bytes()
     log = tmp_path / "node-red.log"
-    proc = subprocess.Popen(argv, cwd=here(UNIT["WorkingDirectory"][0]), env=env, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        argv, cwd=here(UNIT["WorkingDirectory"][0]), env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 40
         while "Connected to broker" not in log.read_text() and time.monotonic() < deadline:

@@ -16,8 +16,11 @@ TEXT = (REPO / "docs" / "nomenclature.md").read_text(encoding="utf-8")
 
 def _rows(heading: str) -> list[list[str]]:
     section = TEXT.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
-    return [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines()
-            if line.startswith("| ") and not line.startswith("| ---")][1:]
+    return [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| ---")
+    ][1:]
 
 
 def test_every_io_signal_with_its_tag():

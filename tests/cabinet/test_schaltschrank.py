@@ -121,12 +121,27 @@ def test_miner_hosts_in_assumptions_match_config(cfg):
 def test_assumption_table_is_complete():
     rows = table("## 6. Assumptions")
     assert [r["#"] for r in rows] == [f"A{i}" for i in range(1, len(rows) + 1)]
-    assert all(r["assumed value"] and r["reason"] and r["origin"] in ("plant", "cabinet", "plant (optional there)")
-               for r in rows)
+    assert all(
+        r["assumed value"] and r["reason"] and r["origin"] in ("plant", "cabinet", "plant (optional there)")
+        for r in rows
+    )
     text = " ".join(r["item"] for r in rows).lower()
-    for topic in ("meters", "heat-pump variant", "buffer", "hot-water", "pump roles", "hydraulics", "end-position",
-                  "sensor list", "sensor types", "transmitter ranges", "terminal numbering", "stb settings",
-                  "fail-safe position", "rs485 addressing"):
+    for topic in (
+        "meters",
+        "heat-pump variant",
+        "buffer",
+        "hot-water",
+        "pump roles",
+        "hydraulics",
+        "end-position",
+        "sensor list",
+        "sensor types",
+        "transmitter ranges",
+        "terminal numbering",
+        "stb settings",
+        "fail-safe position",
+        "rs485 addressing",
+    ):
         assert topic in text, topic
 
 

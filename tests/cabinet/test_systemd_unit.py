@@ -97,8 +97,16 @@ def test_hardening_keeps_picontrol_reachable(unit):
     assert one(unit, "Service", "DevicePolicy") == "closed"
     assert "char-piControl rw" in svc["DeviceAllow"]
     assert one(unit, "Service", "ProtectSystem") == "strict"
-    for key in ("ProtectHome", "PrivateTmp", "ProtectKernelTunables", "ProtectKernelModules", "ProtectControlGroups",
-                "RestrictSUIDSGID", "LockPersonality", "RestrictNamespaces"):
+    for key in (
+        "ProtectHome",
+        "PrivateTmp",
+        "ProtectKernelTunables",
+        "ProtectKernelModules",
+        "ProtectControlGroups",
+        "RestrictSUIDSGID",
+        "LockPersonality",
+        "RestrictNamespaces",
+    ):
         assert one(unit, "Service", key) == "yes", key
 
 
@@ -139,7 +147,11 @@ def test_systemd_analyze_verify_is_clean(tmp_path):
     typo.write_text(candidate.read_text().replace("WatchdogSec=", "WatchdogSecs="))
     assert "Unknown key 'WatchdogSecs'" in (_verify(typo).stderr + _verify(typo).stdout)
     # hardening score stays "OK" (exposure below 3.0 of 10)
-    sec = subprocess.run(["systemd-analyze", "security", "--offline=yes", "--threshold=30", str(candidate)],
-                         capture_output=True, text=True, timeout=60)
+    sec = subprocess.run(
+        ["systemd-analyze", "security", "--offline=yes", "--threshold=30", str(candidate)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     m = re.search(r"Overall exposure level for thermiq.service: (\d+\.\d)", sec.stdout)
     assert m and float(m.group(1)) < 3.0, sec.stdout[-500:]

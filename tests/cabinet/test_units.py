@@ -21,21 +21,28 @@ UNITS = sorted((REPO / "systemd").glob("*.service"))
 DROPINS = sorted((REPO / "systemd").glob("*.service.d/*.conf"))
 DEBIAN_MOSQUITTO = Path("/lib/systemd/system/mosquitto.service")
 
-pytestmark = pytest.mark.skipif(shutil.which("systemd-analyze") is None,
-                                reason="systemd-analyze missing: run scripts/install-system-deps.sh (package systemd)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None,
+    reason="systemd-analyze missing: run scripts/install-system-deps.sh (package systemd)",
+)
 
 
 def runnable_copy(unit: Path, into: Path) -> Path:
-    text = re.sub(r"^(ExecStart|ExecStopPost|ExecStartPre)=\S+", rf"\1={shutil.which('python3')}",
-                  unit.read_text(encoding="utf-8"), flags=re.M)
+    text = re.sub(
+        r"^(ExecStart|ExecStopPost|ExecStartPre)=\S+",
+        rf"\1={shutil.which('python3')}",
+        unit.read_text(encoding="utf-8"),
+        flags=re.M,
+    )
     out = into / unit.name
     out.write_text(text, encoding="utf-8")
     return out
 
 
 def analyze(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["systemd-analyze", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        ["systemd-analyze", *args], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
 
 
 def test_the_shipped_units_are_the_ones_checked():
@@ -59,7 +66,9 @@ def test_security_exposure_is_ok(unit, tmp_path):
     assert m.group(2) in {"PERFECT", "SAFE", "OK"}, m.group(0)
 
 
-@pytest.mark.skipif(not DEBIAN_MOSQUITTO.exists(), reason="Debian's mosquitto.service not installed (apt install mosquitto)")
+@pytest.mark.skipif(
+    not DEBIAN_MOSQUITTO.exists(), reason="Debian's mosquitto.service not installed (apt install mosquitto)"
+)
 @pytest.mark.parametrize("dropin", DROPINS, ids=lambda p: p.parent.name)
 def test_dropin_verifies_on_the_debian_unit(dropin, tmp_path):
     base = dropin.parent.name.removesuffix(".d")

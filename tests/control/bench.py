@@ -25,13 +25,25 @@ WALL0 = 1239012000.0  # 2009-04-06 10:00 UTC (a Monday), 11:00 local (UTC+1)
 
 def healthy(cfg) -> dict:
     """Sensor values of a healthy plant on a spring day with room in the tanks."""
-    v = {"buffer_top_temp_c": 45.0, "buffer_mid_temp_c": 40.0, "buffer_bottom_temp_c": 35.0,
-         "dhw_temp_c": 50.0, "room_temp_c": 21.0, "outdoor_temp_c": 8.0,
-         "miner_loop_supply_temp_c": 38.0, "miner_loop_return_temp_c": 35.0,
-         "miner1_outlet_temp_c": 38.0, "miner2_outlet_temp_c": 38.0,
-         "heating_flow_temp_c": 40.0, "heating_return_temp_c": 32.0,
-         "safety_chain_ok": True, "miner_loop_stb_ok": True, "buffer_stb_ok": True, "hp_ok": True,
-         "manual_mode": False}
+    v = {
+        "buffer_top_temp_c": 45.0,
+        "buffer_mid_temp_c": 40.0,
+        "buffer_bottom_temp_c": 35.0,
+        "dhw_temp_c": 50.0,
+        "room_temp_c": 21.0,
+        "outdoor_temp_c": 8.0,
+        "miner_loop_supply_temp_c": 38.0,
+        "miner_loop_return_temp_c": 35.0,
+        "miner1_outlet_temp_c": 38.0,
+        "miner2_outlet_temp_c": 38.0,
+        "heating_flow_temp_c": 40.0,
+        "heating_return_temp_c": 32.0,
+        "safety_chain_ok": True,
+        "miner_loop_stb_ok": True,
+        "buffer_stb_ok": True,
+        "hp_ok": True,
+        "manual_mode": False,
+    }
     return v
 
 
@@ -39,7 +51,11 @@ class Bench:
     """Drive the real core scan by scan. ``set(**values)`` changes inputs; ``leap(s)`` advances time."""
 
     def __init__(self, cfg, period_s: float = 2.0, wall0: float = WALL0, **values):
-        self.cfg, self.core, self.period_s = cfg, Core.build(cfg, load_io_list(REPO / cfg.process_image.io_list)), period_s
+        self.cfg, self.core, self.period_s = (
+            cfg,
+            Core.build(cfg, load_io_list(REPO / cfg.process_image.io_list)),
+            period_s,
+        )
         self.st = initial_state(cfg)
         self.t, self.wall0 = 0.0, wall0
         self.values = healthy(cfg) | values
@@ -80,10 +96,10 @@ class Bench:
                 sig[v.feedback_b] = Signal(not on)
         sig["scan_timing_ok"] = Signal(True)
         inv = InverterSnapshot(self.t, self.pv_w, self.soc_pct, -self.battery_w, self.grid_w, self.load_w)
-        miners = {m.name: MinerSnapshot(self.t, True, MinerState.MINING, self.power[m.name])
-                  for m in self.cfg.miners}
-        return ProcessImage(self.t, self.wall0 + self.t, MappingProxyType(sig), inv, MappingProxyType({}),
-                            MappingProxyType(miners))
+        miners = {m.name: MinerSnapshot(self.t, True, MinerState.MINING, self.power[m.name]) for m in self.cfg.miners}
+        return ProcessImage(
+            self.t, self.wall0 + self.t, MappingProxyType(sig), inv, MappingProxyType({}), MappingProxyType(miners)
+        )
 
     def _plant(self, dt_s: float) -> None:
         for m in self.cfg.miners:
@@ -102,7 +118,9 @@ class Bench:
         total = sum(self.power.values())
         self.values["miner_loop_return_temp_c"] = self.return_base_c + total / 5000.0
         for m in self.cfg.miners:
-            self.values[m.outlet_temp_signal] = self.values["miner_loop_return_temp_c"] + 1.0 + self.power[m.name] / 1000.0
+            self.values[m.outlet_temp_signal] = (
+                self.values["miner_loop_return_temp_c"] + 1.0 + self.power[m.name] / 1000.0
+            )
 
     def scan(self):
         self.res = self.core.scan(self._image(), self.st)

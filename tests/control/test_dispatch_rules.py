@@ -10,7 +10,7 @@ from thermiq.config.dispatch import ZoneConfig
 from thermiq.control.zones import ZoneCtl, zone_step, zone_target_c
 
 HOUR = 3600.0
-SUNDAY_NOON_LOCAL = WALL0 - 23 * HOUR + HOUR   # 2009-04-05 12:00 local (UTC+1)
+SUNDAY_NOON_LOCAL = WALL0 - 23 * HOUR + HOUR  # 2009-04-05 12:00 local (UTC+1)
 
 
 def with_dispatch(cfg, **changes):
@@ -27,11 +27,15 @@ def with_dispatch(cfg, **changes):
 
 # --- stay inside the interlocks: a supply approaching its trip ------------------------------------
 
-@pytest.mark.parametrize("supply_c, paused, max_total_w", [
-    (45.0, False, 7200.0),   # far below: full power
-    (57.0, False, 1700.0 + 0.5 * (7200.0 - 1700.0) + 1.0),   # half the band left: derated
-    (60.0, True, 0.0),       # at trip 65 - margin 5: paused, no trip
-])
+
+@pytest.mark.parametrize(
+    "supply_c, paused, max_total_w",
+    [
+        (45.0, False, 7200.0),  # far below: full power
+        (57.0, False, 1700.0 + 0.5 * (7200.0 - 1700.0) + 1.0),  # half the band left: derated
+        (60.0, True, 0.0),  # at trip 65 - margin 5: paused, no trip
+    ],
+)
 def test_a_supply_approaching_its_trip_derates_then_pauses_the_miners(cfg, supply_c, paused, max_total_w):
     b = Bench(cfg).set(pv_w=9000.0, load_w=300.0)
     b.leap(900.0)
@@ -50,10 +54,10 @@ def test_a_paused_miner_resumes_only_resume_k_below_the_ceiling(cfg):
     b.set(miner_loop_supply_temp_c=60.5)
     b.leap(30.0)
     assert not b.run(0)
-    b.set(miner_loop_supply_temp_c=58.0, buffer_bottom_temp_c=50.0)   # 2 K below: still inside the resume band
+    b.set(miner_loop_supply_temp_c=58.0, buffer_bottom_temp_c=50.0)  # 2 K below: still inside the resume band
     b.leap(300.0)
     assert not b.run(0)
-    b.set(miner_loop_supply_temp_c=56.0)                               # 4 K below: resumes
+    b.set(miner_loop_supply_temp_c=56.0)  # 4 K below: resumes
     b.leap(300.0)
     assert b.run(0)
 
@@ -67,10 +71,14 @@ def test_a_warm_sink_keeps_stopped_miners_off_before_the_loop_heats_up(cfg):
 
 # --- a price step: dynamic tariff, negative prices -------------------------------------------------
 
-@pytest.mark.parametrize("price, miners", [
-    (0.36, False),    # summer, hot water full: mining (4.5 ct) earns less than export (7.6 ct)
-    (-0.05, True),    # negative price: export earns nothing, mining wins
-])
+
+@pytest.mark.parametrize(
+    "price, miners",
+    [
+        (0.36, False),  # summer, hot water full: mining (4.5 ct) earns less than export (7.6 ct)
+        (-0.05, True),  # negative price: export earns nothing, mining wins
+    ],
+)
 def test_a_price_step_decides_whether_surplus_is_mined_or_exported(cfg, price, miners):
     c = with_dispatch(cfg, tariff__kind="dynamic")
     b = Bench(c).set(pv_w=9000.0, outdoor_temp_c=24.0, dhw_temp_c=59.0, room_temp_c=23.0)
@@ -95,14 +103,20 @@ def test_a_price_step_down_to_negative_puts_the_miners_on_grid_power_at_night_in
 def test_time_of_use_slots_cross_midnight(cfg):
     from thermiq.config.dispatch import TariffConfig
     from thermiq.control.tariff import grid_price_eur_kwh
-    t = TariffConfig(kind="time_of_use", grid_price_eur_kwh=0.36, utc_offset_h=1.0,
-                     time_of_use=({"start": "22:00", "end": "06:00", "price_eur_kwh": 0.25},))
+
+    t = TariffConfig(
+        kind="time_of_use",
+        grid_price_eur_kwh=0.36,
+        utc_offset_h=1.0,
+        time_of_use=({"start": "22:00", "end": "06:00", "price_eur_kwh": 0.25},),
+    )
     midnight_local = 1238972400.0  # 2009-04-06 00:00 local
     for local_h, price in ((21.9, 0.36), (22.0, 0.25), (23.99, 0.25), (24.0, 0.25), (29.99, 0.25), (30.0, 0.36)):
         assert grid_price_eur_kwh(t, None, midnight_local - 86400 + local_h * HOUR) == price, local_h
 
 
 # --- SG-Ready: all four states ---------------------------------------------------------------------
+
 
 def test_sg_ready_uses_all_four_states(cfg):
     # boost: heating season, surplus beyond what the miners take (their limit is 0)
@@ -137,33 +151,44 @@ def test_the_anti_legionella_cycle_ends_when_the_tank_reached_60(cfg):
 
 
 def test_the_naive_strategy_leaves_the_heat_pump_on_its_own_thermostat(cfg):
-    b = Bench(with_dispatch(cfg, strategy="naive")).set(pv_w=0.0, soc_pct=50.0, outdoor_temp_c=5.0, buffer_top_temp_c=50.0)
+    b = Bench(with_dispatch(cfg, strategy="naive")).set(
+        pv_w=0.0, soc_pct=50.0, outdoor_temp_c=5.0, buffer_top_temp_c=50.0
+    )
     b.leap(60.0)
     assert b.sg == "normal"
 
 
 # --- climate zones: a schedule slot across midnight, hysteresis --------------------------------------
 
-@pytest.mark.parametrize("local_hhmm, target", [
-    ("22:29", 21.0), ("22:30", 19.5), ("23:59", 19.5), ("00:00", 19.5), ("05:29", 19.5), ("05:30", 21.0),
-])
+
+@pytest.mark.parametrize(
+    "local_hhmm, target",
+    [
+        ("22:29", 21.0),
+        ("22:30", 19.5),
+        ("23:59", 19.5),
+        ("00:00", 19.5),
+        ("05:29", 19.5),
+        ("05:30", 21.0),
+    ],
+)
 def test_a_schedule_slot_across_midnight(cfg, local_hhmm, target):
     zone = cfg.dispatch.zones[0]
     h, m = map(int, local_hhmm.split(":"))
-    wall = 1238972400.0 + h * HOUR + m * 60.0      # 2009-04-06 local day
+    wall = 1238972400.0 + h * HOUR + m * 60.0  # 2009-04-06 local day
     assert zone_target_c(zone, wall, 1.0) == target
 
 
 def test_the_zone_band_and_dwell_prevent_flapping():
     z = ZoneConfig(name="z", circuit="hc1", default_target_c=21.0, hysteresis_k=0.6, min_dwell_s=600.0)
     st, t, changes = ZoneCtl(), 0.0, 0
-    for k in range(3600):                           # a room wobbling +-0.25 K around its target every second
+    for k in range(3600):  # a room wobbling +-0.25 K around its target every second
         room = 21.0 + (0.25 if k % 2 else -0.25)
         new, _ = zone_step(st, z, room, 1238972400.0 + t, 1.0, t)
         changes += new.demand != st.demand
         st, t = new, t + 1.0
     assert changes == 0
-    seq = [20.5, 21.5, 20.5, 21.5]                  # real swings beyond the band: at most one change per dwell
+    seq = [20.5, 21.5, 20.5, 21.5]  # real swings beyond the band: at most one change per dwell
     st, t, last = ZoneCtl(), 0.0, []
     for k in range(1200):
         st, _ = zone_step(st, z, seq[(k // 60) % 4], 1238972400.0 + t, 1.0, t)
@@ -174,7 +199,7 @@ def test_the_zone_band_and_dwell_prevent_flapping():
 
 
 def test_the_zone_drives_the_heating_circuit_pump(cfg):
-    night = 1238972400.0 + 23.5 * HOUR - 86400.0   # 23:30 local: setback 19.5 °C
+    night = 1238972400.0 + 23.5 * HOUR - 86400.0  # 23:30 local: setback 19.5 °C
     b = Bench(cfg, wall0=night).set(pv_w=0.0, soc_pct=50.0, outdoor_temp_c=5.0, room_temp_c=20.2)
     b.leap(700.0)
     assert not b.outs["p5_heating_run"], "20.2 °C is above the setback band"
@@ -184,6 +209,7 @@ def test_the_zone_drives_the_heating_circuit_pump(cfg):
 
 
 # --- modes and HS01 ---------------------------------------------------------------------------------
+
 
 def test_off_mode_opens_the_contactors_and_leaves_the_heat_pump_alone(cfg):
     b = Bench(cfg).set(pv_w=9000.0)
@@ -216,12 +242,16 @@ def test_heat_priority_runs_the_miners_on_grid_when_the_buffer_is_cold(cfg):
 
 # --- forecast-aware battery threshold -----------------------------------------------------------------
 
-@pytest.mark.parametrize("forecast_kwh, local_hour, runs", [
-    (0.0, 16.0, False),     # no forecast: the battery keeps priority up to 90 %
-    (60.0, 16.0, True),     # sunny tomorrow, afternoon: the miners may use the battery down to ~50 %
-    (60.0, 10.0, False),    # sunny tomorrow but still morning: today's PV fills the battery first
-    (3.0, 16.0, False),     # a dull tomorrow barely lowers the threshold
-])
+
+@pytest.mark.parametrize(
+    "forecast_kwh, local_hour, runs",
+    [
+        (0.0, 16.0, False),  # no forecast: the battery keeps priority up to 90 %
+        (60.0, 16.0, True),  # sunny tomorrow, afternoon: the miners may use the battery down to ~50 %
+        (60.0, 10.0, False),  # sunny tomorrow but still morning: today's PV fills the battery first
+        (3.0, 16.0, False),  # a dull tomorrow barely lowers the threshold
+    ],
+)
 def test_the_battery_threshold_falls_when_tomorrow_refills_the_battery(cfg, forecast_kwh, local_hour, runs):
     wall = 1238972400.0 + local_hour * HOUR
     b = Bench(cfg, wall0=wall).set(pv_w=2500.0, load_w=300.0, soc_pct=75.0, battery_w=0.0)
@@ -232,10 +262,11 @@ def test_the_battery_threshold_falls_when_tomorrow_refills_the_battery(cfg, fore
 
 # --- pump and relay protection: Wilo limits per pump ---------------------------------------------------
 
+
 def test_wilo_limits_are_counted_per_pump(cfg):
     b = Bench(cfg).set(pv_w=0.0, soc_pct=50.0, outdoor_temp_c=5.0)
     c = cfg.pump("p5")
-    for k in range(240):                               # the room demand flips every 30 s for 2 hours
+    for k in range(240):  # the room demand flips every 30 s for 2 hours
         b.set(room_temp_c=19.0 if k % 2 else 23.0)
         b.leap(30.0)
     hist5 = b.st.pumps["p5"].switches_s
@@ -247,15 +278,21 @@ def test_wilo_limits_are_counted_per_pump(cfg):
 
 # --- check-config: tank targets and maxima a margin below every trip they feed -------------------------
 
-@pytest.mark.parametrize("tank, field, value, trip", [
-    ("buffer", "max_c", 70.0, "miner_loop_supply_trip_c"),     # the 2009 year trip: buffer allowed to 70 °C
-    ("dhw", "max_c", 62.0, "no_sink_dhw_c"),
-    ("dhw", "max_c", 62.0, "miner_loop_supply_trip_c"),
-])
+
+@pytest.mark.parametrize(
+    "tank, field, value, trip",
+    [
+        ("buffer", "max_c", 70.0, "miner_loop_supply_trip_c"),  # the 2009 year trip: buffer allowed to 70 °C
+        ("dhw", "max_c", 62.0, "no_sink_dhw_c"),
+        ("dhw", "max_c", 62.0, "miner_loop_supply_trip_c"),
+    ],
+)
 def test_check_config_refuses_tank_limits_above_a_trip_minus_the_margin(cfg, tmp_path, tank, field, value, trip):
     import subprocess
     import sys
+
     from tests.conftest import REPO
+
     text = (REPO / "thermiq" / "sites" / "asp1.toml").read_text()
     head, sep, rest = text.partition(f'name = "{tank}"\nrole = "{tank}"')
     assert sep, "tank section found"
@@ -263,8 +300,12 @@ def test_check_config_refuses_tank_limits_above_a_trip_minus_the_margin(cfg, tmp
     after = after.split("\n", 1)[1]
     bad = tmp_path / "site.toml"
     bad.write_text(head + sep + before + f"{field} = {value}\n" + after)
-    r = subprocess.run([sys.executable, "-m", "thermiq", "check-config", "--config", str(bad)],
-                       capture_output=True, text=True, cwd=REPO)
+    r = subprocess.run(
+        [sys.executable, "-m", "thermiq", "check-config", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert r.returncode != 0
     assert trip in r.stderr and f"tank {tank}" in r.stderr
     assert len(r.stderr.strip().splitlines()) <= 3, "a clear short error"

@@ -9,8 +9,8 @@ import pytest
 
 from tests.control.bench import Bench
 
-MARGIN_W = 100.0       # energy.grid_import_margin_w
-RAMP_DOWN_S = (3600.0 - 1700.0) / 30.0   # the bench miner's ramp from max to min [s]
+MARGIN_W = 100.0  # energy.grid_import_margin_w
+RAMP_DOWN_S = (3600.0 - 1700.0) / 30.0  # the bench miner's ramp from max to min [s]
 
 
 def test_sunny_full_battery_both_miners_follow_the_surplus_without_import(cfg):
@@ -21,16 +21,21 @@ def test_sunny_full_battery_both_miners_follow_the_surplus_without_import(cfg):
     assert b.grid_w <= 0.0, "the miners take the surplus, not more"
 
 
-@pytest.mark.parametrize("pv_after_w, both_pause", [
-    (3000.0, False),   # a thin cloud: one miner can stay at a lower power
-    (600.0, True),     # a thick cloud: nothing left, both pause
-])
-def test_a_cloud_passing_drops_the_target_in_one_scan_and_pauses_without_dropping_the_contactor(cfg, pv_after_w, both_pause):
+@pytest.mark.parametrize(
+    "pv_after_w, both_pause",
+    [
+        (3000.0, False),  # a thin cloud: one miner can stay at a lower power
+        (600.0, True),  # a thick cloud: nothing left, both pause
+    ],
+)
+def test_a_cloud_passing_drops_the_target_in_one_scan_and_pauses_without_dropping_the_contactor(
+    cfg, pv_after_w, both_pause
+):
     b = Bench(cfg).set(pv_w=8000.0, load_w=500.0)
     b.leap(900.0)
     before = b.target(0) + b.target(1)
     b.set(pv_w=pv_after_w)
-    b.leap(1.0)                                    # one scan later
+    b.leap(1.0)  # one scan later
     surplus = sum(b.power.values()) - b.grid_w
     running = [b.target(i) for i in (0, 1) if b.run(i)]
     assert sum(running) < before
@@ -60,12 +65,15 @@ def test_a_long_cloud_opens_the_contactor_after_the_hold_time(cfg):
     assert not b.contactor(0) and not b.contactor(1)
 
 
-@pytest.mark.parametrize("soc_pct, from_above, runs", [
-    (90.0, False, True),    # exactly at the priority SoC: the miners may take the charge power
-    (89.9, False, False),   # just below, coming from below: the battery charges first
-    (87.0, True, True),     # inside the hysteresis band, coming from above: keeps running
-    (84.9, True, False),    # below priority - hysteresis: stops
-])
+@pytest.mark.parametrize(
+    "soc_pct, from_above, runs",
+    [
+        (90.0, False, True),  # exactly at the priority SoC: the miners may take the charge power
+        (89.9, False, False),  # just below, coming from below: the battery charges first
+        (87.0, True, True),  # inside the hysteresis band, coming from above: keeps running
+        (84.9, True, False),  # below priority - hysteresis: stops
+    ],
+)
 def test_soc_at_the_threshold(cfg, soc_pct, from_above, runs):
     b = Bench(cfg).set(pv_w=8000.0, load_w=500.0, battery_w=0.0, soc_pct=95.0 if from_above else soc_pct)
     b.leap(600.0 if from_above else 1.0)
@@ -76,7 +84,7 @@ def test_soc_at_the_threshold(cfg, soc_pct, from_above, runs):
 
 
 def test_a_miner_still_ramping_keeps_its_share_the_second_does_not_start_on_it(cfg):
-    b = Bench(cfg).set(pv_w=4500.0, load_w=500.0)       # 4 kW surplus: room for one miner only
+    b = Bench(cfg).set(pv_w=4500.0, load_w=500.0)  # 4 kW surplus: room for one miner only
     for _ in range(900):
         b.leap(1.0)
         targets = sum(b.target(i) for i in (0, 1) if b.run(i))
@@ -87,12 +95,12 @@ def test_a_miner_still_ramping_keeps_its_share_the_second_does_not_start_on_it(c
 
 
 def test_the_target_rises_by_the_rate_limit_and_ignores_changes_inside_the_deadband(cfg):
-    b = Bench(cfg).set(pv_w=2700.0, load_w=500.0)       # 2.2 kW surplus: one miner near its minimum
+    b = Bench(cfg).set(pv_w=2700.0, load_w=500.0)  # 2.2 kW surplus: one miner near its minimum
     b.leap(600.0)
     t0 = b.target(0)
     goal = sum(b.power.values()) - b.grid_w - MARGIN_W
     assert 0.0 <= goal - t0 < cfg.energy.power_deadband_w, "settled inside the deadband below the goal"
-    b.set(pv_w=2700.0 + (cfg.energy.power_deadband_w - (goal - t0)) - 5.0)   # goal moves, still inside the band
+    b.set(pv_w=2700.0 + (cfg.energy.power_deadband_w - (goal - t0)) - 5.0)  # goal moves, still inside the band
     b.leap(30.0)
     assert b.target(0) == t0
     b.set(pv_w=5000.0)
@@ -109,7 +117,9 @@ def test_invalid_inverter_data_pauses_the_miners(cfg):
     def no_grid():
         img = orig()
         from dataclasses import replace
+
         return replace(img, inverter=replace(img.inverter, grid_power_w=None))
+
     b._image = no_grid
     b.leap(2.0)
     assert not b.run(0) and not b.run(1), "blind to the grid: no miner may hash"

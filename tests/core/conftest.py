@@ -37,7 +37,7 @@ def healthy_inputs(io_list, cfg=None) -> dict:
     vals.update({p.signal: True for p in io_list.inputs if p.kind == "di"})
     if cfg.cabinet.manual_mode_input:
         vals[cfg.cabinet.manual_mode_input] = False
-    for v in cfg.valves:            # de-energised: at port B
+    for v in cfg.valves:  # de-energised: at port B
         if v.feedback_a:
             vals[v.feedback_a] = False
     return vals
@@ -63,8 +63,7 @@ class Loop:
         self.miners = {m.name: RecordingMiner() for m in cfg.miners}
         self.values = healthy_inputs(io_list, cfg)
         self.faults: dict[str, str] = {}
-        self.runner = Runner(cfg, io_list, self.ctrl, self.inverter, StaticMeters(), self.miners,
-                             clock=self.clock)
+        self.runner = Runner(cfg, io_list, self.ctrl, self.inverter, StaticMeters(), self.miners, clock=self.clock)
 
     @property
     def t(self) -> float:

@@ -36,7 +36,9 @@ def _site(tmp_path: Path, site: str = "quad", drop: tuple[str, ...] = (), toml_e
         w = csv.DictWriter(fh, cols, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
-    text = (SITES / f"{site}.toml").read_text().replace(f'io_list = "tests/sites/{site}_io_list.csv"', f'io_list = "{io}"')
+    text = (
+        (SITES / f"{site}.toml").read_text().replace(f'io_list = "tests/sites/{site}_io_list.csv"', f'io_list = "{io}"')
+    )
     if toml_edit:
         text = toml_edit(text)
     path = tmp_path / f"{site}.toml"
@@ -63,34 +65,51 @@ def test_missing_outlet_sensor_of_one_miner_is_refused_naming_signal_and_miner(t
 
 def test_exit_code_of_the_command(tmp_path):
     path = _site(tmp_path, drop=("s3_outlet_temp_c",))
-    proc = subprocess.run([sys.executable, "-m", "thermiq", "check-config", "--config", str(path)],
-                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "thermiq", "check-config", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "s3_outlet_temp_c" in proc.stderr and "miner s3" in proc.stderr
     assert "OK" not in proc.stdout
 
 
 def test_contactor_named_twice_is_refused_naming_both_miners(tmp_path, capsys):
-    path = _site(tmp_path, toml_edit=lambda t: t.replace('contactor_output = "k12_s2_run"', 'contactor_output = "k11_s1_run"'))
+    path = _site(
+        tmp_path, toml_edit=lambda t: t.replace('contactor_output = "k12_s2_run"', 'contactor_output = "k11_s1_run"')
+    )
     assert main(["check-config", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert "'k11_s1_run'" in err and "miner s1" in err and "miner s2" in err
 
 
 def test_an_input_where_an_output_is_needed_is_refused(tmp_path, capsys):
-    path = _site(tmp_path, site="duo", drop=("lamp",), retype={"kb_west_coil": "DI_24V"},
-                 toml_edit=lambda t: t.replace('alarm_lamp_output = "lamp"\n', ''))
+    path = _site(
+        tmp_path,
+        site="duo",
+        drop=("lamp",),
+        retype={"kb_west_coil": "DI_24V"},
+        toml_edit=lambda t: t.replace('alarm_lamp_output = "lamp"\n', ""),
+    )
     assert main(["check-config", "--config", str(path)]) == 2
     err = capsys.readouterr().err
-    assert ("miner west: contactor_output 'kb_west_coil' is a digital input (DI) in the I/O list (KY02); "
-            "a digital output (DO) is needed") in err
+    assert (
+        "miner west: contactor_output 'kb_west_coil' is a digital input (DI) in the I/O list (KY02); "
+        "a digital output (DO) is needed"
+    ) in err
 
 
 def test_pictory_file_lacking_a_signal_is_refused(tmp_path, capsys):
     reduced = tmp_path / "reduced"
     reduced.mkdir()
     rsc = tmp_path / "config.rsc"
-    rsc.write_text(dump_rsc(build_rsc(load_io_list(_site(reduced, drop=("west_outlet_temp_c",), site="duo").parent
-                                                     / "io_list.csv"))))
+    rsc.write_text(
+        dump_rsc(
+            build_rsc(load_io_list(_site(reduced, drop=("west_outlet_temp_c",), site="duo").parent / "io_list.csv"))
+        )
+    )
     assert main(["check-config", "--config", str(SITES / "duo.toml"), "--configrsc", str(rsc)]) == 2
     err = capsys.readouterr().err
     assert "miner west: outlet_temp_signal 'west_outlet_temp_c': piCtory I/O 'west_outlet_temp_c' is missing" in err
@@ -99,8 +118,22 @@ def test_pictory_file_lacking_a_signal_is_refused(tmp_path, capsys):
 def test_run_refuses_before_the_first_scan_and_opens_nothing(tmp_path, capsys):
     path = _site(tmp_path, drop=("k14_s4_closed",))
     img = tmp_path / "pi.img"
-    assert main(["run", "--config", str(path), "--procimg", str(img), "--max-scans", "1",
-                 "--configrsc", str(REPO / "Schaltschrank" / "config.rsc")]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(path),
+                "--procimg",
+                str(img),
+                "--max-scans",
+                "1",
+                "--configrsc",
+                str(REPO / "Schaltschrank" / "config.rsc"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "miner s4: contactor_feedback 'k14_s4_closed' is not in the I/O list" in err
     assert not img.exists(), "nothing ran: no process image was created"
@@ -115,6 +148,7 @@ def test_every_instance_signal_is_a_need(cfg):
 def test_the_runner_itself_refuses_a_config_the_io_list_cannot_serve(tmp_path):
     from thermiq.adapters.fakes import StaticInverter, StaticMeters
     from thermiq.cycle.runner import Runner
+
     path = _site(tmp_path, drop=("s2_outlet_temp_c",))
     cfg = load_config(path)
     with pytest.raises(ValueError, match=r"miner s2: outlet_temp_signal 's2_outlet_temp_c' is not in the I/O list"):
@@ -133,6 +167,24 @@ def test_a_four_miner_site_runs_through_the_cli(tmp_path):
     rsc = tmp_path / "config.rsc"
     rsc.write_text(dump_rsc(build_rsc(load_io_list(SITES / "quad_io_list.csv"))))
     latches = tmp_path / "latches.json"
-    assert main(["run", "--config", str(SITES / "quad.toml"), "--procimg", str(tmp_path / "pi.img"),
-                 "--configrsc", str(rsc), "--max-scans", "3", "--latches", str(latches), "--field", "fake"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(SITES / "quad.toml"),
+                "--procimg",
+                str(tmp_path / "pi.img"),
+                "--configrsc",
+                str(rsc),
+                "--max-scans",
+                "3",
+                "--latches",
+                str(latches),
+                "--field",
+                "fake",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "pi.img").stat().st_size == 4096

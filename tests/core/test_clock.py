@@ -21,11 +21,14 @@ def test_fake_clock_moves_only_when_told():
     assert c.monotonic() == 20.0
 
 
-@pytest.mark.parametrize("is_set, timeout_s, result, now_s", [
-    (False, 1.5, False, 1.5),     # nobody sets the event: the whole timeout passes, at once
-    (True, 1.5, True, 0.0),       # already set: no time passes
-    (False, -1.0, False, 0.0),    # a deadline in the past is no wait
-])
+@pytest.mark.parametrize(
+    "is_set, timeout_s, result, now_s",
+    [
+        (False, 1.5, False, 1.5),  # nobody sets the event: the whole timeout passes, at once
+        (True, 1.5, True, 0.0),  # already set: no time passes
+        (False, -1.0, False, 0.0),  # a deadline in the past is no wait
+    ],
+)
 def test_fake_clock_wait_advances_instead_of_blocking(is_set, timeout_s, result, now_s):
     c, ev = FakeClock(), threading.Event()
     if is_set:
@@ -36,10 +39,10 @@ def test_fake_clock_wait_advances_instead_of_blocking(is_set, timeout_s, result,
 
 def test_both_clocks_satisfy_the_protocol_and_system_clocks_share_one_domain():
     assert isinstance(FakeClock(), Clock) and isinstance(SystemClock(), Clock)
-    assert SystemClock() == SystemClock()            # any two system clocks are the same clock
-    assert FakeClock() != FakeClock()                # each fake clock is its own domain
+    assert SystemClock() == SystemClock()  # any two system clocks are the same clock
+    assert FakeClock() != FakeClock()  # each fake clock is its own domain
     a, b = SystemClock().monotonic(), SystemClock().monotonic()
     assert b >= a
     ev = threading.Event()
     ev.set()
-    assert SystemClock().wait(ev, 5.0)               # set: returns at once
+    assert SystemClock().wait(ev, 5.0)  # set: returns at once

@@ -15,24 +15,38 @@ NOW = 1000.0
 
 def frozen(age_s: float):
     stamp = NOW - age_s
-    return freeze(NOW, 1.7e9, {"buffer_top_temp_c": Signal(55.0, 0.0, None, stamp), "scan_timing_ok": Signal(True)},
-                  InverterSnapshot(stamp, 4000.0, 80.0), {"house": MeterSnapshot(stamp, 900.0)},
-                  {"m1": MinerSnapshot(stamp, True, power_w=3000.0)}, SCAN, SIGNAL_MAX_AGE_S)
+    return freeze(
+        NOW,
+        1.7e9,
+        {"buffer_top_temp_c": Signal(55.0, 0.0, None, stamp), "scan_timing_ok": Signal(True)},
+        InverterSnapshot(stamp, 4000.0, 80.0),
+        {"house": MeterSnapshot(stamp, 900.0)},
+        {"m1": MinerSnapshot(stamp, True, power_w=3000.0)},
+        SCAN,
+        SIGNAL_MAX_AGE_S,
+    )
 
 
 def valid(img) -> dict[str, bool]:
-    return {"signal": img.signals["buffer_top_temp_c"].value is not None, "inverter": img.inverter.pv_power_w is not None,
-            "meter": img.meters["house"].power_w is not None, "miner": img.miners["m1"].power_w is not None}
+    return {
+        "signal": img.signals["buffer_top_temp_c"].value is not None,
+        "inverter": img.inverter.pv_power_w is not None,
+        "meter": img.meters["house"].power_w is not None,
+        "miner": img.miners["m1"].power_w is not None,
+    }
 
 
-@pytest.mark.parametrize("age_s, signal, meter, inverter, miner", [
-    (0.0, True, True, True, True),
-    (2.0, True, True, True, True),       # exactly at the limit: still valid
-    (2.01, False, True, True, True),     # limits.signal_max_age_s
-    (10.01, False, False, True, True),   # scan.meter_max_age_s
-    (15.01, False, False, False, True),  # scan.inverter_max_age_s
-    (30.01, False, False, False, False),  # scan.miner_max_age_s
-])
+@pytest.mark.parametrize(
+    "age_s, signal, meter, inverter, miner",
+    [
+        (0.0, True, True, True, True),
+        (2.0, True, True, True, True),  # exactly at the limit: still valid
+        (2.01, False, True, True, True),  # limits.signal_max_age_s
+        (10.01, False, False, True, True),  # scan.meter_max_age_s
+        (15.01, False, False, False, True),  # scan.inverter_max_age_s
+        (30.01, False, False, False, False),  # scan.miner_max_age_s
+    ],
+)
 def test_each_source_goes_stale_at_its_own_limit(age_s, signal, meter, inverter, miner):
     assert valid(frozen(age_s)) == {"signal": signal, "meter": meter, "inverter": inverter, "miner": miner}
 

@@ -57,11 +57,24 @@ def test_real_pictory_file_with_matching_io_list_reads_real_idle_image(tmp_path)
 
     Its real idle image has open RTDs (8500, status 2): they decode as invalid, never as a number.
     """
-    rows = [dict(tag="T1", signal="RTDValue_1", module="aio1", channel="RTD1", terminal="X", signal_type="RTD_PT100_4W",
-                 range_lo="-30", range_hi="200", unit="degC", fail_safe="invalid", description="")]
+    rows = [
+        dict(
+            tag="T1",
+            signal="RTDValue_1",
+            module="aio1",
+            channel="RTD1",
+            terminal="X",
+            signal_type="RTD_PT100_4W",
+            range_lo="-30",
+            range_hi="200",
+            unit="degC",
+            fail_safe="invalid",
+            description="",
+        )
+    ]
     io = parse_io_rows(rows)
     doc = json.loads((REAL / "revpiday2019_core_dio_aio.rsc").read_text())
-    for dev in doc["Devices"]:          # piCtory's default status name -> the ThermIQ convention
+    for dev in doc["Devices"]:  # piCtory's default status name -> the ThermIQ convention
         for entry in dev["inp"].values():
             if entry[0] == "RTDStatus_1":
                 entry[0] = "RTDValue_1_status"

@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from tests.core.conftest import RSC, healthy_inputs
 from hardware_sim.process_image import PlantProcessImage
+from tests.core.conftest import RSC, healthy_inputs
 from thermiq.adapters.fakes import RecordingMiner, StaticMeters
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
 from thermiq.clock import FakeClock, SystemClock
@@ -107,7 +107,7 @@ def test_healthy_loop_keeps_the_grid_and_waits_only_on_the_fake_clock(cfg, rig):
     steps = [b - a for a, b in zip(image.read_at, image.read_at[1:])]
     assert steps == pytest.approx([period] * 19)
     assert runner.stats.overruns == 0 and runner.stats.scans == 20
-    assert clock.slept_s == pytest.approx(20 * period)     # every scan's slot was waited out, on the fake clock
+    assert clock.slept_s == pytest.approx(20 * period)  # every scan's slot was waited out, on the fake clock
     assert all(img.signals["buffer_top_temp_c"].age_s == 0.0 for img in spy.images)
     assert I12 not in runner.state.interlocks.latched
 
@@ -116,10 +116,10 @@ def test_one_overrun_skips_to_the_next_slot_and_does_not_trip(cfg, rig):
     runner, clock, image, _, _ = rig
     period = cfg.scan.period_s
     run(runner, 5)
-    image.slow_reads[image.reads] = 1.5 * period           # one slow read: the scan overruns its slot
+    image.slow_reads[image.reads] = 1.5 * period  # one slow read: the scan overruns its slot
     run(runner, 5)
     steps = [round((b - a) / period, 6) for a, b in zip(image.read_at, image.read_at[1:])]
-    assert steps == [1.0] * 5 + [2.0] + [1.0] * 3          # the missed slot is skipped, never queued
+    assert steps == [1.0] * 5 + [2.0] + [1.0] * 3  # the missed slot is skipped, never queued
     assert runner.stats.overruns == 1 and runner.stats.consecutive_overruns == 0
     assert I12 not in runner.state.interlocks.latched
 
@@ -131,13 +131,13 @@ def test_a_field_device_stalled_for_2_s_outside_the_scan_costs_no_scan_time(cfg,
     period = cfg.scan.period_s
     run(runner, 3)
     last_s = inverter.snap.stamp_s
-    inverter.stalled_until_s = last_s + 2.0 + period     # no new reading for 2 s after the last one
+    inverter.stalled_until_s = last_s + 2.0 + period  # no new reading for 2 s after the last one
     first = len(spy.images)
     n = round(2.0 / period)
     run(runner, n + 4)
     assert runner.stats.overruns == 0
     ages = [img.now_s - img.inverter.stamp_s for img in spy.images[first:]]
-    assert ages == pytest.approx([k * period for k in range(1, n + 1)] + [0.0] * 4)   # ... up to 2 s, then fresh
+    assert ages == pytest.approx([k * period for k in range(1, n + 1)] + [0.0] * 4)  # ... up to 2 s, then fresh
     assert 2.0 < cfg.scan.inverter_max_age_s
     assert all(img.inverter.pv_power_w == 11000.0 for img in spy.images[first:])
 
@@ -153,7 +153,7 @@ def test_a_field_device_blocking_the_scan_for_2_s_is_an_overrun_and_three_trip_i
     inverter.blocking[inverter.calls] = 2.0
     run(runner, 3)
     steps = [round((b - a) / period, 6) for a, b in zip(image.read_at, image.read_at[1:])]
-    assert steps == [1.0, 1.0, 1.0, 5.0, 1.0]              # 2 s in a 0.5 s slot: three slots skipped
+    assert steps == [1.0, 1.0, 1.0, 5.0, 1.0]  # 2 s in a 0.5 s slot: three slots skipped
     assert runner.stats.overruns == 1 and I12 not in runner.state.interlocks.latched
     for k in range(sc.overrun_trip_count):
         inverter.blocking[inverter.calls + k] = 2.0

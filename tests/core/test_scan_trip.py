@@ -16,14 +16,14 @@ def run_until_miners_on(loop, max_s=2000):
 
 def test_buffer_overtemp_opens_contactors_in_the_same_scan_and_latches(loop):
     run_until_miners_on(loop)
-    loop.values["buffer_top_temp_c"] = 86.0          # limit 85 °C
+    loop.values["buffer_top_temp_c"] = 86.0  # limit 85 °C
     res, outs = loop.step()
     assert not outs["k1_miner1_run"] and not outs["k2_miner2_run"]
-    assert all(not c.run for c in res.outputs.miners.values())       # paused over gRPC too (SA-006)
+    assert all(not c.run for c in res.outputs.miners.values())  # paused over gRPC too (SA-006)
     assert outs["p3_miner_loop_run"], "P3 keeps carrying the miners' residual heat away"
     assert outs["hp_sg_in1"] and not outs["hp_sg_in4"], "heat pump blocked"
     assert res.state.interlocks.first_out == "I5_buffer_top_hh"
-    loop.values["buffer_top_temp_c"] = 60.0           # cause gone
+    loop.values["buffer_top_temp_c"] = 60.0  # cause gone
     for _ in range(50):
         res, outs = loop.step()
         assert not outs["k1_miner1_run"], "latched: the cause going away does not restart the miners"
@@ -40,7 +40,7 @@ def test_reset_only_from_cleared_and_acknowledged(loop):
     loop.runner.submit_safety_command(SafetyCommand("ack", "I5_buffer_top_hh", "a1"))
     res, _ = loop.step()
     assert res.outcomes[0].accepted and res.state.interlocks.trips["I5_buffer_top_hh"].alarm is AlarmState.ACTIVE_ACK
-    loop.values["buffer_top_temp_c"] = 82.0           # below the limit but inside the 5 K hysteresis
+    loop.values["buffer_top_temp_c"] = 82.0  # below the limit but inside the 5 K hysteresis
     res, _ = loop.step()
     assert res.state.interlocks.trips["I5_buffer_top_hh"].alarm is AlarmState.ACTIVE_ACK
     loop.values["buffer_top_temp_c"] = 60.0

@@ -8,7 +8,7 @@ from tests.core.conftest import Loop
 def test_blank_image_holds_safe_outputs_without_latching(cfg, io_list, tmp_path):
     lp = Loop(cfg, io_list, tmp_path)
     try:
-        for _ in range(5):                       # the plant side has not written anything yet
+        for _ in range(5):  # the plant side has not written anything yet
             lp.t += 1.0
             lp.sunny()
             res = lp.runner.scan_once()

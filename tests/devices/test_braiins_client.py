@@ -55,11 +55,11 @@ def test_token_times_out_after_inactivity_like_the_firmware():
     try:
         c.login()
         now[0] = 3000.0
-        c.details()               # activity slides the expiry to 6600 s
+        c.details()  # activity slides the expiry to 6600 s
         now[0] = 6000.0
         c.details()
         assert c.logins == 1
-        now[0] = 10000.0          # 4000 s idle: session gone, the client logs in again
+        now[0] = 10000.0  # 4000 s idle: session gone, the client logs in again
         c.details()
         assert c.logins == 2
     finally:
@@ -165,7 +165,7 @@ def test_server_down_is_unavailable_not_a_hang(sim, client):
 def test_slow_miner_inside_the_deadline_answers_outside_it_times_out(sim, client):
     client.login()
     sim.set_fault("slow", delay_s=0.1)
-    assert client.details().status == pb.MINER_STATUS_NORMAL   # 0.1 s < 0.5 s deadline
+    assert client.details().status == pb.MINER_STATUS_NORMAL  # 0.1 s < 0.5 s deadline
     sim.set_fault("slow", delay_s=1.0)
     with pytest.raises(BraiinsError) as err:
         client.details()

@@ -9,9 +9,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from hardware_sim.devices.braiins_sim import BraiinsSim
+from tests.support import ShiftedClock
 from thermiq.adapters.braiins.client import BraiinsClient
 from thermiq.adapters.braiins.link import BraiinsMinerLink, LinkTiming
-from tests.support import ShiftedClock
 from thermiq.config.schema import ScanConfig
 from thermiq.cycle.freeze import freeze
 from thermiq.cycle.image import InverterSnapshot, MinerCommand, MinerSnapshot, MinerState
@@ -65,8 +65,8 @@ def test_deadband_and_rate_limit_limit_the_calls(sim, wait_until):
         wait_until(lambda: lk.snapshot().reachable, what="first poll")
         lk.command(MinerCommand(True, 2000.0))
         wait_until(lambda: sim.miner_state()["power_target_w"] == 2000.0, what="first change")
-        lk.command(MinerCommand(True, 2050.0))   # inside the deadband
-        lk.command(MinerCommand(True, 3000.0))   # outside, but inside the rate limit
+        lk.command(MinerCommand(True, 2050.0))  # inside the deadband
+        lk.command(MinerCommand(True, 3000.0))  # outside, but inside the rate limit
         polls = lk.stats.polls
         wait_until(lambda: lk.stats.polls >= polls + 5, what="more polls")
         assert sim.miner_state()["calls"]["SetPowerTarget"] == 1
@@ -81,8 +81,10 @@ def test_stop_pauses_and_run_resumes(sim, link, wait_until):
     assert sim.miner_state()["paused"] is True
     wait_until(lambda: link.snapshot().power_w is not None and link.snapshot().power_w <= 15.0, what="idle draw")
     link.command(MinerCommand(True, 2200.0))
-    wait_until(lambda: link.snapshot().state == MinerState.MINING and link.snapshot().power_target_w == 2200.0,
-               what="resumed at the new target")
+    wait_until(
+        lambda: link.snapshot().state == MinerState.MINING and link.snapshot().power_target_w == 2200.0,
+        what="resumed at the new target",
+    )
     assert sim.miner_state()["calls"]["PauseMining"] == 1
 
 
@@ -156,10 +158,11 @@ def test_stale_snapshot_when_the_worker_stops(sim, wait_until):
 
     def frozen():
         return freeze(clock.monotonic(), clock.wall(), {}, InverterSnapshot(), {}, {"m1": lk.snapshot()}, scan, 2.0)
+
     assert frozen().miners["m1"].reachable
     clock.offset_s = 6.0  # older than miner_max_age_s
     snap = lk.snapshot()
-    assert snap.reachable                                   # the link decides no staleness of its own
+    assert snap.reachable  # the link decides no staleness of its own
     assert frozen().miners["m1"] == MinerSnapshot(stamp_s=snap.stamp_s)
 
 

@@ -5,10 +5,24 @@ from __future__ import annotations
 from thermiq.adapters.braiins.policy import Action, clamp_target, decide
 from thermiq.cycle.image import MinerCommand, MinerSnapshot, MinerState
 
-MINING = MinerSnapshot(stamp_s=1.0, reachable=True, state=MinerState.MINING, power_w=2400.0,
-                       power_target_w=2500.0, power_target_min_w=1700.0, power_target_max_w=3600.0)
-PAUSED = MinerSnapshot(stamp_s=1.0, reachable=True, state=MinerState.PAUSED, power_w=15.0,
-                       power_target_w=2500.0, power_target_min_w=1700.0, power_target_max_w=3600.0)
+MINING = MinerSnapshot(
+    stamp_s=1.0,
+    reachable=True,
+    state=MinerState.MINING,
+    power_w=2400.0,
+    power_target_w=2500.0,
+    power_target_min_w=1700.0,
+    power_target_max_w=3600.0,
+)
+PAUSED = MinerSnapshot(
+    stamp_s=1.0,
+    reachable=True,
+    state=MinerState.PAUSED,
+    power_w=15.0,
+    power_target_w=2500.0,
+    power_target_min_w=1700.0,
+    power_target_max_w=3600.0,
+)
 
 
 def d(cmd, snap=MINING, last=None, now=100.0):

@@ -15,14 +15,14 @@ import pytest
 
 from hardware_sim.devices.braiins_sim import BraiinsSim
 from hardware_sim.devices.modbus_sim import ModbusDeviceSim, SimMeterSpec
-from tests.plant.signals import sensors
 from hardware_sim.plant.params import load_plant_params
 from hardware_sim.plant.state import initial_state
 from hardware_sim.process_image import PlantProcessImage
+from tests.plant.signals import sensors
 from thermiq.adapters.field import build_field_devices
-from thermiq.clock import SystemClock
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
 from thermiq.cli import DEFAULT_CONFIG
+from thermiq.clock import SystemClock
 from thermiq.config.fieldbus import FieldbusConfig
 from thermiq.config.load import load_config
 from thermiq.cycle.image import MinerState
@@ -32,8 +32,13 @@ from thermiq.iomap.io_list import load_io_list
 
 REPO = Path(__file__).resolve().parents[2]
 RSC = REPO / "Schaltschrank" / "config.rsc"
-SURPLUS = {"inverter.pv_power_w": 9000.0, "inverter.grid_power_w": -7500.0, "inverter.battery_power_w": 0.0,
-           "inverter.battery_soc_pct": 98.0, "inverter.load_power_w": 1500.0}
+SURPLUS = {
+    "inverter.pv_power_w": 9000.0,
+    "inverter.grid_power_w": -7500.0,
+    "inverter.battery_power_w": 0.0,
+    "inverter.battery_soc_pct": 98.0,
+    "inverter.load_power_w": 1500.0,
+}
 
 
 @pytest.fixture
@@ -44,18 +49,30 @@ def loop(tmp_path, free_port):
     modbus = ModbusDeviceSim([SimMeterSpec("miners", "eastron_sdm630", 2)], "single-phase").start(tcp_port=tcp)
     modbus.update(SURPLUS)
     base = load_config(DEFAULT_CONFIG)
-    cfg = base.model_copy(update={
-        "miners": tuple(m.model_copy(update={"host": "127.0.0.1", "port": s.port}) for m, s in zip(base.miners, miners)),
-        "energy": base.energy.model_copy(update={"start_delay_s": 0.5, "stop_delay_s": 0.5, "min_on_s": 0.0,
-                                                 "min_off_s": 0.0, "power_ramp_w_per_s": 5000.0}),
-        "scan": base.scan.model_copy(update={"period_s": 0.1}),
-    })
-    fb = FieldbusConfig.model_validate({
-        "rs485": {"port": f"tcp://127.0.0.1:{tcp}", "period_s": 0.2, "timeout_s": 0.2,
-                  "backoff_max_s": 1.0},
-        "meters": [{"name": "miners", "model": "eastron_sdm630", "unit_id": 2}],
-        "miner_link": {"poll_period_s": 0.2, "call_deadline_s": 0.5, "min_change_interval_s": 0.0},
-    })
+    cfg = base.model_copy(
+        update={
+            "miners": tuple(
+                m.model_copy(update={"host": "127.0.0.1", "port": s.port}) for m, s in zip(base.miners, miners)
+            ),
+            "energy": base.energy.model_copy(
+                update={
+                    "start_delay_s": 0.5,
+                    "stop_delay_s": 0.5,
+                    "min_on_s": 0.0,
+                    "min_off_s": 0.0,
+                    "power_ramp_w_per_s": 5000.0,
+                }
+            ),
+            "scan": base.scan.model_copy(update={"period_s": 0.1}),
+        }
+    )
+    fb = FieldbusConfig.model_validate(
+        {
+            "rs485": {"port": f"tcp://127.0.0.1:{tcp}", "period_s": 0.2, "timeout_s": 0.2, "backoff_max_s": 1.0},
+            "meters": [{"name": "miners", "model": "eastron_sdm630", "unit_id": 2}],
+            "miner_link": {"poll_period_s": 0.2, "call_deadline_s": 0.5, "min_change_interval_s": 0.0},
+        }
+    )
     io_list = load_io_list(REPO / "Schaltschrank" / "io_list.csv")
     img = make_procimg_file(tmp_path / "procimg.bin", RSC)
     plant_io = PlantProcessImage(io_list, str(img), str(RSC))
@@ -73,17 +90,20 @@ def loop(tmp_path, free_port):
         end = time.monotonic() + timeout_s
         while True:
             outs = plant_io.read_outputs()  # the contactors' auxiliary contacts follow their coils
-            plant_io.write_inputs({**sensors(state, params),
-                                   **{m.contactor_feedback: outs[m.contactor_output] for m in cfg.miners}})
+            plant_io.write_inputs(
+                {**sensors(state, params), **{m.contactor_feedback: outs[m.contactor_output] for m in cfg.miners}}
+            )
             runner.scan_once()
             costs.append(runner.stats.last_cost_s)
             if cond():
                 return
             if time.monotonic() > end:
                 res = runner.last
-                pytest.fail(f"timed out waiting for {what}; miners {res.outputs.miners}, permits {res.permits}, "
-                            f"latched {res.state.interlocks.latched}, inverter {field.inverter.snapshot()}, "
-                            f"controller {dict(res.state.miners)}")
+                pytest.fail(
+                    f"timed out waiting for {what}; miners {res.outputs.miners}, permits {res.permits}, "
+                    f"latched {res.state.interlocks.latched}, inverter {field.inverter.snapshot()}, "
+                    f"controller {dict(res.state.miners)}"
+                )
             time.sleep(0.1)
 
     for action in ("ack", "reset"):  # clear anything latched while the image filled
@@ -99,8 +119,9 @@ def loop(tmp_path, free_port):
 
 
 def _both_mining(runner, miners):
-    return (all(c.run for c in runner.last.outputs.miners.values())
-            and all(not m.miner_state()["paused"] for m in miners))
+    return all(c.run for c in runner.last.outputs.miners.values()) and all(
+        not m.miner_state()["paused"] for m in miners
+    )
 
 
 def test_silent_inverter_stops_the_miners_over_grpc(loop):

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SPEED = 10.0          # plant seconds per real second
-SIM_S = 660.0         # plant seconds (11 min)
-TRIP_AT_S = 480.0     # plant second from which the buffer top reads 90 °C
+SPEED = 10.0  # plant seconds per real second
+SIM_S = 660.0  # plant seconds (11 min)
+TRIP_AT_S = 480.0  # plant second from which the buffer top reads 90 °C
 
 
 def site_config(text: str, ports: list[int], rs485_port: str) -> str:
@@ -33,11 +33,20 @@ def site_config(text: str, ports: list[int], rs485_port: str) -> str:
     hosts = iter(ports)
     text = text.replace('port = "/dev/ttyRS485"', f'port = "{rs485_port}"')
     text = re.sub(r"^\[fieldbus.miner_link\]$", "[fieldbus.miner_link]\nmin_change_interval_s = 2.0", text, flags=re.M)
-    text = re.sub(r'^host = "[^"]+".*$', lambda m: f'host = "127.0.0.1"\nport = {next(hosts)}', text,
-                  count=len(ports), flags=re.M)   # the [[miners]] hosts (the broker's comes later)
-    for key, value in {"start_delay_s": 3.0, "stop_delay_s": 3.0, "min_on_s": 20.0, "min_off_s": 20.0,
-                       "power_ramp_w_per_s": 200.0, "period_s": 0.2, "poll_period_s": 0.5,
-                       "call_deadline_s": 1.0, "timeout_s": 0.3}.items():
+    text = re.sub(
+        r'^host = "[^"]+".*$', lambda m: f'host = "127.0.0.1"\nport = {next(hosts)}', text, count=len(ports), flags=re.M
+    )  # the [[miners]] hosts (the broker's comes later)
+    for key, value in {
+        "start_delay_s": 3.0,
+        "stop_delay_s": 3.0,
+        "min_on_s": 20.0,
+        "min_off_s": 20.0,
+        "power_ramp_w_per_s": 200.0,
+        "period_s": 0.2,
+        "poll_period_s": 0.5,
+        "call_deadline_s": 1.0,
+        "timeout_s": 0.3,
+    }.items():
         text = re.sub(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
     return text
 
@@ -68,34 +77,73 @@ def _mosquitto(tmp_path: Path) -> tuple[subprocess.Popen, int]:
 def _operator_reset(port: int) -> None:
     """Acknowledge and reset every latched trip, as the operator does over the VPN."""
     from paho.mqtt import publish
+
     for action in ("ack", "reset"):
         body = {"request_id": str(uuid.uuid4()), "issued_at": time.time(), "target": "all"}
-        publish.single(f"thermiq/asp1/cmd/safety/{action}", json.dumps(body), qos=1,
-                       hostname="127.0.0.1", port=port)
+        publish.single(f"thermiq/asp1/cmd/safety/{action}", json.dumps(body), qos=1, hostname="127.0.0.1", port=port)
         time.sleep(0.5)
 
 
-@pytest.mark.skipif(subprocess.run(["which", "mosquitto"], capture_output=True).returncode != 0,
-                    reason="mosquitto not installed (scripts/install-system-deps.sh)")
+@pytest.mark.skipif(
+    subprocess.run(["which", "mosquitto"], capture_output=True).returncode != 0,
+    reason="mosquitto not installed (scripts/install-system-deps.sh)",
+)
 def test_controller_devices_and_plant_in_separate_processes(tmp_path):
     broker, mqtt_port = _mosquitto(tmp_path)
     img = tmp_path / "procimg.bin"
-    plant = subprocess.Popen([sys.executable, "-m", "hardware_sim.devices.hil_plant", "--procimg", str(img),
-                              "--speed", str(SPEED), "--period", "0.2", "--sim-duration", str(SIM_S),
-                              "--start", "2009-06-21T09:00", "--battery-soc-pct", "97",
-                              "--trip-at", str(TRIP_AT_S)],
-                             stdout=subprocess.PIPE, text=True, cwd=REPO)
+    plant = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hardware_sim.devices.hil_plant",
+            "--procimg",
+            str(img),
+            "--speed",
+            str(SPEED),
+            "--period",
+            "0.2",
+            "--sim-duration",
+            str(SIM_S),
+            "--start",
+            "2009-06-21T09:00",
+            "--battery-soc-pct",
+            "97",
+            "--trip-at",
+            str(TRIP_AT_S),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     ready = json.loads(plant.stdout.readline())
     cfg = tmp_path / "site.toml"
-    cfg.write_text(site_config((REPO / "thermiq/sites/asp1.toml").read_text(), ready["grpc_ports"],
-                               ready["rtu_master_port"]))
+    cfg.write_text(
+        site_config((REPO / "thermiq/sites/asp1.toml").read_text(), ready["grpc_ports"], ready["rtu_master_port"])
+    )
     env = {k: v for k, v in os.environ.items() if k != "THERMIQ_FIELDBUS"} | {"THERMIQ_MINER_PASSWORD": "root"}
     log_path = tmp_path / "controller.log"
     rows = []
     with open(log_path, "w") as log_file:
-        ctrl = subprocess.Popen([sys.executable, "-m", "thermiq.cli", "run", "--config", str(cfg), "--procimg",
-                                 str(img), "--field", "protocol", "--mqtt", f"127.0.0.1:{mqtt_port}"],
-                                env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
+        ctrl = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "thermiq.cli",
+                "run",
+                "--config",
+                str(cfg),
+                "--procimg",
+                str(img),
+                "--field",
+                "protocol",
+                "--mqtt",
+                f"127.0.0.1:{mqtt_port}",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
         try:
             reset_done = False
             for line in plant.stdout:
@@ -122,7 +170,7 @@ def test_controller_devices_and_plant_in_separate_processes(tmp_path):
     targets = {t for r in mining for t, run in zip(r["miner_target_w"], r["miner_run"]) if run}
     assert all(1700.0 <= t <= 3600.0 for t in targets)
     # ... without drawing on the grid for it (PV surplus only: grid_heating_allowed = false)
-    late = mining[len(mining) // 2:]
+    late = mining[len(mining) // 2 :]
     assert sum(r["grid_w"] for r in late) / len(late) < 300.0
     # the trip pauses every miner over gRPC and drops the contactors
     end = after[-1]

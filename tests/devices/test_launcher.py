@@ -16,8 +16,13 @@ from thermiq.config.fieldbus import FieldbusConfig
 
 class Proc:
     def __init__(self, *args: str) -> None:
-        self.p = subprocess.Popen([sys.executable, "-m", "hardware_sim.devices", *args], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.p = subprocess.Popen(
+            [sys.executable, "-m", "hardware_sim.devices", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.ready = json.loads(self.p.stdout.readline())
 
     def ask(self, request: dict) -> dict:
@@ -32,33 +37,44 @@ class Proc:
 
 @pytest.fixture
 def proc(free_port):
-    pr = Proc("--tcp-port", str(free_port()), "--rtu-pty", "auto", "--grpc-ports", "0,0",
-              "--miner-ramp-w-per-s", "10000")
+    pr = Proc(
+        "--tcp-port", str(free_port()), "--rtu-pty", "auto", "--grpc-ports", "0,0", "--miner-ramp-w-per-s", "10000"
+    )
     yield pr
     assert pr.close() == 0
 
 
 def _line(port: str) -> FieldbusConfig:
-    return FieldbusConfig.model_validate({
-        "rs485": {"port": port, "period_s": 0.2, "timeout_s": 0.3},
-        "meters": [{"name": "miners", "model": "eastron_sdm630", "unit_id": 2},
-                   {"name": "house", "model": "carlo_gavazzi_em24", "unit_id": 4}],
-        "inverter": {"kind": "single-phase"},
-    })
+    return FieldbusConfig.model_validate(
+        {
+            "rs485": {"port": port, "period_s": 0.2, "timeout_s": 0.3},
+            "meters": [
+                {"name": "miners", "model": "eastron_sdm630", "unit_id": 2},
+                {"name": "house", "model": "carlo_gavazzi_em24", "unit_id": 4},
+            ],
+            "inverter": {"kind": "single-phase"},
+        }
+    )
 
 
 def test_devices_process_serves_modbus_tcp_rtu_and_grpc(proc, wait_until):
     r = proc.ready
     assert r["ready"] and len(r["grpc_ports"]) == 2 and r["rtu_master_port"]
-    assert proc.ask({"update": {"miners.power_w": 6400.0, "house.power_w": 850.5,
-                                "inverter.grid_power_w": -1200.0}}) == {"ok": True}
+    assert proc.ask(
+        {"update": {"miners.power_w": 6400.0, "house.power_w": 850.5, "inverter.grid_power_w": -1200.0}}
+    ) == {"ok": True}
     tcp = build_line(_line(f"tcp://127.0.0.1:{r['tcp_port']}"))
     rtu = build_line(_line(r["rtu_master_port"]))
     try:
         for line in (tcp, rtu):
-            wait_until(lambda: line.meters.snapshots()["house"].power_w == pytest.approx(850.5)
-                       and line.meters.snapshots()["miners"].power_w == pytest.approx(6400.0)
-                       and line.inverter.snapshot().grid_power_w == pytest.approx(-1200.0), what="values")
+            wait_until(
+                lambda: (
+                    line.meters.snapshots()["house"].power_w == pytest.approx(850.5)
+                    and line.meters.snapshots()["miners"].power_w == pytest.approx(6400.0)
+                    and line.inverter.snapshot().grid_power_w == pytest.approx(-1200.0)
+                ),
+                what="values",
+            )
         assert proc.ask({"fault": {"device": "house", "mode": "silent"}}) == {"ok": True}
         wait_until(lambda: rtu.meters.snapshots()["house"].power_w is None, what="silent over RTU")
     finally:
@@ -90,11 +106,19 @@ def test_bad_requests_get_error_replies_and_change_nothing(proc):
     assert proc.ask({"miner_fault": {"miner": 7, "mode": "hang"}})["ok"] is False
 
 
-@pytest.mark.parametrize("args, msg", [
-    (["--grpc-ports", "0", "--meters", "x:eastron_sdm630"], "name:model:unit_id"),
-    ([], "nothing to serve"),
-])
+@pytest.mark.parametrize(
+    "args, msg",
+    [
+        (["--grpc-ports", "0", "--meters", "x:eastron_sdm630"], "name:model:unit_id"),
+        ([], "nothing to serve"),
+    ],
+)
 def test_bad_arguments_exit_with_2(args, msg):
-    p = subprocess.run([sys.executable, "-m", "hardware_sim.devices", *args], stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=30)
+    p = subprocess.run(
+        [sys.executable, "-m", "hardware_sim.devices", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert p.returncode == 2 and msg in p.stderr

@@ -6,11 +6,19 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from thermiq.adapters.modbus.regmap import (
-    RegisterMapError, RegisterSpec, bundled_maps, decode_registers, decode_value, encode_value,
-    load_map, parse_map, plan_reads,
+    RegisterMapError,
+    RegisterSpec,
+    bundled_maps,
+    decode_registers,
+    decode_value,
+    encode_value,
+    load_map,
+    parse_map,
+    plan_reads,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -71,8 +79,12 @@ def test_missing_words_decode_to_none():
     assert values["power_w"] is None
 
 
-@given(st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from(["float32", "int32"]),
-       st.sampled_from(["big", "little"]), st.sampled_from([1, -1]))
+@given(
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.sampled_from(["float32", "int32"]),
+    st.sampled_from(["big", "little"]),
+    st.sampled_from([1, -1]),
+)
 def test_encode_decode_round_trip(value, encoding, order, sign):
     spec = RegisterSpec("x", 0, encoding, order, 0.1, sign, "W")
     back = decode_value(spec, encode_value(spec, value))
@@ -86,25 +98,32 @@ def _map(**reg):
     return {"meter": {"model": "test"}, "registers": [base]}
 
 
-@pytest.mark.parametrize("bad, message", [
-    (_map(encoding="float64"), "encoding 'float64'"),
-    (_map(word_order="middle"), "word_order"),
-    (_map(sign=2), "sign"),
-    (_map(scale=0.0), "scale"),
-    (_map(address=70000), "address"),
-    (_map(colour="red"), "unknown keys"),
-    ({"registers": []}, "missing [meter]"),
-    ({"meter": {"model": "x", "register_type": "coil"}, "registers": []}, "register_type"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (_map(encoding="float64"), "encoding 'float64'"),
+        (_map(word_order="middle"), "word_order"),
+        (_map(sign=2), "sign"),
+        (_map(scale=0.0), "scale"),
+        (_map(address=70000), "address"),
+        (_map(colour="red"), "unknown keys"),
+        ({"registers": []}, "missing [meter]"),
+        ({"meter": {"model": "x", "register_type": "coil"}, "registers": []}, "register_type"),
+    ],
+)
 def test_bad_maps_are_refused_with_a_clear_message(bad, message):
     with pytest.raises(RegisterMapError, match=message.replace("[", r"\[")):
         parse_map(bad, "test.toml")
 
 
 def test_overlapping_registers_are_refused():
-    data = {"meter": {"model": "x"}, "registers": [
-        {"name": "a", "address": 10, "encoding": "float32"},
-        {"name": "b", "address": 11, "encoding": "uint16"}]}
+    data = {
+        "meter": {"model": "x"},
+        "registers": [
+            {"name": "a", "address": 10, "encoding": "float32"},
+            {"name": "b", "address": 11, "encoding": "uint16"},
+        ],
+    }
     with pytest.raises(RegisterMapError, match="b overlaps a at address 11"):
         parse_map(data, "x.toml")
 

@@ -12,7 +12,7 @@ from thermiq.config.fieldbus import FieldbusConfig
 
 PLANT = {
     "inverter.pv_power_w": 5200.0,
-    "inverter.grid_power_w": -2300.0,     # Deye: negative = export
+    "inverter.grid_power_w": -2300.0,  # Deye: negative = export
     "inverter.battery_power_w": -1500.0,  # Deye: negative = charging
     "inverter.battery_soc_pct": 87.0,
     "inverter.load_power_w": 1400.0,
@@ -28,11 +28,13 @@ METERS = [SimMeterSpec("house", "eastron_sdm630", 2), SimMeterSpec("heat_pump", 
 
 
 def _cfg(port: str, kind: str, **inverter) -> FieldbusConfig:
-    return FieldbusConfig.model_validate({
-        "rs485": {"port": port, "period_s": 0.2, "timeout_s": 0.3, "backoff_step_s": 0.5, "backoff_max_s": 1.0},
-        "meters": [{"name": m.name, "model": m.model, "unit_id": m.unit_id} for m in METERS],
-        "inverter": {"kind": kind, "unit_id": 1, **inverter},
-    })
+    return FieldbusConfig.model_validate(
+        {
+            "rs485": {"port": port, "period_s": 0.2, "timeout_s": 0.3, "backoff_step_s": 0.5, "backoff_max_s": 1.0},
+            "meters": [{"name": m.name, "model": m.model, "unit_id": m.unit_id} for m in METERS],
+            "inverter": {"kind": kind, "unit_id": 1, **inverter},
+        }
+    )
 
 
 def _offset_clock() -> ShiftedClock:
@@ -45,13 +47,17 @@ def test_sunsynk_reads_simulated_deye_over_rtu_on_virtual_serial_line(pty_line, 
     sim.update(PLANT)
     line = build_line(_cfg(pty_line.master_port, kind), clock=_offset_clock())
     try:
-        wait_until(lambda: line.inverter.snapshot().stamp_s is not None
-                   and all(s.power_w is not None for s in line.meters.snapshots().values()),
-                   what="first good reads over RTU")
+        wait_until(
+            lambda: (
+                line.inverter.snapshot().stamp_s is not None
+                and all(s.power_w is not None for s in line.meters.snapshots().values())
+            ),
+            what="first good reads over RTU",
+        )
         inv = line.inverter.snapshot()
         assert inv.pv_power_w == pytest.approx(5200.0)
-        assert inv.grid_power_w == pytest.approx(-2300.0)      # export stays negative
-        assert inv.battery_power_w == pytest.approx(-1500.0)   # charging stays negative
+        assert inv.grid_power_w == pytest.approx(-2300.0)  # export stays negative
+        assert inv.battery_power_w == pytest.approx(-1500.0)  # charging stays negative
         assert inv.battery_soc_pct == pytest.approx(87.0)
         assert inv.load_power_w == pytest.approx(1400.0)
         assert inv.extra["battery_voltage_v"] == pytest.approx(53.12, abs=0.05)  # HV: 0.1 V steps
@@ -64,8 +70,13 @@ def test_sunsynk_reads_simulated_deye_over_rtu_on_virtual_serial_line(pty_line, 
         assert meters["heat_pump"].import_energy_kwh == pytest.approx(4321.0)
         # the plant moves on: the next reads follow it
         sim.update({"inverter.grid_power_w": 800.0, "house.power_w": 99.5})
-        wait_until(lambda: line.inverter.snapshot().grid_power_w == pytest.approx(800.0)
-                   and line.meters.snapshots()["house"].power_w == pytest.approx(99.5), what="updated values")
+        wait_until(
+            lambda: (
+                line.inverter.snapshot().grid_power_w == pytest.approx(800.0)
+                and line.meters.snapshots()["house"].power_w == pytest.approx(99.5)
+            ),
+            what="updated values",
+        )
     finally:
         line.close()
         sim.stop()
@@ -80,7 +91,7 @@ def test_inverted_ct_is_corrected_by_site_config_over_tcp(free_port, wait_until)
     try:
         for line in (raw_line, fixed_line):
             wait_until(lambda: line.inverter.snapshot().grid_power_w is not None, what="CT reading")
-        assert raw_line.inverter.snapshot().grid_power_w == pytest.approx(2300.0)    # wrong way round
+        assert raw_line.inverter.snapshot().grid_power_w == pytest.approx(2300.0)  # wrong way round
         assert fixed_line.inverter.snapshot().grid_power_w == pytest.approx(-2300.0)  # normalised: export -
     finally:
         raw_line.close()

@@ -27,7 +27,7 @@ from thermiq.signals import INVERTER_SIGNALS
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "systemd" / "thermiq.service"
-SIM_S = 420.0        # plant seconds (7 min at 10x: 42 s)
+SIM_S = 420.0  # plant seconds (7 min at 10x: 42 s)
 #: state topics whose null is a value: no trip latched has no first-out
 NULL_MEANS_NONE = {"state/safety/first_out"}
 
@@ -45,9 +45,15 @@ def cabinet_site(tmp_path: Path, ready: dict, img: Path, mqtt_port: int) -> Path
     text = text.replace('configrsc = "/etc/revpi/config.rsc"', f'configrsc = "{REPO}/Schaltschrank/config.rsc"')
     text = text.replace('io_list = "Schaltschrank/io_list.csv"', f'io_list = "{REPO}/Schaltschrank/io_list.csv"')
     for key in ("latches", "status_file", "command_spool", "path"):
-        text = re.sub(rf'^{key} = "/(var/lib|run)/thermiq/([^"]+)"', rf'{key} = "{tmp_path}/state/\2"', text, flags=re.M)
-    text = re.sub(r"^\[service\.broker\]\n(?:(?!\[).*\n)*", f'[service.broker]\nhost = "127.0.0.1"\nport = {mqtt_port}\n\n',
-                  text, flags=re.M)
+        text = re.sub(
+            rf'^{key} = "/(var/lib|run)/thermiq/([^"]+)"', rf'{key} = "{tmp_path}/state/\2"', text, flags=re.M
+        )
+    text = re.sub(
+        r"^\[service\.broker\]\n(?:(?!\[).*\n)*",
+        f'[service.broker]\nhost = "127.0.0.1"\nport = {mqtt_port}\n\n',
+        text,
+        flags=re.M,
+    )
     text = re.sub(r"^port = 9105$", f"port = {free_port()}", text, flags=re.M)
     path = tmp_path / "site.toml"
     path.write_text(text)
@@ -61,8 +67,9 @@ class Retained:
         self.values: dict[str, bytes] = {}
         self.lock = threading.Lock()
         self.client = compat.make_client("service-hil-probe")
-        compat.bind(self.client, lambda rc: self.client.subscribe("thermiq/asp1/state/#", 1), lambda rc: None,
-                    self._msg)
+        compat.bind(
+            self.client, lambda rc: self.client.subscribe("thermiq/asp1/state/#", 1), lambda rc: None, self._msg
+        )
         self.client.connect("127.0.0.1", port, keepalive=10)
         self.client.loop_start()
 
@@ -75,21 +82,41 @@ class Retained:
         self.client.loop_stop()
 
 
-@pytest.mark.skipif(subprocess.run(["which", "mosquitto"], capture_output=True).returncode != 0,
-                    reason="mosquitto not installed (scripts/install-system-deps.sh)")
+@pytest.mark.skipif(
+    subprocess.run(["which", "mosquitto"], capture_output=True).returncode != 0,
+    reason="mosquitto not installed (scripts/install-system-deps.sh)",
+)
 def test_shipped_execstart_runs_the_plant_from_the_site_file_alone(tmp_path):
     argv = exec_start()
     assert Path(argv[0]).name == "thermiq" and argv[1:] == ["run", "--config", "/etc/thermiq/site.toml"]
     broker, mqtt_port = _mosquitto(tmp_path)
     img = tmp_path / "procimg.bin"
-    plant = subprocess.Popen([sys.executable, "-m", "hardware_sim.devices.hil_plant", "--procimg", str(img),
-                              "--speed", "10", "--period", "0.2", "--sim-duration", str(SIM_S),
-                              "--start", "2009-06-21T09:00", "--battery-soc-pct", "97"],
-                             stdout=subprocess.PIPE, text=True, cwd=REPO)
+    plant = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hardware_sim.devices.hil_plant",
+            "--procimg",
+            str(img),
+            "--speed",
+            "10",
+            "--period",
+            "0.2",
+            "--sim-duration",
+            str(SIM_S),
+            "--start",
+            "2009-06-21T09:00",
+            "--battery-soc-pct",
+            "97",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     ready = json.loads(plant.stdout.readline())
     site = cabinet_site(tmp_path, ready, img, mqtt_port)
     cmd = [sys.executable, "-m", "thermiq.cli"] + [str(site) if a == "/etc/thermiq/site.toml" else a for a in argv[1:]]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THERMIQ_")}   # the site file only
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THERMIQ_")}  # the site file only
     probe = Retained(mqtt_port)
     rows = []
     log_path = tmp_path / "journal.jsonl"
@@ -102,7 +129,7 @@ def test_shipped_execstart_runs_the_plant_from_the_site_file_alone(tmp_path):
                 if not reset_done and rows[-1]["t_sim_s"] >= 30.0:
                     _operator_reset(mqtt_port)
                     reset_done = True
-                if state is None and rows[-1]["t_sim_s"] >= SIM_S - 30.0:   # while the devices still answer
+                if state is None and rows[-1]["t_sim_s"] >= SIM_S - 30.0:  # while the devices still answer
                     with probe.lock:
                         state = dict(probe.values)
             assert plant.wait(30) == 0
@@ -114,7 +141,7 @@ def test_shipped_execstart_runs_the_plant_from_the_site_file_alone(tmp_path):
             broker.wait(10)
     journal = log_path.read_text().splitlines()
     tail = "".join(line + "\n" for line in journal[-30:])
-    assert all(line.startswith("{") for line in journal), tail                    # JSON only
+    assert all(line.startswith("{") for line in journal), tail  # JSON only
     # the miners follow the PV surplus over gRPC
     mining = [r for r in rows if any(r["miner_run"]) and any(r["contactor"])]
     assert mining, "no miner ran on the PV surplus:\n" + tail

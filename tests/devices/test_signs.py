@@ -6,9 +6,17 @@ import pytest
 
 from thermiq.adapters.inverter.signs import SignConvention, normalise
 
-RAW = {"grid_power": -2300, "grid_ct_power": 2300, "battery_power": -1500, "load_power": 1400,
-       "battery_soc": 87, "pv1_power": 2600, "pv2_power": 2601, "battery_voltage": 53.12,
-       "total_grid_import": 12345.6}
+RAW = {
+    "grid_power": -2300,
+    "grid_ct_power": 2300,
+    "battery_power": -1500,
+    "load_power": 1400,
+    "battery_soc": 87,
+    "pv1_power": 2600,
+    "pv2_power": 2601,
+    "battery_voltage": 53.12,
+    "total_grid_import": 12345.6,
+}
 
 
 def test_deye_signs_pass_through_by_default():

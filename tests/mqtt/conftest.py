@@ -6,13 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import unavailable
-
-from thermiq.adapters.mqtt.registry import REPO, registry_for_site
-from tests.mqtt.testbroker import BrokerError, Mosquitto
-from thermiq.config.load import load_config
-
 from tests.mqtt.mqtt_helpers import Probe, envelope  # noqa: F401  (re-exported for tests)
+from tests.mqtt.testbroker import BrokerError, Mosquitto
+from tests.support import unavailable
+from thermiq.adapters.mqtt.registry import REPO, registry_for_site
+from thermiq.config.load import load_config
 
 SITE_TOML = REPO / "thermiq/sites/asp1.toml"
 

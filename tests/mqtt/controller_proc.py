@@ -44,15 +44,34 @@ class Controller:
             with self._lock:
                 self.plant.write_inputs(self.values)
 
-    def start(self) -> "Controller":
+    def start(self) -> Controller:
         self._log = open(self.journal, "ab")
         if not self._cycler.is_alive():
             self._cycler.start()
-        self.proc = subprocess.Popen([sys.executable, "-m", "thermiq", "run", "--field", "fake",
-                                      "--procimg", str(self.img), "--run-dir", str(self.dir),
-                                      "--configrsc", str(RSC), "--latches", str(self.latches),
-                                      "--mqtt", f"127.0.0.1:{self.port}"],
-                                     cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "thermiq",
+                "run",
+                "--field",
+                "fake",
+                "--procimg",
+                str(self.img),
+                "--run-dir",
+                str(self.dir),
+                "--configrsc",
+                str(RSC),
+                "--latches",
+                str(self.latches),
+                "--mqtt",
+                f"127.0.0.1:{self.port}",
+            ],
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+        )
         return self
 
     def set_inputs(self, **values) -> None:
@@ -126,6 +145,9 @@ def trip_state(probe, base: str, trip_id: str, timeout_s: float = 10.0, want: st
     if want is None:
         wait_until(lambda: current()[1], timeout_s, topic)
         return current()[0]
-    wait_until(lambda: current() == (want, True) if want != "none" else current() == (None, True), timeout_s,
-               f"{trip_id} -> {want}")
+    wait_until(
+        lambda: current() == (want, True) if want != "none" else current() == (None, True),
+        timeout_s,
+        f"{trip_id} -> {want}",
+    )
     return want

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from thermiq.commands import CommandResult, SafetyCommand, SetpointCommand, SetpointStore, handle_setpoint
 
@@ -18,9 +18,14 @@ from thermiq.commands import CommandResult, SafetyCommand, SetpointCommand, Setp
 class MiniScan:
     """Run ``scan_once`` every ``period_s`` [s] in a thread (``start``/``stop``), or call it directly."""
 
-    def __init__(self, bridge, store: SetpointStore, period_s: float = 0.05,
-                 extra: Callable[[], Mapping[str, object]] | None = None,
-                 on_applied: Callable[[SetpointCommand, float], None] | None = None):
+    def __init__(
+        self,
+        bridge,
+        store: SetpointStore,
+        period_s: float = 0.05,
+        extra: Callable[[], Mapping[str, object]] | None = None,
+        on_applied: Callable[[SetpointCommand, float], None] | None = None,
+    ):
         self.bridge, self.store, self.period_s = bridge, store, period_s
         self.extra = extra or (lambda: {})
         self.on_applied = on_applied
@@ -53,7 +58,7 @@ class MiniScan:
             nxt += self.period_s
             self._stop.wait(max(0.0, nxt - time.monotonic()))
 
-    def start(self) -> "MiniScan":
+    def start(self) -> MiniScan:
         self._thread.start()
         return self
 

@@ -26,15 +26,25 @@ class Received:
 class Probe:
     """A test MQTT client that records everything it receives on its subscriptions."""
 
-    def __init__(self, port: int, username: str | None = None, password: str | None = None, *,
-                 protocol: str = "3.1.1", client_id: str | None = None, clean_session: bool = True,
-                 tls_ca: str | None = None, wait: bool = True):
+    def __init__(
+        self,
+        port: int,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        protocol: str = "3.1.1",
+        client_id: str | None = None,
+        clean_session: bool = True,
+        tls_ca: str | None = None,
+        wait: bool = True,
+    ):
         self.protocol = protocol
         self.client = compat.make_client(client_id or f"probe-{uuid.uuid4().hex[:8]}", clean_session, protocol)
         if username:
             self.client.username_pw_set(username, password)
         if tls_ca:
             import ssl
+
             self.client.tls_set(ca_certs=tls_ca, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         self.messages: list[Received] = []
         self.cond = threading.Condition()
@@ -96,7 +106,6 @@ class Probe:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
-
 
 
 def envelope(value=None, *, target=None, rid=None, issued_at=None, **extra) -> dict:

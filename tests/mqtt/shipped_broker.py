@@ -13,17 +13,22 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.mqtt.testbroker import BrokerError, Mosquitto, free_port
 from tests.support import unavailable
 from thermiq.adapters.mqtt.registry import REPO
-from tests.mqtt.testbroker import BrokerError, Mosquitto, free_port
 
 DEPLOY = REPO / "deploy/mosquitto"
 SYSTEM_PW = {"thermiq": "ctl-pw", "nodered": "nr-pw", "homeassistant": "ha-pw"}
 
 
 def run_script(name: str, *args, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    r = subprocess.run(["sh", str(DEPLOY / name), *map(str, args)], env={**os.environ, **(env or {})},
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        ["sh", str(DEPLOY / name), *map(str, args)],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if check:
         assert r.returncode == 0, f"{name} failed: {r.stderr}"
     return r
@@ -40,13 +45,15 @@ def make_certs(out: Path, *names: str) -> Path:
 
 def shipped_conf(tmp: Path, passwd: Path, certs: Path, plain_port: int, tls_port: int) -> str:
     text = (DEPLOY / "mosquitto.conf").read_text()
-    rewrites = [("password_file /etc/mosquitto/thermiq.passwd", f"password_file {passwd}"),
-                ("acl_file /etc/mosquitto/thermiq.acl", f"acl_file {DEPLOY / 'acl'}"),
-                ("listener 1883 127.0.0.1\n", f"listener {plain_port} 127.0.0.1\n"),
-                ("listener 8883\n", f"listener {tls_port} 127.0.0.1\n"),
-                ("/etc/mosquitto/certs/", f"{certs}/"),
-                ("persistence_location /var/lib/mosquitto/", "persistence_location {dir}/"),
-                ("log_dest syslog", "log_dest file {dir}/mosquitto.log")]
+    rewrites = [
+        ("password_file /etc/mosquitto/thermiq.passwd", f"password_file {passwd}"),
+        ("acl_file /etc/mosquitto/thermiq.acl", f"acl_file {DEPLOY / 'acl'}"),
+        ("listener 1883 127.0.0.1\n", f"listener {plain_port} 127.0.0.1\n"),
+        ("listener 8883\n", f"listener {tls_port} 127.0.0.1\n"),
+        ("/etc/mosquitto/certs/", f"{certs}/"),
+        ("persistence_location /var/lib/mosquitto/", "persistence_location {dir}/"),
+        ("log_dest syslog", "log_dest file {dir}/mosquitto.log"),
+    ]
     for old, new in rewrites:
         n = text.count(old)
         assert n == (3 if old.endswith("certs/") else 1), f"shipped mosquitto.conf: {old!r} found {n} times"

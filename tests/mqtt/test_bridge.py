@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 
-from thermiq.adapters.mqtt.bridge import MqttBridge
 from tests.mqtt.miniscan import MiniScan
+from tests.mqtt.mqtt_helpers import envelope
+from thermiq.adapters.mqtt.bridge import MqttBridge
 from thermiq.commands import AuditRecord, SetpointStore
 
-from tests.mqtt.mqtt_helpers import envelope
-
 BASE = "thermiq/asp1"
-STATE = {"state/temperature/dhw_temp_c": 48.2, "state/contact/hp_ok": True, "state/output/p3_miner_loop_run": False,
-         "state/valve/rv1/position": "buffer", "state/heat_pump/sg_state": "normal",
-         "state/miner/m1/hashrate_ths": 88.5, "state/safety/trips": [], "state/safety/first_out": None,
-         "state/inverter/battery_soc_pct": 93.0}
+STATE = {
+    "state/temperature/dhw_temp_c": 48.2,
+    "state/contact/hp_ok": True,
+    "state/output/p3_miner_loop_run": False,
+    "state/valve/rv1/position": "buffer",
+    "state/heat_pump/sg_state": "normal",
+    "state/miner/m1/hashrate_ths": 88.5,
+    "state/safety/trips": [],
+    "state/safety/first_out": None,
+    "state/inverter/battery_soc_pct": 93.0,
+}
 
 
 @pytest.fixture
@@ -55,8 +60,8 @@ def test_state_arrives_with_registry_qos_and_retain(broker, registry, bridge, pr
     b = bridge()
     b.publish_status(STATE)
     time.sleep(0.3)
-    late = probe_factory(broker.port)       # subscribes after publication: gets the retained values
-    late.subscribe(f"{BASE}/#", qos=1)      # granted QoS 1 so the publisher's QoS shows through
+    late = probe_factory(broker.port)  # subscribes after publication: gets the retained values
+    late.subscribe(f"{BASE}/#", qos=1)  # granted QoS 1 so the publisher's QoS shows through
     for key, value in STATE.items():
         m = late.wait_for(f"{BASE}/{key}")
         t = registry[key]
@@ -86,8 +91,13 @@ def test_valid_set_changes_setpoint_in_force_and_is_acked(broker, scan, probe_fa
     body = envelope(57.5, lease_s=600)
     p.publish(f"{BASE}/setpoints/dhw_setpoint_c/set", body)
     ack = p.wait_for(f"{BASE}/setpoints/dhw_setpoint_c/set/ack")
-    assert ack.json == {"request_id": body["request_id"], "accepted": True, "reason": None, "value_in_force": 57.5,
-                        "by": "local"}
+    assert ack.json == {
+        "request_id": body["request_id"],
+        "accepted": True,
+        "reason": None,
+        "value_in_force": 57.5,
+        "by": "local",
+    }
     assert ack.retain is False and ack.qos == 1
     state = p.wait_for(f"{BASE}/setpoints/dhw_setpoint_c", lambda m: m.json == 57.5)
     assert state.qos == 1
@@ -134,8 +144,13 @@ def test_bad_commands_are_refused_acked_and_change_nothing(broker, scan, probe_f
     p.publish(topic, payload, retain=retain)
     ack = p.wait_for(topic + "/ack", lambda m: not m.json["accepted"])
     reason = ack.json["reason"]
-    expected = {"malformed": "malformed JSON", "expired": "expired", "future": "future", "out_of_limits": "outside",
-                "duplicate": "duplicate"}[case]
+    expected = {
+        "malformed": "malformed JSON",
+        "expired": "expired",
+        "future": "future",
+        "out_of_limits": "outside",
+        "duplicate": "duplicate",
+    }[case]
     assert expected in reason
     assert ack.json["request_id"] == (None if case == "malformed" else rid)
     time.sleep(0.2)
@@ -151,7 +166,7 @@ def test_retained_command_is_refused_and_cleared(broker, registry, scan, probe_f
     p = probe_factory(broker.port)
     topic = f"{BASE}/setpoints/buffer_setpoint_c/set"
     p.subscribe(topic + "/ack")
-    p.publish(topic, envelope(55.0, rid="kept"), retain=True)   # stored before the controller subscribes
+    p.publish(topic, envelope(55.0, rid="kept"), retain=True)  # stored before the controller subscribes
     b, s = scan()
     ack = p.wait_for(topic + "/ack")
     assert ack.json["accepted"] is False and "retained" in ack.json["reason"]
@@ -161,7 +176,7 @@ def test_retained_command_is_refused_and_cleared(broker, registry, scan, probe_f
     late = probe_factory(broker.port)
     late.subscribe(topic)
     time.sleep(0.2)
-    assert [m for m in late.on(topic) if m.payload] == []         # cleared from the broker
+    assert [m for m in late.on(topic) if m.payload] == []  # cleared from the broker
 
 
 def test_mqtt311_live_retained_command_is_applied_once_then_cleared(broker, scan, probe_factory):
@@ -174,7 +189,7 @@ def test_mqtt311_live_retained_command_is_applied_once_then_cleared(broker, scan
     p.publish(topic, envelope(22.0), retain=True)
     assert p.wait_for(topic + "/ack").json["accepted"] is True
     time.sleep(0.3)
-    assert len(p.on(topic + "/ack")) == 1             # its own clear coming back is not answered
+    assert len(p.on(topic + "/ack")) == 1  # its own clear coming back is not answered
     late = probe_factory(broker.port)
     late.subscribe(topic)
     time.sleep(0.2)
@@ -190,15 +205,23 @@ def test_mqtt5_live_retained_command_is_refused_and_cleared(broker, scan, probe_
     body = envelope(22.0, rid="live-retained")
     p.publish(topic, body, retain=True)
     ack = p.wait_for(topic + "/ack")
-    assert ack.json == {"request_id": "live-retained", "accepted": False, "by": "local", "value_in_force": None,
-                        "reason": "retained command refused (publish commands with retain=false)"}
+    assert ack.json == {
+        "request_id": "live-retained",
+        "accepted": False,
+        "by": "local",
+        "value_in_force": None,
+        "reason": "retained command refused (publish commands with retain=false)",
+    }
     time.sleep(0.3)
     assert len(p.on(topic + "/ack")) == 1
-    assert s.store.leases == {} and s.store.value("room_setpoint_c", time.monotonic()) == s.store.specs["room_setpoint_c"].default
+    assert (
+        s.store.leases == {}
+        and s.store.value("room_setpoint_c", time.monotonic()) == s.store.specs["room_setpoint_c"].default
+    )
     late = probe_factory(broker.port, protocol="5")
     late.subscribe(topic)
     time.sleep(0.3)
-    assert [m for m in late.on(topic) if m.payload] == []           # cleared from the broker
+    assert [m for m in late.on(topic) if m.payload] == []  # cleared from the broker
     assert b.stats["received"] == 0 and b.stats["refused"] == 1
 
 
@@ -213,15 +236,16 @@ def test_broker_restart_is_survived_and_state_republished(broker, scan, probe_fa
     p = probe_factory(broker.port)
     p.subscribe(f"{BASE}/#")
     assert p.wait_for(f"{BASE}/status").payload == b"online"
-    assert p.wait_for(f"{BASE}/state/temperature/dhw_temp_c").json == 48.2   # republished retained state
+    assert p.wait_for(f"{BASE}/state/temperature/dhw_temp_c").json == 48.2  # republished retained state
     p.wait_for(f"{BASE}/setpoints/mode")
     body = envelope("manual")
-    p.publish(f"{BASE}/setpoints/mode/set", body)                       # commands work again
+    p.publish(f"{BASE}/setpoints/mode/set", body)  # commands work again
     assert p.wait_for(f"{BASE}/setpoints/mode/set/ack").json["accepted"] is True
 
 
-def test_commands_queued_while_controller_is_away_are_judged_by_issue_time(broker, registry, probe_factory,
-                                                                           audit_path, tmp_path):
+def test_commands_queued_while_controller_is_away_are_judged_by_issue_time(
+    broker, registry, probe_factory, audit_path, tmp_path
+):
     """Kept session: the broker queues QoS 1 commands for the stopped controller; on return the
     fresh one is applied, the stale one refused as expired, and both are acked."""
     ids = tmp_path / "latches.request-ids.json"
@@ -233,7 +257,7 @@ def test_commands_queued_while_controller_is_away_are_judged_by_issue_time(broke
     b1.stop()
     b2 = MqttBridge("asp1", broker.host, broker.port, None, None, registry, None, audit_path, seen_ids_path=ids)
     fresh, stale = envelope("manual"), envelope(55.0, issued_at=time.time() - 31)
-    p.publish(f"{BASE}/setpoints/mode/set", fresh)                  # nobody listening: queued by the broker
+    p.publish(f"{BASE}/setpoints/mode/set", fresh)  # nobody listening: queued by the broker
     p.publish(f"{BASE}/setpoints/buffer_setpoint_c/set", stale)
     b2.start()
     try:
@@ -297,13 +321,13 @@ def test_ack_for_unknown_command_topic_is_not_published(broker, bridge, probe_fa
     p = probe_factory(broker.port)
     p.subscribe(f"{BASE}/cmd/#")
     b = bridge()
-    b.ack(CommandResult("cmd/safety", "r-x", True, None, None))       # would land on cmd/safety/ack
-    b.ack(CommandResult("cmd/safety/ack", "r-y", True, None, None))   # the real ack topic
+    b.ack(CommandResult("cmd/safety", "r-x", True, None, None))  # would land on cmd/safety/ack
+    b.ack(CommandResult("cmd/safety/ack", "r-y", True, None, None))  # the real ack topic
     p.wait_for(f"{BASE}/cmd/safety/ack/ack", lambda m: m.json["request_id"] == "r-y")
     assert p.on(f"{BASE}/cmd/safety/ack") == []
     b.stop()
     ids = [AuditRecord.from_json(x).request_id for x in audit_path.read_text().splitlines()]
-    assert ids == ["r-x", "r-y"]                                      # both audited
+    assert ids == ["r-x", "r-y"]  # both audited
 
 
 def test_bad_constructor_arguments(registry):

@@ -7,10 +7,22 @@ import math
 import unicodedata
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from thermiq.commands import (AuditRecord, CommandResult, RecentIds, Refusal, SafetyCommand, SetpointCommand,
-                              SetpointStore, handle_setpoint, setpoint_specs, split_identity, validate)
+from thermiq.commands import (
+    AuditRecord,
+    CommandResult,
+    RecentIds,
+    Refusal,
+    SafetyCommand,
+    SetpointCommand,
+    SetpointStore,
+    handle_setpoint,
+    setpoint_specs,
+    split_identity,
+    validate,
+)
 from thermiq.commands.limits import MAX_REASON_CHARS
 from thermiq.commands.store import SetpointError
 
@@ -32,8 +44,16 @@ def sp(name, value, rid="r1", issued=NOW, **extra):
 
 
 def test_specs_follow_site_config(specs, cfg):
-    assert set(specs) == {"dhw_setpoint_c", "buffer_setpoint_c", "room_setpoint_c", "priority_soc_pct",
-                          "grid_heating_allowed", "mode", "miner_m1_power_limit_w", "miner_m2_power_limit_w"}
+    assert set(specs) == {
+        "dhw_setpoint_c",
+        "buffer_setpoint_c",
+        "room_setpoint_c",
+        "priority_soc_pct",
+        "grid_heating_allowed",
+        "mode",
+        "miner_m1_power_limit_w",
+        "miner_m2_power_limit_w",
+    }
     assert (specs["dhw_setpoint_c"].lo, specs["dhw_setpoint_c"].hi) == (20.0, cfg.dhw.max_c)
     assert (specs["buffer_setpoint_c"].lo, specs["buffer_setpoint_c"].hi) == (20.0, cfg.buffer.max_c)
     assert specs["dhw_setpoint_c"].default == cfg.dhw.setpoint_c
@@ -56,39 +76,45 @@ def test_valid_safety_commands(specs):
     assert (cmd.action, cmd.target) == ("ack", "I5_buffer_overtemp")
 
 
-@pytest.mark.parametrize("topic, body, reason", [
-    ("setpoints/dhw_setpoint_c/set", b"{not json", "malformed JSON"),
-    ("setpoints/dhw_setpoint_c/set", b"\xff\xfe", "malformed JSON"),
-    ("setpoints/dhw_setpoint_c/set", b"", "empty payload"),
-    ("setpoints/dhw_setpoint_c/set", b"[1, 2]", "must be a JSON object"),
-    ("setpoints/dhw_setpoint_c/set", b'{"request_id":"a","issued_at":NaN,"value":50}', "malformed JSON"),
-    ("setpoints/dhw_setpoint_c/set", b'{"request_id":"a","issued_at":1e999,"value":50}', "finite"),
-    ("setpoints/dhw_setpoint_c/set", {"issued_at": NOW, "value": 50}, "request_id"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a b", "issued_at": NOW, "value": 50}, "request_id"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "value": 50}, "issued_at"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": "now", "value": 50}, "issued_at"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 50, "x": 1}, "x"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 50, "lease_s": 86401},
-     "lease_s"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 50, "lease_s": 0}, "lease_s"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW - 31, "value": 50}, "expired"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW + 6, "value": 50}, "future"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 61}, "outside 20.0..60.0"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 19.9}, "outside"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": True}, "needs a number"),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": "55"}, "needs a number"),
-    ("setpoints/buffer_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 71}, "outside 20.0..70.0"),
-    ("setpoints/room_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 4.5}, "outside 5.0..28.0"),
-    ("setpoints/priority_soc_pct/set", {"request_id": "a", "issued_at": NOW, "value": 101}, "outside"),
-    ("setpoints/grid_heating_allowed/set", {"request_id": "a", "issued_at": NOW, "value": 1}, "true or false"),
-    ("setpoints/mode/set", {"request_id": "a", "issued_at": NOW, "value": "off"}, "one of"),
-    ("setpoints/miner_m1_power_limit_w/set", {"request_id": "a", "issued_at": NOW, "value": 1000}, "or 0"),
-    ("setpoints/miner_m2_power_limit_w/set", {"request_id": "a", "issued_at": NOW, "value": 3601}, "outside"),
-    ("setpoints/nonsense/set", {"request_id": "a", "issued_at": NOW, "value": 1}, "unknown setpoint"),
-    ("cmd/safety/explode", {"request_id": "a", "issued_at": NOW, "target": "all"}, "unknown command topic"),
-    ("cmd/safety/reset", {"request_id": "a", "issued_at": NOW, "value": "all"}, "target"),
-    ("cmd/safety/reset", {"request_id": "a", "issued_at": NOW, "target": ""}, "target"),
-])
+@pytest.mark.parametrize(
+    "topic, body, reason",
+    [
+        ("setpoints/dhw_setpoint_c/set", b"{not json", "malformed JSON"),
+        ("setpoints/dhw_setpoint_c/set", b"\xff\xfe", "malformed JSON"),
+        ("setpoints/dhw_setpoint_c/set", b"", "empty payload"),
+        ("setpoints/dhw_setpoint_c/set", b"[1, 2]", "must be a JSON object"),
+        ("setpoints/dhw_setpoint_c/set", b'{"request_id":"a","issued_at":NaN,"value":50}', "malformed JSON"),
+        ("setpoints/dhw_setpoint_c/set", b'{"request_id":"a","issued_at":1e999,"value":50}', "finite"),
+        ("setpoints/dhw_setpoint_c/set", {"issued_at": NOW, "value": 50}, "request_id"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a b", "issued_at": NOW, "value": 50}, "request_id"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "value": 50}, "issued_at"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": "now", "value": 50}, "issued_at"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 50, "x": 1}, "x"),
+        (
+            "setpoints/dhw_setpoint_c/set",
+            {"request_id": "a", "issued_at": NOW, "value": 50, "lease_s": 86401},
+            "lease_s",
+        ),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 50, "lease_s": 0}, "lease_s"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW - 31, "value": 50}, "expired"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW + 6, "value": 50}, "future"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 61}, "outside 20.0..60.0"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 19.9}, "outside"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": True}, "needs a number"),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": "55"}, "needs a number"),
+        ("setpoints/buffer_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 71}, "outside 20.0..70.0"),
+        ("setpoints/room_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 4.5}, "outside 5.0..28.0"),
+        ("setpoints/priority_soc_pct/set", {"request_id": "a", "issued_at": NOW, "value": 101}, "outside"),
+        ("setpoints/grid_heating_allowed/set", {"request_id": "a", "issued_at": NOW, "value": 1}, "true or false"),
+        ("setpoints/mode/set", {"request_id": "a", "issued_at": NOW, "value": "off"}, "one of"),
+        ("setpoints/miner_m1_power_limit_w/set", {"request_id": "a", "issued_at": NOW, "value": 1000}, "or 0"),
+        ("setpoints/miner_m2_power_limit_w/set", {"request_id": "a", "issued_at": NOW, "value": 3601}, "outside"),
+        ("setpoints/nonsense/set", {"request_id": "a", "issued_at": NOW, "value": 1}, "unknown setpoint"),
+        ("cmd/safety/explode", {"request_id": "a", "issued_at": NOW, "target": "all"}, "unknown command topic"),
+        ("cmd/safety/reset", {"request_id": "a", "issued_at": NOW, "value": "all"}, "target"),
+        ("cmd/safety/reset", {"request_id": "a", "issued_at": NOW, "target": ""}, "target"),
+    ],
+)
 def test_bad_commands_are_refused_with_a_reason(specs, topic, body, reason):
     before = RecentIds().add("old", NOW - 5)
     res, recent = run(specs, topic, body, recent=before)
@@ -148,8 +174,14 @@ def test_duplicate_memory_round_trips_and_is_pruned_by_issue_time():
     back = RecentIds.from_doc(doc, 60, NOW)
     assert back.seen == r.seen
     assert [rid for rid, _ in RecentIds.from_doc(doc, 60, NOW + 20).seen] == ["b"]
-    for bad in ({}, {"version": 2, "ids": []}, {"version": 1, "ids": [["a", "x"]]}, {"version": 1, "ids": [[1, 2.0]]},
-                {"version": 1, "ids": [["a", float("inf")]]}, []):
+    for bad in (
+        {},
+        {"version": 2, "ids": []},
+        {"version": 1, "ids": [["a", "x"]]},
+        {"version": 1, "ids": [[1, 2.0]]},
+        {"version": 1, "ids": [["a", float("inf")]]},
+        [],
+    ):
         with pytest.raises((ValueError, TypeError, KeyError)):
             RecentIds.from_doc(bad, 60, NOW)
 
@@ -160,17 +192,20 @@ def test_memory_lost_at_start_refuses_commands_issued_before_it(specs):
     assert isinstance(res, Refusal) and "memory was lost" in res.reason
     res, out = run(specs, *sp("mode", "manual", rid="new", issued=NOW - 1), recent=lost)
     assert isinstance(res, SetpointCommand) and out.not_before_s == NOW - 2
-    assert RecentIds.from_doc(out.to_doc(), 70, NOW).not_before_s == NOW - 2      # the horizon is kept on disk
+    assert RecentIds.from_doc(out.to_doc(), 70, NOW).not_before_s == NOW - 2  # the horizon is kept on disk
 
 
-@pytest.mark.parametrize("topic, by, rest", [
-    ("op/alice/cmd/safety/ack", "alice", "cmd/safety/ack"),
-    ("op/bob-2/setpoints/mode/set", "bob-2", "setpoints/mode/set"),
-    ("cmd/safety/reset", "local", "cmd/safety/reset"),
-    ("op/Alice/cmd/safety/ack", None, "cmd/safety/ack"),
-    ("op/thermiq/cmd/safety/ack", None, "cmd/safety/ack"),
-    ("op//cmd/safety/ack", None, "cmd/safety/ack"),
-])
+@pytest.mark.parametrize(
+    "topic, by, rest",
+    [
+        ("op/alice/cmd/safety/ack", "alice", "cmd/safety/ack"),
+        ("op/bob-2/setpoints/mode/set", "bob-2", "setpoints/mode/set"),
+        ("cmd/safety/reset", "local", "cmd/safety/reset"),
+        ("op/Alice/cmd/safety/ack", None, "cmd/safety/ack"),
+        ("op/thermiq/cmd/safety/ack", None, "cmd/safety/ack"),
+        ("op//cmd/safety/ack", None, "cmd/safety/ack"),
+    ],
+)
 def test_identity_is_the_operator_segment_of_the_topic(topic, by, rest):
     assert split_identity(topic) == (by, rest)
 
@@ -190,25 +225,31 @@ def test_operator_identity_is_carried_into_command_and_refusal(specs):
     assert CommandResult.refused(ref).payload()["by"] is None
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (b'{"request_id":"a","issued_at":1,"value":50,"value":51}', "malformed JSON: duplicate key 'value'"),
-    (b'{"request_id":"a","request_id":"b","issued_at":1,"value":50}', "duplicate key 'request_id'"),
-    (b'{"request_id":"a","issued_at":1,"value":{"x":1,"x":2}}', "duplicate key 'x'"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (b'{"request_id":"a","issued_at":1,"value":50,"value":51}', "malformed JSON: duplicate key 'value'"),
+        (b'{"request_id":"a","request_id":"b","issued_at":1,"value":50}', "duplicate key 'request_id'"),
+        (b'{"request_id":"a","issued_at":1,"value":{"x":1,"x":2}}', "duplicate key 'x'"),
+    ],
+)
 def test_duplicate_json_keys_are_refused(specs, raw, reason):
     res, _ = run(specs, "setpoints/dhw_setpoint_c/set", raw)
     assert isinstance(res, Refusal) and reason in res.reason
 
 
-@pytest.mark.parametrize("topic, value, reason", [
-    ("setpoints/dhw_setpoint_c/set", None, "dhw_setpoint_c needs a number, got null"),
-    ("setpoints/dhw_setpoint_c/set", [50], "dhw_setpoint_c needs a number, got [50]"),
-    ("setpoints/dhw_setpoint_c/set", "55", 'dhw_setpoint_c needs a number, got "55"'),
-    ("setpoints/grid_heating_allowed/set", None, "grid_heating_allowed needs true or false, got null"),
-    ("setpoints/grid_heating_allowed/set", "yes", 'grid_heating_allowed needs true or false, got "yes"'),
-    ("setpoints/mode/set", None, "mode must be one of ['auto', 'manual'], got null"),
-    ("setpoints/mode/set", 1, "mode must be one of ['auto', 'manual'], got 1"),
-])
+@pytest.mark.parametrize(
+    "topic, value, reason",
+    [
+        ("setpoints/dhw_setpoint_c/set", None, "dhw_setpoint_c needs a number, got null"),
+        ("setpoints/dhw_setpoint_c/set", [50], "dhw_setpoint_c needs a number, got [50]"),
+        ("setpoints/dhw_setpoint_c/set", "55", 'dhw_setpoint_c needs a number, got "55"'),
+        ("setpoints/grid_heating_allowed/set", None, "grid_heating_allowed needs true or false, got null"),
+        ("setpoints/grid_heating_allowed/set", "yes", 'grid_heating_allowed needs true or false, got "yes"'),
+        ("setpoints/mode/set", None, "mode must be one of ['auto', 'manual'], got null"),
+        ("setpoints/mode/set", 1, "mode must be one of ['auto', 'manual'], got 1"),
+    ],
+)
 def test_type_errors_speak_of_the_setpoints_own_type(specs, topic, value, reason):
     res, _ = run(specs, topic, {"request_id": "t", "issued_at": NOW, "value": value})
     assert isinstance(res, Refusal) and res.reason == reason
@@ -219,11 +260,14 @@ def test_schema_errors_name_the_field_not_the_union_member(specs):
     assert res.reason == "schema: issued_at: Input should be a valid number"
 
 
-@pytest.mark.parametrize("topic, body", [
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": "\x1b[31mred\n\u2028x\x00"}),
-    ("setpoints/dhw_\x1b[2Jset/set", {"request_id": "a", "issued_at": NOW, "value": 1}),
-    ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 1, "k\u202e\r": 1}),
-])
+@pytest.mark.parametrize(
+    "topic, body",
+    [
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": "\x1b[31mred\n\u2028x\x00"}),
+        ("setpoints/dhw_\x1b[2Jset/set", {"request_id": "a", "issued_at": NOW, "value": 1}),
+        ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 1, "k\u202e\r": 1}),
+    ],
+)
 def test_reasons_carry_no_control_characters(specs, topic, body):
     res, _ = run(specs, topic, body)
     assert isinstance(res, Refusal)
@@ -231,8 +275,10 @@ def test_reasons_carry_no_control_characters(specs, topic, body):
 
 
 @settings(max_examples=300, deadline=None)
-@given(topic=st.text(max_size=40).map(lambda t: "setpoints/" + t + "/set") | st.text(max_size=40),
-       raw=st.binary(max_size=120) | st.text(max_size=80).map(str.encode))
+@given(
+    topic=st.text(max_size=40).map(lambda t: "setpoints/" + t + "/set") | st.text(max_size=40),
+    raw=st.binary(max_size=120) | st.text(max_size=80).map(str.encode),
+)
 def test_fuzz_reasons_are_clean_and_bounded(specs, topic, raw):
     res, _ = validate(topic, raw, False, NOW, specs, RecentIds())
     if isinstance(res, Refusal):
@@ -269,8 +315,13 @@ def test_handle_setpoint_acks_value_in_force(specs):
     cmd = SetpointCommand("setpoints/mode/set", "mode", "manual", "r9", NOW, 3600.0)
     new, result = handle_setpoint(store, cmd, 5.0)
     assert result.accepted and result.value_in_force == "manual"
-    assert result.payload() == {"request_id": "r9", "accepted": True, "reason": None, "value_in_force": "manual",
-                                "by": "local"}
+    assert result.payload() == {
+        "request_id": "r9",
+        "accepted": True,
+        "reason": None,
+        "value_in_force": "manual",
+        "by": "local",
+    }
 
 
 def test_audit_record_round_trip():
@@ -280,12 +331,23 @@ def test_audit_record_round_trip():
 
 
 # ------------------------------------------------------------------ fuzzing: never crash, never accept junk
-json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(),
-                           lambda ch: st.lists(ch, max_size=3) | st.dictionaries(st.text(max_size=8), ch, max_size=4),
-                           max_leaves=8)
-topics = st.sampled_from(["setpoints/dhw_setpoint_c/set", "setpoints/mode/set", "setpoints/grid_heating_allowed/set",
-                          "setpoints/miner_m1_power_limit_w/set", "cmd/safety/reset", "cmd/safety/ack",
-                          "setpoints//set", "cmd/safety/"])
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(),
+    lambda ch: st.lists(ch, max_size=3) | st.dictionaries(st.text(max_size=8), ch, max_size=4),
+    max_leaves=8,
+)
+topics = st.sampled_from(
+    [
+        "setpoints/dhw_setpoint_c/set",
+        "setpoints/mode/set",
+        "setpoints/grid_heating_allowed/set",
+        "setpoints/miner_m1_power_limit_w/set",
+        "cmd/safety/reset",
+        "cmd/safety/ack",
+        "setpoints//set",
+        "cmd/safety/",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -299,11 +361,19 @@ def test_fuzz_random_bytes_never_crash(specs, topic, raw, retained):
 
 
 near_envelopes = st.fixed_dictionaries(
-    {"request_id": st.from_regex(r"[A-Za-z0-9_.:-]{1,64}", fullmatch=True) | st.text(max_size=70),
-     "issued_at": st.floats(NOW - 40, NOW + 10) | st.integers(int(NOW) - 40, int(NOW) + 10),
-     "value": st.floats(15, 75) | st.floats(1500, 3700) | st.just(0) | st.booleans()
-     | st.sampled_from(["auto", "manual", "x"]) | st.none() | st.floats()},
-    optional={"lease_s": st.floats(0.5, 86400) | st.floats(-10, 1e6) | st.integers(-1, 100000)})
+    {
+        "request_id": st.from_regex(r"[A-Za-z0-9_.:-]{1,64}", fullmatch=True) | st.text(max_size=70),
+        "issued_at": st.floats(NOW - 40, NOW + 10) | st.integers(int(NOW) - 40, int(NOW) + 10),
+        "value": st.floats(15, 75)
+        | st.floats(1500, 3700)
+        | st.just(0)
+        | st.booleans()
+        | st.sampled_from(["auto", "manual", "x"])
+        | st.none()
+        | st.floats(),
+    },
+    optional={"lease_s": st.floats(0.5, 86400) | st.floats(-10, 1e6) | st.integers(-1, 100000)},
+)
 
 
 @settings(max_examples=600, deadline=None)
@@ -323,9 +393,13 @@ def test_fuzz_near_valid_envelopes_obey_every_rule(specs, topic, body, retained)
 
 
 @settings(max_examples=400, deadline=None)
-@given(topic=topics, body=st.dictionaries(st.sampled_from(["request_id", "issued_at", "value", "target", "lease_s",
-                                                           "extra"]), json_values, max_size=5),
-       retained=st.booleans())
+@given(
+    topic=topics,
+    body=st.dictionaries(
+        st.sampled_from(["request_id", "issued_at", "value", "target", "lease_s", "extra"]), json_values, max_size=5
+    ),
+    retained=st.booleans(),
+)
 def test_fuzz_structured_payloads(specs, topic, body, retained):
     recent = RecentIds()
     res, out = validate(topic, json.dumps(body).encode(), retained, NOW, specs, recent)

@@ -19,8 +19,7 @@ def test_connect_and_disconnect_codes_are_ints(broker):
     seen = []
     c = compat.make_client("compat-test")
     c.username_pw_set("x", "y")
-    compat.bind(c, lambda rc: seen.append(("connect", rc)), lambda rc: seen.append(("disconnect", rc)),
-                lambda m: None)
+    compat.bind(c, lambda rc: seen.append(("connect", rc)), lambda rc: seen.append(("disconnect", rc)), lambda m: None)
     c.connect("127.0.0.1", broker.port)
     c.loop_start()
     deadline = time.monotonic() + 5

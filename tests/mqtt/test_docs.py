@@ -10,8 +10,9 @@ from thermiq.adapters.mqtt.registry import REPO
 
 
 def test_communication_md_is_up_to_date(registry):
-    assert DEFAULT_OUT.read_text(encoding="utf-8") == render(registry), \
+    assert DEFAULT_OUT.read_text(encoding="utf-8") == render(registry), (
         "docs/COMMUNICATION.md drifted: run python -m thermiq.adapters.mqtt.docs"
+    )
 
 
 def test_document_covers_every_topic_and_the_three_sections(registry):
@@ -31,11 +32,29 @@ def test_check_mode_detects_drift(tmp_path, registry):
 
 
 def test_module_entry_point_and_bad_site(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "thermiq.adapters.mqtt.docs", "--check"], cwd=REPO,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "thermiq.adapters.mqtt.docs", "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
-    r = subprocess.run([sys.executable, "-m", "thermiq.adapters.mqtt.docs", "--site", str(tmp_path / "none.toml"),
-                        "-o", str(tmp_path / "x.md")], cwd=REPO, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "thermiq.adapters.mqtt.docs",
+            "--site",
+            str(tmp_path / "none.toml"),
+            "-o",
+            str(tmp_path / "x.md"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and "cannot read configuration" in r.stderr
     assert not (tmp_path / "x.md").exists()
 
@@ -48,11 +67,14 @@ def test_generators_build_any_site_from_its_config(tmp_path):
     from thermiq.adapters.mqtt import discovery, nodered_flows
 
     text = (REPO / "thermiq/sites/asp1.toml").read_text()
-    third = ('[[miners]]\nname = "m3"\ncontactor_output = "k3_run"\ncontactor_feedback = "k3_closed"\n'
-             'outlet_temp_signal = "miner3_outlet_temp_c"\n\n[energy]')
+    third = (
+        '[[miners]]\nname = "m3"\ncontactor_output = "k3_run"\ncontactor_feedback = "k3_closed"\n'
+        'outlet_temp_signal = "miner3_outlet_temp_c"\n\n[energy]'
+    )
     text = text.replace("[energy]", third, 1)
-    text = re.sub(r'name = "house"\nrole = "house"\nlabel = "house"', 'name = "flat"\nrole = "house"\nlabel = "flat"',
-                  text)
+    text = re.sub(
+        r'name = "house"\nrole = "house"\nlabel = "house"', 'name = "flat"\nrole = "house"\nlabel = "flat"', text
+    )
     text = text.replace('io_list = "Schaltschrank/io_list.csv"', f'io_list = "{REPO / "Schaltschrank/io_list.csv"}"')
     site = tmp_path / "three.toml"
     site.write_text(text)

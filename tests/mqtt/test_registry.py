@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from thermiq.adapters.mqtt.registry import CONTROLLER, HA, NODERED, OPERATOR
+from thermiq.adapters.mqtt.registry import CONTROLLER, HA, NODERED, OPERATOR, REPO
 from thermiq.iomap.io_list import load_io_list
-from thermiq.adapters.mqtt.registry import REPO
 from thermiq.signals import INVERTER_SIGNALS
 
 
@@ -19,8 +18,16 @@ def _status(cfg, io, latched=()):
     core = Core.build(cfg, io)
     img = freeze(100.0, 1.7e9, {}, InverterSnapshot(), {}, {}, cfg.scan, cfg.limits.signal_max_age_s)
     res = core.scan(img, initial_state(cfg))
-    return build_status(img, safe_outputs(cfg), res.state, cfg, io, {}, {f: 0 for f in
-                        ("period_s", "cycle_time_s", "cycle_time_p99_s", "overruns", "scans")}, core.table)
+    return build_status(
+        img,
+        safe_outputs(cfg),
+        res.state,
+        cfg,
+        io,
+        {},
+        {f: 0 for f in ("period_s", "cycle_time_s", "cycle_time_p99_s", "overruns", "scans")},
+        core.table,
+    )
 
 
 def test_status_keys_match_the_contract(registry, cfg):
@@ -28,21 +35,33 @@ def test_status_keys_match_the_contract(registry, cfg):
     keys = set(registry.status_keys())
     temps = {f"state/temperature/{p.signal}" for p in io.points if p.signal.endswith("_temp_c")}
     contacts = {f"state/contact/{p.signal}" for p in io.points if p.kind == "di"}
-    outputs = {f"state/output/{p.signal}" for p in io.points if p.kind == "do"
-               and p.signal != cfg.cabinet.heartbeat_output}
+    outputs = {
+        f"state/output/{p.signal}" for p in io.points if p.kind == "do" and p.signal != cfg.cabinet.heartbeat_output
+    }
     assert temps | contacts | outputs <= keys
-    assert f"state/output/{cfg.cabinet.heartbeat_output}" not in keys   # toggles every scan: never published
+    assert f"state/output/{cfg.cabinet.heartbeat_output}" not in keys  # toggles every scan: never published
     valves = {f"state/valve/{v.name}/position" for v in cfg.valves}
-    fixed = {"state/heat_pump/sg_state", "state/safety/latched", "state/safety/first_out", "state/safety/trips",
-             "state/mode"}
+    fixed = {
+        "state/heat_pump/sg_state",
+        "state/safety/latched",
+        "state/safety/first_out",
+        "state/safety/trips",
+        "state/mode",
+    }
     assert valves | fixed <= keys
     inverter = {k for k in keys if k.startswith("state/inverter/")}
-    meters = {f"state/meter/{m.name}/{f}" for m in cfg.fieldbus.meters
-              for f in ("power_w", "import_energy_kwh", "export_energy_kwh")}
+    meters = {
+        f"state/meter/{m.name}/{f}"
+        for m in cfg.fieldbus.meters
+        for f in ("power_w", "import_energy_kwh", "export_energy_kwh")
+    }
     scan = {k for k in keys if k.startswith("state/scan/")}
     setpoints = {f"setpoints/{n}" for n in registry.specs}
-    miners = {f"state/miner/{m.name}/{f}" for m in cfg.miners
-              for f in ("power_w", "power_target_w", "requested_power_w", "state", "chip_temp_max_c", "reachable")}
+    miners = {
+        f"state/miner/{m.name}/{f}"
+        for m in cfg.miners
+        for f in ("power_w", "power_target_w", "requested_power_w", "state", "chip_temp_max_c", "reachable")
+    }
     miners |= {f"state/miner/{m.name}/hashrate_ths" for m in cfg.miners if m.publishes_hashrate}
     assert (len(inverter), len(scan)) == (len(INVERTER_SIGNALS), 5)
     assert keys == temps | contacts | outputs | valves | miners | fixed | inverter | meters | scan | setpoints
@@ -52,7 +71,7 @@ def test_status_producer_publishes_exactly_the_registry(registry, cfg):
     io = load_io_list(REPO / cfg.process_image.io_list)
     status = _status(cfg, io)
     assert set(status) == set(registry.status_keys())
-    for path, value in status.items():   # every value validates against its topic's schema
+    for path, value in status.items():  # every value validates against its topic's schema
         registry[path].adapter.validate_python(value)
 
 
@@ -62,12 +81,22 @@ def test_a_three_miner_site_gets_its_topics_from_its_instances(cfg):
     from thermiq.config.fieldbus import MeterBusConfig
 
     io = load_io_list(REPO / cfg.process_image.io_list)
-    m3 = cfg.miners[0].model_copy(update={"name": "m3", "contactor_output": "k3_run",
-                                          "contactor_feedback": "k3_closed", "outlet_temp_signal": "m3_out_c"})
-    meters = (MeterBusConfig(name="heatpump_b", model="eastron_sdm630", unit_id=9, role="heat_pump",
-                             label="second heat pump"),)
-    site = cfg.model_copy(update={"miners": cfg.miners + (m3,),
-                                  "fieldbus": cfg.fieldbus.model_copy(update={"meters": meters})})
+    m3 = cfg.miners[0].model_copy(
+        update={
+            "name": "m3",
+            "contactor_output": "k3_run",
+            "contactor_feedback": "k3_closed",
+            "outlet_temp_signal": "m3_out_c",
+        }
+    )
+    meters = (
+        MeterBusConfig(
+            name="heatpump_b", model="eastron_sdm630", unit_id=9, role="heat_pump", label="second heat pump"
+        ),
+    )
+    site = cfg.model_copy(
+        update={"miners": cfg.miners + (m3,), "fieldbus": cfg.fieldbus.model_copy(update={"meters": meters})}
+    )
     reg = build_registry(site, io.points)
     assert "state/miner/m3/power_w" in reg and reg["state/miner/m3/power_w"].label == "Miner m3 power"
     assert reg["state/meter/heatpump_b/power_w"].label == "Second heat pump power"
@@ -79,8 +108,11 @@ def test_labels_precision_and_bands(registry, cfg):
     top = registry[f"state/temperature/{cfg.buffer.top_temp_signal}"]
     assert (top.label, top.unit, top.precision) == ("Buffer tank top", "°C", 1)
     levels = [(b.lo, b.level) for b in top.bands]
-    assert levels[1:] == [(cfg.buffer.setpoint_c - cfg.buffer.hysteresis_k, "ok"), (cfg.buffer.max_c, "high"),
-                          (cfg.limits.buffer_top_trip_c, "trip")]
+    assert levels[1:] == [
+        (cfg.buffer.setpoint_c - cfg.buffer.hysteresis_k, "ok"),
+        (cfg.buffer.max_c, "high"),
+        (cfg.limits.buffer_top_trip_c, "trip"),
+    ]
     soc = registry["state/inverter/battery_soc_pct"]
     assert soc.precision == 0 and soc.bands[-1].lo == cfg.energy.priority_soc_pct - cfg.energy.soc_hysteresis_pct
     assert registry["state/inverter/pv_power_w"].precision == 0
@@ -133,8 +165,8 @@ def test_full_and_relative_topics(registry):
 
 
 def test_state_schemas_accept_null_and_reject_wrong_types(registry):
-    from pydantic import ValidationError
     import pytest
+    from pydantic import ValidationError
 
     t = registry["state/valve/rv1/position"]
     assert t.adapter.validate_python(None, strict=True) is None
@@ -160,7 +192,11 @@ def test_trip_items_carry_cause_hint_limit_unit_and_wall_time(cfg):
     b = trip_items(st, core.table, 160.5, 1_700_000_060.4999)
     assert a == b and len(a) == 1
     item = a[0]
-    assert (item["id"], item["cause"], item["hint"], item["limit"]) == (row.spec.id, row.spec.cause, row.spec.hint,
-                                                                         row.limit)
+    assert (item["id"], item["cause"], item["hint"], item["limit"]) == (
+        row.spec.id,
+        row.spec.cause,
+        row.spec.hint,
+        row.limit,
+    )
     assert item["value"] == 86.1 and item["since_wall_s"] == 1_700_000_000.0 and item["first_out"] is True
     assert item["unit"] in ("°C", "K", "W", "s")

@@ -61,8 +61,13 @@ def test_set_changes_value_in_force_and_is_acked(controller):
     body = envelope("manual", lease_s=120)
     p.publish(f"{BASE}/setpoints/mode/set", body)
     ack = p.wait_for(f"{BASE}/setpoints/mode/set/ack")
-    assert ack.json == {"request_id": body["request_id"], "accepted": True, "reason": None,
-                        "value_in_force": "manual", "by": "local"}
+    assert ack.json == {
+        "request_id": body["request_id"],
+        "accepted": True,
+        "reason": None,
+        "value_in_force": "manual",
+        "by": "local",
+    }
     p.wait_for(f"{BASE}/state/mode", lambda m: m.json == "manual")
     p.wait_for(f"{BASE}/setpoints/mode", lambda m: m.json == "manual")
     bad = envelope(99.0)
@@ -72,9 +77,11 @@ def test_set_changes_value_in_force_and_is_acked(controller):
     assert [m.json for m in p.on(f"{BASE}/setpoints/dhw_setpoint_c")] == [52.0]
     ctl.stop()
     lines = ctl.audit_records()
-    assert {(r["request_id"], r["outcome"]) for r in lines} >= {(body["request_id"], "received"),
-                                                                (body["request_id"], "accepted"),
-                                                                (bad["request_id"], "refused")}
+    assert {(r["request_id"], r["outcome"]) for r in lines} >= {
+        (body["request_id"], "received"),
+        (body["request_id"], "accepted"),
+        (bad["request_id"], "refused"),
+    }
 
 
 def test_safety_ack_reaches_trip_layer(controller):
@@ -84,14 +91,19 @@ def test_safety_ack_reaches_trip_layer(controller):
     assert trip_state(p, BASE, TRIP) is None
     latch_and_clear(p, ctl)
     early = envelope(target=TRIP)
-    p.publish(f"{BASE}/cmd/safety/reset", early)             # reset before the acknowledge: refused
+    p.publish(f"{BASE}/cmd/safety/reset", early)  # reset before the acknowledge: refused
     ack = p.wait_for(f"{BASE}/cmd/safety/reset/ack", lambda m: m.json["request_id"] == early["request_id"])
     assert ack.json["accepted"] is False and ack.json["reason"] == f"{TRIP}: not acknowledged"
     body = envelope(target=TRIP)
     p.publish(f"{BASE}/cmd/safety/ack", body)
     ack = p.wait_for(f"{BASE}/cmd/safety/ack/ack", lambda m: m.json["request_id"] == body["request_id"])
-    assert ack.json == {"request_id": body["request_id"], "accepted": True, "reason": None,
-                        "value_in_force": None, "by": "local"}
+    assert ack.json == {
+        "request_id": body["request_id"],
+        "accepted": True,
+        "reason": None,
+        "value_in_force": None,
+        "by": "local",
+    }
     trip_state(p, BASE, TRIP, want="cleared_ack")
     reset = envelope(target=TRIP)
     p.publish(f"{BASE}/cmd/safety/reset", reset)
@@ -109,8 +121,11 @@ def test_replays_after_kill_and_restart_are_refused_as_duplicates(controller, br
     latch_and_clear(p, ctl)
     sent = {}
     t_first = time.time()
-    for topic, body in (("cmd/safety/ack", envelope(target=TRIP)), ("cmd/safety/reset", envelope(target=TRIP)),
-                        ("setpoints/mode/set", envelope("manual", lease_s=600))):
+    for topic, body in (
+        ("cmd/safety/ack", envelope(target=TRIP)),
+        ("cmd/safety/reset", envelope(target=TRIP)),
+        ("setpoints/mode/set", envelope("manual", lease_s=600)),
+    ):
         raw = json.dumps(body).encode()
         p.publish(f"{BASE}/{topic}", raw)
         ack = p.wait_for(f"{BASE}/{topic}/ack", lambda m: m.json["request_id"] == body["request_id"])
@@ -118,26 +133,27 @@ def test_replays_after_kill_and_restart_are_refused_as_duplicates(controller, br
         sent[topic] = (body["request_id"], raw)
     trip_state(p, BASE, TRIP, want="none")
     p.wait_for(f"{BASE}/state/mode", lambda m: m.json == "manual")
-    latch_and_clear(p, ctl)                                   # the same trip latched again
+    latch_and_clear(p, ctl)  # the same trip latched again
     wait_until(lambda: ctl.latched().get(TRIP, {}).get("alarm") == "cleared_unack", 5, "latch on disk")
     ctl.kill()
     p.clear()
     ctl.start()
     p.wait_for(f"{BASE}/status", lambda m: m.payload == b"online", 30)
-    assert trip_state(p, BASE, TRIP) == "cleared_unack"      # restored, waiting for ack + reset
+    assert trip_state(p, BASE, TRIP) == "cleared_unack"  # restored, waiting for ack + reset
     print(f"replaying {time.time() - t_first:.1f} s after the first command")
     for topic, (rid, raw) in sent.items():
-        p.publish(f"{BASE}/{topic}", raw)                     # byte for byte
+        p.publish(f"{BASE}/{topic}", raw)  # byte for byte
         ack = p.wait_for(f"{BASE}/{topic}/ack", lambda m: m.json["request_id"] == rid)
         assert ack.json["accepted"] is False and ack.json["reason"] == f"duplicate request id {rid!r}", ack.json
     time.sleep(1.0)
     assert trip_state(p, BASE, TRIP) == "cleared_unack"
-    assert p.wait_for(f"{BASE}/state/mode").json == "auto"   # the replayed setpoint did not come back
+    assert p.wait_for(f"{BASE}/state/mode").json == "auto"  # the replayed setpoint did not come back
     ctl.stop()
     accepted = [r["request_id"] for r in ctl.audit_records() if r["outcome"] == "accepted"]
-    assert sorted(accepted) == sorted(rid for rid, _ in sent.values())     # each id accepted once
-    assert [r["reason"] for r in ctl.audit_records() if r["outcome"] == "refused"] == \
-        [f"duplicate request id {rid!r}" for rid, _ in sent.values()]
+    assert sorted(accepted) == sorted(rid for rid, _ in sent.values())  # each id accepted once
+    assert [r["reason"] for r in ctl.audit_records() if r["outcome"] == "refused"] == [
+        f"duplicate request id {rid!r}" for rid, _ in sent.values()
+    ]
 
 
 @pytest.mark.timeout(120)
@@ -148,8 +164,12 @@ def test_two_operators_are_named_and_cannot_act_for_each_other(tmp_path, io_list
     from tests.mqtt.shipped_broker import start_shipped
 
     sb = start_shipped(tmp_path / "broker", {"alice": "a-secret", "bob": "b-secret"})
-    ctl = Controller(tmp_path, io_list, sb.port, env={"THERMIQ_MQTT_USER": "thermiq",
-                                                      "THERMIQ_MQTT_PASSWORD": sb.passwords["thermiq"]}).start()
+    ctl = Controller(
+        tmp_path,
+        io_list,
+        sb.port,
+        env={"THERMIQ_MQTT_USER": "thermiq", "THERMIQ_MQTT_PASSWORD": sb.passwords["thermiq"]},
+    ).start()
     probes = []
     try:
         alice, bob = (Probe(sb.tls_port, n, sb.passwords[n], protocol="5", tls_ca=sb.ca) for n in ("alice", "bob"))
@@ -162,8 +182,13 @@ def test_two_operators_are_named_and_cannot_act_for_each_other(tmp_path, io_list
         a = envelope(target=TRIP)
         alice.publish(f"{BASE}/op/alice/cmd/safety/ack", a)
         ack = alice.wait_for(f"{BASE}/op/alice/cmd/safety/ack/ack")
-        assert ack.json == {"request_id": a["request_id"], "accepted": True, "reason": None,
-                            "value_in_force": None, "by": "alice"}
+        assert ack.json == {
+            "request_id": a["request_id"],
+            "accepted": True,
+            "reason": None,
+            "value_in_force": None,
+            "by": "alice",
+        }
         trip_state(bob, BASE, TRIP, want="cleared_ack")
         b = envelope(target=TRIP)
         bob.publish(f"{BASE}/op/bob/cmd/safety/reset", b)
@@ -177,13 +202,16 @@ def test_two_operators_are_named_and_cannot_act_for_each_other(tmp_path, io_list
         time.sleep(1.5)
         assert alice.on(f"{BASE}/op/bob/setpoints/mode/set/ack") == []
         assert alice.on(f"{BASE}/cmd/safety/reset/ack") == []
-        assert alice.on(f"{BASE}/op/bob/setpoints/mode/set") == []          # never reached any subscriber
+        assert alice.on(f"{BASE}/op/bob/setpoints/mode/set") == []  # never reached any subscriber
         assert alice.wait_for(f"{BASE}/state/mode").json == "auto"
         ctl.stop()
         recs = ctl.audit_records()
         assert {(r["request_id"], r["outcome"], r["by"]) for r in recs} == {
-            (a["request_id"], "received", "alice"), (a["request_id"], "accepted", "alice"),
-            (b["request_id"], "received", "bob"), (b["request_id"], "accepted", "bob")}
+            (a["request_id"], "received", "alice"),
+            (a["request_id"], "accepted", "alice"),
+            (b["request_id"], "received", "bob"),
+            (b["request_id"], "accepted", "bob"),
+        }
         journal = ctl.journal_text()
         for rid, who in ((a["request_id"], "alice"), (b["request_id"], "bob")):
             lines = [json.loads(x) for x in journal.splitlines() if rid in x]

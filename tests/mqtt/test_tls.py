@@ -10,12 +10,11 @@ import time
 
 import pytest
 
-from thermiq.adapters.mqtt.bridge import MqttBridge
 from tests.mqtt.miniscan import MiniScan
-from thermiq.commands import SetpointStore
-
 from tests.mqtt.mqtt_helpers import Probe, envelope
 from tests.mqtt.shipped_broker import DEPLOY, make_certs, start_shipped
+from thermiq.adapters.mqtt.bridge import MqttBridge
+from thermiq.commands import SetpointStore
 
 BASE = "thermiq/asp1"
 
@@ -75,7 +74,7 @@ def test_plaintext_on_the_tls_port_is_refused(shipped):
 
 def test_certificate_from_another_ca_is_refused(shipped, tmp_path):
     sb, scan = shipped
-    other = make_certs(tmp_path / "other", "127.0.0.1")        # an attacker's CA for the same address
+    other = make_certs(tmp_path / "other", "127.0.0.1")  # an attacker's CA for the same address
     op = Probe(sb.tls_port, "alice", "a-secret", tls_ca=str(other / "ca.crt"), wait=False)
     try:
         time.sleep(2.0)
@@ -85,6 +84,7 @@ def test_certificate_from_another_ca_is_refused(shipped, tmp_path):
     # and the server certificate really is what decides: verifying it directly fails too
     ctx = ssl.create_default_context(cafile=str(other / "ca.crt"))
     import socket
+
     with socket.create_connection(("127.0.0.1", sb.tls_port), timeout=5) as raw:
         with pytest.raises(ssl.SSLCertVerificationError):
             ctx.wrap_socket(raw, server_hostname="127.0.0.1")

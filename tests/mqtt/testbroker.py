@@ -36,11 +36,43 @@ def make_test_ca(d: Path, host: str = "127.0.0.1") -> tuple[Path, Path, Path]:
     ca_key, ca, key, csr, crt = (d / n for n in ("ca.key", "ca.crt", "server.key", "server.csr", "server.crt"))
     ext = d / "san.ext"
     ext.write_text(f"subjectAltName=IP:{host}\nbasicConstraints=CA:FALSE\n")
-    cmds = [["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
-             "-subj", "/CN=thermiq-test-ca"],
-            ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", f"/CN={host}"],
-            ["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
-             "-days", "2", "-extfile", ext]]
+    cmds = [
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            ca_key,
+            "-out",
+            ca,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=thermiq-test-ca",
+        ],
+        ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", f"/CN={host}"],
+        [
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            csr,
+            "-CA",
+            ca,
+            "-CAkey",
+            ca_key,
+            "-CAcreateserial",
+            "-out",
+            crt,
+            "-days",
+            "2",
+            "-extfile",
+            ext,
+        ],
+    ]
     for cmd in cmds:
         r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
         if r.returncode != 0:
@@ -68,9 +100,15 @@ class Mosquitto:
     conf_text : str | None   a whole configuration instead of the generated one (``{dir}`` is the temp dir)
     """
 
-    def __init__(self, acl_file: str | Path | None = None, passwd_file: str | Path | None = None,
-                 port: int | None = None, tls: tuple[Path, Path, Path] | None = None,
-                 persistence: bool = False, conf_text: str | None = None):
+    def __init__(
+        self,
+        acl_file: str | Path | None = None,
+        passwd_file: str | Path | None = None,
+        port: int | None = None,
+        tls: tuple[Path, Path, Path] | None = None,
+        persistence: bool = False,
+        conf_text: str | None = None,
+    ):
         exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
         if exe is None:
             raise BrokerError("mosquitto not installed (scripts/install-system-deps.sh)")
@@ -79,10 +117,21 @@ class Mosquitto:
         self.host = "127.0.0.1"
         self.dir = Path(tempfile.mkdtemp(prefix="thermiq-mosq-"))
         self.log = self.dir / "mosquitto.log"
-        persist = ["persistence true", f"persistence_location {self.dir}/", "autosave_interval 1"] if persistence \
+        persist = (
+            ["persistence true", f"persistence_location {self.dir}/", "autosave_interval 1"]
+            if persistence
             else ["persistence false"]
-        lines = [f"listener {self.port} 127.0.0.1", "set_tcp_nodelay true", *persist, f"log_dest file {self.log}",
-                 "log_type error", "log_type warning", "log_type notice", "user root" if _is_root() else ""]
+        )
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "set_tcp_nodelay true",
+            *persist,
+            f"log_dest file {self.log}",
+            "log_type error",
+            "log_type warning",
+            "log_type notice",
+            "user root" if _is_root() else "",
+        ]
         if passwd_file:
             lines += ["allow_anonymous false", f"password_file {passwd_file}"]
         else:
@@ -98,10 +147,11 @@ class Mosquitto:
         self.conf.write_text("\n".join(lines) + "\n")
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout_s: float = 5.0) -> "Mosquitto":
+    def start(self, timeout_s: float = 5.0) -> Mosquitto:
         """Start and wait until the port accepts connections. Raises BrokerError."""
-        self.proc = subprocess.Popen([self.exe, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [self.exe, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -146,7 +196,7 @@ class Mosquitto:
         except OSError:
             return ""
 
-    def __enter__(self) -> "Mosquitto":
+    def __enter__(self) -> Mosquitto:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -23,16 +23,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.mqtt.mqtt_helpers import Probe
+from tests.mqtt.testbroker import BrokerError, Mosquitto, free_port, make_passwd
 from tests.nodered.test_nodered_live import NR, PW, RED_JS, _poll
 from tests.support import unavailable
 from thermiq.adapters.mqtt.nodered_flows import PAGES
 from thermiq.adapters.mqtt.registry import REPO, registry_for_site
-from tests.mqtt.testbroker import BrokerError, Mosquitto, free_port, make_passwd
 from thermiq.commands import SetpointCommand, validate
 from thermiq.config.load import load_config
 from thermiq.interlocks.evaluate import compile_table
-
-from tests.mqtt.mqtt_helpers import Probe
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NBSP = "\u202f"
@@ -44,8 +43,9 @@ def _trip_site(tmp: Path) -> Path:
     text, n = re.subn(r"(?m)^dhw_trip_c = .*$", "dhw_trip_c = 40.0", text)
     assert n == 1
     out = tmp / "site_trip.toml"
-    out.write_text(text.replace('io_list = "Schaltschrank/io_list.csv"',
-                                f'io_list = "{REPO / "Schaltschrank/io_list.csv"}"'))
+    out.write_text(
+        text.replace('io_list = "Schaltschrank/io_list.csv"', f'io_list = "{REPO / "Schaltschrank/io_list.csv"}"')
+    )
     return out
 
 
@@ -58,8 +58,9 @@ def stack(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         unavailable("Debian chromium not installed (scripts/install-system-deps.sh)")
     if shutil.which("node") is None or not RED_JS.exists():
-        r = subprocess.run(["sh", str(REPO / "scripts/install-node-red.sh")], capture_output=True, text=True,
-                           timeout=240)
+        r = subprocess.run(
+            ["sh", str(REPO / "scripts/install-node-red.sh")], capture_output=True, text=True, timeout=240
+        )
         if r.returncode != 0:
             unavailable(f"cannot install Node-RED: {r.stderr[-300:]}")
     d = tmp_path_factory.mktemp("hmi")
@@ -73,11 +74,24 @@ def stack(tmp_path_factory):
     shutil.copy(NR / "flows.json", d / "flows.json")
     shutil.copy(NR / "flows_cred.json", d / "flows_cred.json")
     port = free_port()
-    env = dict(os.environ, MQTT_HOST="127.0.0.1", MQTT_PORT=str(broker.port), MQTT_USER="nodered",
-               MQTT_PASSWORD=PW["nodered"], NR_PORT=str(port), NR_HOST="127.0.0.1", NR_DISABLE_EDITOR="1")
+    env = dict(
+        os.environ,
+        MQTT_HOST="127.0.0.1",
+        MQTT_PORT=str(broker.port),
+        MQTT_USER="nodered",
+        MQTT_PASSWORD=PW["nodered"],
+        NR_PORT=str(port),
+        NR_HOST="127.0.0.1",
+        NR_DISABLE_EDITOR="1",
+    )
     log = d / "nodered.log"
-    nr = subprocess.Popen(["node", str(RED_JS), "--userDir", str(d), "--settings", str(NR / "settings.js"),
-                           str(d / "flows.json")], cwd=d, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    nr = subprocess.Popen(
+        ["node", str(RED_JS), "--userDir", str(d), "--settings", str(NR / "settings.js"), str(d / "flows.json")],
+        cwd=d,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     site = _trip_site(d)
     sim = None
     pw = sync_playwright().start()
@@ -85,16 +99,42 @@ def stack(tmp_path_factory):
     try:
         _poll(lambda: "Connected to broker" in log.read_text(), 30)
         sim_env = dict(os.environ, THERMIQ_MQTT_USER="thermiq", THERMIQ_MQTT_PASSWORD=PW["thermiq"])
-        sim = subprocess.Popen([sys.executable, "-m", "thermiq", "sim", "--config", str(site), "--days", "30",
-                                "--quiet", "--out", str(d / "report"), "--mqtt", f"127.0.0.1:{broker.port}"],
-                               cwd=REPO, env=sim_env, stdout=subprocess.DEVNULL, stderr=(d / "sim.log").open("w"))
+        sim = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "thermiq",
+                "sim",
+                "--config",
+                str(site),
+                "--days",
+                "30",
+                "--quiet",
+                "--out",
+                str(d / "report"),
+                "--mqtt",
+                f"127.0.0.1:{broker.port}",
+            ],
+            cwd=REPO,
+            env=sim_env,
+            stdout=subprocess.DEVNULL,
+            stderr=(d / "sim.log").open("w"),
+        )
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        probe = Probe(broker.port, "alice", PW["alice"])   # a remote operator: reads the tree
+        probe = Probe(broker.port, "alice", PW["alice"])  # a remote operator: reads the tree
         probe.subscribe("thermiq/asp1/state/safety/#")
         probe.subscribe("thermiq/asp1/setpoints/#")
         probe.subscribe("thermiq/asp1/cmd/#")
-        yield {"port": port, "browser": browser, "sim": sim, "shots": shots, "probe": probe,
-               "reg": registry_for_site(site), "cfg": load_config(site), "log": log}
+        yield {
+            "port": port,
+            "browser": browser,
+            "sim": sim,
+            "shots": shots,
+            "probe": probe,
+            "reg": registry_for_site(site),
+            "cfg": load_config(site),
+            "log": log,
+        }
         probe.close()
     finally:
         if browser is not None:
@@ -122,12 +162,15 @@ def _text(page, selector: str) -> str:
     return el.inner_text().strip() if el else ""
 
 
-@pytest.mark.timeout(900)   # a real browser, Node-RED and a simulation on a shared 2-core machine
+@pytest.mark.timeout(900)  # a real browser, Node-RED and a simulation on a shared 2-core machine
 def test_banner_units_stale_and_screenshots(stack):
     reg, cfg, shots = stack["reg"], stack["cfg"], stack["shots"]
     causes = {row.spec.id: row.spec.cause for row in compile_table(cfg)}
-    first = json.loads(stack["probe"].wait_for("thermiq/asp1/state/safety/first_out",
-                                               lambda m: json.loads(m.payload) is not None, 60).payload)
+    first = json.loads(
+        stack["probe"]
+        .wait_for("thermiq/asp1/state/safety/first_out", lambda m: json.loads(m.payload) is not None, 60)
+        .payload
+    )
     assert first in causes, first
     dhw = f"state/temperature/{cfg.dhw.top_temp_signal}"
     pv = "state/inverter/pv_power_w"
@@ -137,11 +180,11 @@ def test_banner_units_stale_and_screenshots(stack):
     _poll(lambda: f"FIRST OUT {first}" in _text(page, "[data-testid=alarm-banner]"), 30)
     banner = _text(page, "[data-testid=alarm-banner]")
     assert causes[first] in banner, banner
-    assert re.search(r"\d{2}/\d{2}/\d{4}, \d{2}:\d{2}:\d{2}", banner), banner   # wall-clock time
+    assert re.search(r"\d{2}/\d{2}/\d{4}, \d{2}:\d{2}:\d{2}", banner), banner  # wall-clock time
     assert "Acknowledge" in banner and "Reset" in banner
     colour = page.eval_on_selector("[data-testid=alarm-banner]", "e => getComputedStyle(e).backgroundColor")
     r, g, b_ = (int(x) for x in re.findall(r"\d+", colour)[:3])
-    assert r >= 140 and g <= 60 and b_ <= 60, colour   # ISA-18.2 active, unacknowledged: red (blinking)
+    assert r >= 140 and g <= 60 and b_ <= 60, colour  # ISA-18.2 active, unacknowledged: red (blinking)
 
     # 2. values show their unit and the registry's decimals (°C: 1, W: 0), live (not stale)
     heat = _open(stack, "heat")
@@ -193,7 +236,7 @@ def test_banner_units_stale_and_screenshots(stack):
     field = settings.get_by_label(re.compile("^" + re.escape(reg["setpoints/dhw_setpoint_c"].label)))
     field.click()
     field.press("Control+a")
-    field.press_sequentially(f"{target:g}", delay=50)   # typed as an operator types
+    field.press_sequentially(f"{target:g}", delay=50)  # typed as an operator types
     field.press("Enter")
     m = probe.wait_for("thermiq/asp1/setpoints/dhw_setpoint_c/set", timeout_s=10)
     cmd, _ = validate("setpoints/dhw_setpoint_c/set", m.payload, m.retain, time.time(), reg.specs)
@@ -217,7 +260,7 @@ def test_banner_units_stale_and_screenshots(stack):
     _poll(lambda: "tq-stale" in (heat.get_attribute(sel, "class") or ""), 30)
     live = heat.query_selector_all(".tq-live")
     assert not live, [e.inner_text() for e in live][:5]
-    assert re.match(rf"\d+\.\d{NBSP}°C", _text(heat, sel))   # the last value stays readable, greyed
+    assert re.match(rf"\d+\.\d{NBSP}°C", _text(heat, sel))  # the last value stays readable, greyed
     heat.wait_for_timeout(1000)
     heat.screenshot(path=str(shots / "heat_offline.png"), full_page=True)
     panel.wait_for_timeout(1000)

@@ -43,8 +43,11 @@ def test_flows_json_is_generated_from_registry(registry):
 
 
 def test_mqtt_nodes_use_only_registry_topics(flows, registry):
-    readable = [registry.full(t.path) for t in registry.topics
-                if t.kind in ("availability", "state", "setpoint", "ack") and NODERED in t.subscribers]
+    readable = [
+        registry.full(t.path)
+        for t in registry.topics
+        if t.kind in ("availability", "state", "setpoint", "ack") and NODERED in t.subscribers
+    ]
     writable = {registry.full(t.path) for t in registry.of_kind("command") if NODERED in t.publisher}
     ins = [n for n in flows if n["type"] == "mqtt in"]
     outs = [n for n in flows if n["type"] == "mqtt out"]
@@ -60,7 +63,7 @@ def test_mqtt_nodes_use_only_registry_topics(flows, registry):
 
 
 def test_function_nodes_mention_only_registry_topics(flows, registry):
-    known = set(registry.absolute_topics()) | {registry.base}   # the model strips the site prefix
+    known = set(registry.absolute_topics()) | {registry.base}  # the model strips the site prefix
     for n in flows:
         if n["type"] != "function":
             continue
@@ -89,25 +92,25 @@ def test_pages_banner_on_every_page_and_views(flows, registry):
     templates = [n for n in flows if n["type"] == "ui-template"]
     banners = [n for n in templates if n["name"].endswith(": Alarms")]
     banner_pages = {by_id[by_id[n["group"]]["page"]]["path"] for n in banners}
-    assert banner_pages == set(pages)                       # a banner on every page ...
-    for n in banners:                                       # ... as the first group of its page
+    assert banner_pages == set(pages)  # a banner on every page ...
+    for n in banners:  # ... as the first group of its page
         group = by_id[n["group"]]
         same_page = [g for g in flows if g["type"] == "ui-group" and g["page"] == group["page"]]
         assert min(g["order"] for g in same_page) == group["order"]
         assert 'data-testid="alarm-banner"' in n["format"]
     model = next(n for n in flows if n["type"] == "function" and n["name"] == "dashboard model")
-    assert set(model["wires"][0]) == {n["id"] for n in templates}   # every view gets the snapshot
+    assert set(model["wires"][0]) == {n["id"] for n in templates}  # every view gets the snapshot
     assert by_id[model["wires"][1][0]]["type"] == "ui-notification"
     assert [by_id[w[0]]["type"] for w in model["wires"][2:4]] == ["ui-chart", "ui-chart"]
     gauges = [by_id[w[0]] for w in model["wires"][4:]]
     assert gauges and all(g["type"] == "ui-gauge" for g in gauges)
-    for g in gauges:   # arcs are the registry's bands (configured targets and limits), not one green arc
+    for g in gauges:  # arcs are the registry's bands (configured targets and limits), not one green arc
         t = registry[g["name"]]
         assert len(g["segments"]) == len(t.bands) >= 2 and g["title"] == t.label
         assert [float(s["from"]) for s in g["segments"][1:]] == [b.lo for b in t.bands[1:]]
         assert len({s["color"] for s in g["segments"]}) >= 2
     charts = [n for n in flows if n["type"] == "ui-chart"]
-    assert all(n["removeOlder"] == 24 and n["removeOlderUnit"] == "3600" for n in charts)   # 24 h trends
+    assert all(n["removeOlder"] == 24 and n["removeOlderUnit"] == "3600" for n in charts)  # 24 h trends
 
 
 def test_views_carry_the_registry_labels_units_and_bands(flows, registry):
@@ -117,9 +120,9 @@ def test_views_carry_the_registry_labels_units_and_bands(flows, registry):
     view = next(n for n in flows if n["type"] == "ui-template" and n["name"] == "heat: Temperatures")
     meta = _json.loads(re.search(r"SM: (\{.*?\}), conf: ", view["format"]).group(1))
     conf = _json.loads(re.search(r"conf: (\{.*?\}) \}; \}", view["format"]).group(1))
-    assert set(meta["topics"]) == set(conf["topics"])      # each view carries the meta of what it shows
+    assert set(meta["topics"]) == set(conf["topics"])  # each view carries the meta of what it shows
     temps = {t.path for t in registry.of_kind("state") if t.path.startswith("state/temperature/")}
-    assert temps <= set(conf["topics"])                    # every temperature of the site is on the page
+    assert temps <= set(conf["topics"])  # every temperature of the site is on the page
     for path in conf["topics"]:
         t = registry[path]
         m = meta["topics"][t.path]
@@ -136,7 +139,7 @@ def test_setpoint_widgets_and_safety_buttons(flows, registry):
     assert targets == {"safety ack", "safety reset"}
     for name, spec in registry.specs.items():
         w = next(n for n in flows if n.get("type", "").startswith("ui-") and n.get("name") == name)
-        assert "_" not in w["label"].split(" [")[0], w["label"]     # plain words, not the setpoint's id
+        assert "_" not in w["label"].split(" [")[0], w["label"]  # plain words, not the setpoint's id
 
 
 def test_package_pins_and_settings():

@@ -6,8 +6,8 @@ from functools import lru_cache
 
 from hardware_sim.loop.binding import SiteBinding
 from hardware_sim.plant.views import readings
-from thermiq.config.load import load_config
 from tests.core.conftest import REPO
+from thermiq.config.load import load_config
 
 
 @lru_cache(maxsize=1)

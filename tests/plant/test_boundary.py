@@ -133,12 +133,20 @@ def test_same_inputs_give_identical_results(params, boundary):
         out = []
         for k in range(8640):
             hour = k // 360
-            act = Actuators(contactor=(hour % 3 != 0, True), miner_run=(True, True),
-                            miner_target_w=(2500.0, 3250.0), p3=True, p4=True, p5=hour % 2 == 0,
-                            rv1_to_dhw=hour == 7, rv2_to_dhw=hour == 18)
+            act = Actuators(
+                contactor=(hour % 3 != 0, True),
+                miner_run=(True, True),
+                miner_target_w=(2500.0, 3250.0),
+                p3=True,
+                p4=True,
+                p5=hour % 2 == 0,
+                rv1_to_dhw=hour == 7,
+                rv2_to_dhw=hour == 18,
+            )
             state, flows = model.step(state, act, boundary.at(JAN_START_S + 10.0 * k), params, 10.0)
             out.append(flows)
         return state, out
+
     s1, f1 = run()
     s2, f2 = run()
     assert s1 == s2

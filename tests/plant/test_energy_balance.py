@@ -8,8 +8,8 @@ import pytest
 
 from hardware_sim.plant import model
 from hardware_sim.plant.model import Actuators
-from tests.plant.signals import sensors
 from tests.plant.conftest import JAN_START_S
+from tests.plant.signals import sensors
 
 WEEK_S = 7 * 86400
 
@@ -43,8 +43,7 @@ def pattern(t_rel_s: float) -> Actuators:
 
 def run_week(params, boundary, dt_s=10.0, duration_s=WEEK_S, pattern_fn=pattern):
     state = model.initial_state(params, boundary.at(JAN_START_S).outdoor_temp_c, JAN_START_S)
-    sums = dict(heat_in=0.0, losses=0.0, throughput=0.0, batt=0.0, hp_heat=0.0, miner_heat=0.0,
-                draw=0.0, trips=0)
+    sums = dict(heat_in=0.0, losses=0.0, throughput=0.0, batt=0.0, hp_heat=0.0, miner_heat=0.0, draw=0.0, trips=0)
     e0 = model.stored_energy_j(state, params)
     b0 = state.battery_energy_j
     worst_elec = 0.0
@@ -62,11 +61,13 @@ def run_week(params, boundary, dt_s=10.0, duration_s=WEEK_S, pattern_fn=pattern)
         sums["draw"] += f.dhw_draw_heat_w * dt_s
         sums["batt"] += (f.battery_charge_w - f.battery_discharge_w - f.battery_loss_w) * dt_s
         sources = f.pv_power_w + f.grid_import_w + f.battery_discharge_w
-        sinks = (f.load_power_w + sum(f.miner_power_w) + f.hp_power_w + f.pump_power_w
-                 + f.grid_export_w + f.battery_charge_w)
+        sinks = (
+            f.load_power_w + sum(f.miner_power_w) + f.hp_power_w + f.pump_power_w + f.grid_export_w + f.battery_charge_w
+        )
         worst_elec = max(worst_elec, abs(sources - sinks))
         assert f.consumption_w == pytest.approx(
-            f.load_power_w + sum(f.miner_power_w) + f.hp_power_w + f.pump_power_w, rel=1e-12, abs=1e-9)
+            f.load_power_w + sum(f.miner_power_w) + f.hp_power_w + f.pump_power_w, rel=1e-12, abs=1e-9
+        )
         assert f.miner_heat_w == pytest.approx(sum(f.miner_power_w), abs=1e-9)
     return state, sums, e0, b0, worst_elec
 
@@ -118,14 +119,21 @@ def test_results_agree_from_0_1_s_to_10_s_steps(params):
     from hardware_sim.plant.boundary import Boundary
 
     bnd = Boundary(-5.0, 2000.0, 600.0, 0.0)
-    act = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 2500.0),
-                    p3=True, p4=True, p5=True)
+    act = Actuators(
+        contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 2500.0), p3=True, p4=True, p5=True
+    )
     ends = {}
     for dt_s in (0.1, 10.0):
         state = model.initial_state(params, -5.0)
         for _ in range(int(round(3600.0 / dt_s))):
             state, _ = model.step(state, act, bnd, params, dt_s)
         ends[dt_s] = sensors(state, params)
-    for name in ("buffer_top_temp_c", "buffer_bottom_temp_c", "dhw_temp_c", "room_temp_c",
-                 "miner_loop_supply_temp_c", "miner1_outlet_temp_c"):
+    for name in (
+        "buffer_top_temp_c",
+        "buffer_bottom_temp_c",
+        "dhw_temp_c",
+        "room_temp_c",
+        "miner_loop_supply_temp_c",
+        "miner1_outlet_temp_c",
+    ):
         assert ends[0.1][name] == pytest.approx(ends[10.0][name], abs=0.3), name

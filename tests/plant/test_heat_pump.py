@@ -11,8 +11,8 @@ from hardware_sim.plant import heat_pump as hpm
 from hardware_sim.plant import model
 from hardware_sim.plant.boundary import DATA_DIR, Boundary
 from hardware_sim.plant.model import Actuators
-from tests.plant.signals import sensors
 from hardware_sim.plant.params import DEFAULT_PARAMS_PATH
+from tests.plant.signals import sensors
 
 KEYMARK = DATA_DIR / "keymark_Buderus_Logatherm_WLW_MB-4_5_7_AR.csv"
 TOLERANCE = 0.05  # stated tolerance: every fitted point within 5 %
@@ -167,6 +167,7 @@ def test_hp_routes_to_dhw_and_stops_at_target(params):
 def test_hp_uses_a_damped_outdoor_temperature(params):
     """After one time constant of a 0 -> 10 °C step the damped value is 10 (1 - 1/e)."""
     import math
+
     tau = params.heat_pump.outdoor_damping_tau_s
     state = model.initial_state(params, 0.0)
     for _ in range(int(tau / 60.0)):

@@ -23,8 +23,7 @@ def run(state, act, params, seconds, dt_s=1.0):
 def test_boot_then_ramp_at_30_w_per_s(params):
     mp = params.miners
     state = model.initial_state(params, 0.0)
-    act = Actuators(contactor=(True, False), miner_run=(True, False), miner_target_w=(3250.0, 0.0),
-                    p3=True, **BLOCK_HP)
+    act = Actuators(contactor=(True, False), miner_run=(True, False), miner_target_w=(3250.0, 0.0), p3=True, **BLOCK_HP)
     state, f = run(state, act, params, mp.boot_time_s)
     assert model.miner_view(state, 0)["power_w"] == mp.idle_power_w
     assert not model.miner_view(state, 0)["mining"]
@@ -42,12 +41,12 @@ def test_boot_then_ramp_at_30_w_per_s(params):
 def test_target_is_clamped_to_braiins_range_and_pause_drops_to_idle(params):
     mp = params.miners
     state = model.initial_state(params, 0.0)
-    act = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(500.0, 9000.0),
-                    p3=True, **BLOCK_HP)
+    act = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(500.0, 9000.0), p3=True, **BLOCK_HP)
     state, f = run(state, act, params, 600.0, dt_s=10.0)
     assert f.miner_power_w == (mp.power_min_w, mp.power_max_w)
-    paused = Actuators(contactor=(True, True), miner_run=(False, True), miner_target_w=(500.0, 9000.0),
-                       p3=True, **BLOCK_HP)
+    paused = Actuators(
+        contactor=(True, True), miner_run=(False, True), miner_target_w=(500.0, 9000.0), p3=True, **BLOCK_HP
+    )
     state, f = model.step(state, paused, BND, params, 1.0)
     assert f.miner_power_w[0] == mp.idle_power_w
     assert not model.miner_view(state, 0)["mining"]
@@ -55,8 +54,7 @@ def test_target_is_clamped_to_braiins_range_and_pause_drops_to_idle(params):
 
 def test_contactor_open_drops_power_at_once(params):
     state = model.initial_state(params, 0.0)
-    on = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3000.0, 3000.0),
-                   p3=True, **BLOCK_HP)
+    on = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3000.0, 3000.0), p3=True, **BLOCK_HP)
     state, _ = run(state, on, params, 600.0, dt_s=10.0)
     state, f = model.step(state, Actuators(p3=True, **BLOCK_HP), BND, params, 10.0)
     assert f.miner_power_w == (0.0, 0.0)
@@ -65,12 +63,12 @@ def test_contactor_open_drops_power_at_once(params):
 
 def test_p3_off_heats_the_miners_fast_and_the_stb_opens_the_chain(params):
     state = model.initial_state(params, 0.0)
-    on = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0),
-                   p3=True, **BLOCK_HP)
+    on = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0), p3=True, **BLOCK_HP)
     state, _ = run(state, on, params, 600.0, dt_s=10.0)
     start_c = sensors(state, params)["miner_loop_supply_temp_c"]
-    no_pump = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0),
-                        p3=False, **BLOCK_HP)
+    no_pump = Actuators(
+        contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0), p3=False, **BLOCK_HP
+    )
     state, _ = run(state, no_pump, params, 60.0)
     rise_k = sensors(state, params)["miner_loop_supply_temp_c"] - start_c
     assert rise_k > 5.0  # > 5 K in the first minute: interlocks can see it
@@ -97,9 +95,9 @@ def test_p3_off_heats_the_miners_fast_and_the_stb_opens_the_chain(params):
 
 def test_buffer_stb_trips_at_95(params):
     from dataclasses import replace
+
     state = replace(model.initial_state(params, 0.0), buffer_c=(94.99,) + (80.0,) * (params.buffer.layers - 1))
-    on = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0),
-                   p3=True, **BLOCK_HP)
+    on = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0), p3=True, **BLOCK_HP)
     state, _ = model.step(state, on, Boundary(0.0, 0.0, 0.0, 0.0), params, 1.0)
     # the plate HX pushes hot water in at the top only if the loop is hotter; force via direct temps
     state = replace(state, buffer_c=(95.5,) + state.buffer_c[1:])
@@ -125,9 +123,16 @@ def test_valve_end_positions_after_75_s_travel(params, valve):
 
 def test_miner_heat_goes_to_dhw_through_rv1(params):
     from dataclasses import replace
+
     state = replace(model.initial_state(params, 0.0), rv1_pos=1.0, dhw_c=(30.0,) * params.dhw.layers)
-    act = Actuators(contactor=(True, True), miner_run=(True, True), miner_target_w=(3250.0, 3250.0),
-                    p3=True, rv1_to_dhw=True, **BLOCK_HP)
+    act = Actuators(
+        contactor=(True, True),
+        miner_run=(True, True),
+        miner_target_w=(3250.0, 3250.0),
+        p3=True,
+        rv1_to_dhw=True,
+        **BLOCK_HP,
+    )
     state, f = run(state, act, params, 1800.0, dt_s=10.0)
     assert f.miner_hx_buffer_w == 0.0
     # most of the heat reaches the tank; the rest warms the loop masses as the tank heats up
@@ -140,6 +145,7 @@ def test_miner_heat_goes_to_dhw_through_rv1(params):
 def test_sensor_keys_are_the_io_list_inputs(params):
     import csv
     from pathlib import Path
+
     io_list = Path(__file__).resolve().parents[2] / "Schaltschrank" / "io_list.csv"
     rows = list(csv.DictReader(io_list.open()))
     inputs = {r["signal"] for r in rows if r["signal_type"].startswith(("RTD", "AI", "DI"))}
@@ -159,8 +165,14 @@ def test_valve_reaches_end_exactly_after_travel_time(params, dt_s):
 
 def test_power_override_replaces_the_ramp_but_not_the_contactor(params):
     state = model.initial_state(params, 0.0)
-    act = Actuators(contactor=(True, False), miner_run=(True, True), miner_target_w=(3250.0, 3250.0),
-                    p3=True, miner_power_override_w=(2345.0, 3000.0), **BLOCK_HP)
+    act = Actuators(
+        contactor=(True, False),
+        miner_run=(True, True),
+        miner_target_w=(3250.0, 3250.0),
+        p3=True,
+        miner_power_override_w=(2345.0, 3000.0),
+        **BLOCK_HP,
+    )
     state, f = model.step(state, act, BND, params, 10.0)
     assert f.miner_power_w == (2345.0, 0.0)  # miner 2's contactor is open: 0 W despite the override
     assert f.miner_heat_w == 2345.0

@@ -16,15 +16,19 @@ actuators = st.builds(
     contactor=st.tuples(st.booleans(), st.booleans()),
     miner_run=st.tuples(st.booleans(), st.booleans()),
     miner_target_w=st.tuples(st.floats(0.0, 8000.0), st.floats(0.0, 8000.0)),
-    p3=st.booleans(), p4=st.booleans(), p5=st.booleans(),
-    rv1_to_dhw=st.booleans(), rv2_to_dhw=st.booleans(), sg_in1=st.booleans(), sg_in4=st.booleans(),
+    p3=st.booleans(),
+    p4=st.booleans(),
+    p5=st.booleans(),
+    rv1_to_dhw=st.booleans(),
+    rv2_to_dhw=st.booleans(),
+    sg_in1=st.booleans(),
+    sg_in4=st.booleans(),
 )
 segments = st.lists(st.tuples(st.integers(1, 120), actuators), min_size=1, max_size=8)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(segments=segments, dt_s=st.sampled_from([0.5, 3.0, 10.0, 30.0]),
-       offset_h=st.integers(0, 24 * 300))
+@given(segments=segments, dt_s=st.sampled_from([0.5, 3.0, 10.0, 30.0]), offset_h=st.integers(0, 24 * 300))
 def test_random_operation_keeps_balances_and_bounds(params, boundary, segments, dt_s, offset_h):
     t = JAN_START_S + offset_h * 3600.0
     state = model.initial_state(params, boundary.at(t).outdoor_temp_c, t)

@@ -10,8 +10,8 @@ import pytest
 from hardware_sim.plant import house, model, tank
 from hardware_sim.plant.boundary import Boundary
 from hardware_sim.plant.model import Actuators
-from tests.plant.signals import sensors
 from hardware_sim.plant.params import WATER_CP_J_KG_K
+from tests.plant.signals import sensors
 
 BLOCKED = Actuators(sg_in1=True)  # heat pump EVU-blocked, everything else off
 
@@ -119,6 +119,7 @@ def test_night_setback_and_thermostatic_valves(params):
     assert house.setpoint_c(follow, 23.0) == house.setpoint_c(follow, 5.5) == day - hp.night_setback_k
     assert hp.night(23.0) and hp.night(5.5) and not hp.night(6.0) and not hp.night(12.0)
     from hardware_sim.plant import heat_pump as hpm
+
     hpp = params.heat_pump  # the heat pump's own curve drops by the setback at night
     assert hpm.heating_curve_c(hpp, 0.0, hp.night_setback_k) < hpm.heating_curve_c(hpp, 0.0) - 2.0
     assert house.valve_open_frac(hp, 18.0, 21.0) == 1.0

@@ -52,8 +52,11 @@ def test_pv_yield_of_the_bundled_file_as_seen(sky):
     assert np.corrcoef(ac, sky.weather.pv_w_per_kwp)[0, 1] > 0.99
 
 
-@pytest.mark.xfail(strict=True, reason="PVGIS' P is 7.4 % below Huld+Faiman on the file's own G(i); pvlib's "
-                   "Martin-Ruiz reflection explains ~4 %, the rest (spectral/temperature details) is not reproduced")
+@pytest.mark.xfail(
+    strict=True,
+    reason="PVGIS' P is 7.4 % below Huld+Faiman on the file's own G(i); pvlib's "
+    "Martin-Ruiz reflection explains ~4 %, the rest (spectral/temperature details) is not reproduced",
+)
 def test_pv_yield_of_the_bundled_file(sky):
     """Issue 11: within 1 % of the PVGIS figure of the bundled file. NOT reached.
 
@@ -113,8 +116,8 @@ def test_solar_gains_from_irradiance(params, boundary):
     assert night == 0.0
     # 26 m² of glazing x g 0.6 x 0.6 frame/shading ~ 9.4 m² x 500-800 kWh/(m² a) on vertical facades
     assert 3000.0 < gains.sum() / 1000.0 < 8000.0
-    summer = gains[24 * 160:24 * 200].mean()
-    winter = gains[24 * 0:24 * 40].mean()
+    summer = gains[24 * 160 : 24 * 200].mean()
+    winter = gains[24 * 0 : 24 * 40].mean()
     assert summer > winter > 0.0
 
 
@@ -122,12 +125,15 @@ def _year_params(params):
     """The ASP1 parameters with heavier miner/loop masses and 10 buffer layers so that 120 s
     substeps are stable: the bookkeeping (what this test checks) does not depend on those values,
     the run time does."""
-    return params.model_copy(update={
-        "buffer": params.buffer.model_copy(update={"layers": 10}),
-        "simulation": params.simulation.model_copy(update={"max_substep_s": 120.0}),
-        "miner_loop": params.miner_loop.model_copy(update={"miner_heat_capacity_j_k": 1.0e6,
-                                                           "water_volume_l": 400.0}),
-    })
+    return params.model_copy(
+        update={
+            "buffer": params.buffer.model_copy(update={"layers": 10}),
+            "simulation": params.simulation.model_copy(update={"max_substep_s": 120.0}),
+            "miner_loop": params.miner_loop.model_copy(
+                update={"miner_heat_capacity_j_k": 1.0e6, "water_volume_l": 400.0}
+            ),
+        }
+    )
 
 
 def test_yearly_energy_balance_closes(params, boundary):
@@ -212,26 +218,29 @@ def test_seriescalc_with_irradiance_components_round_trips(tmp_path, sky):
     w = sky.weather
     beam, diffuse, ground, _ = sky.plane(35.0, 177.0)
     src = DEFAULT_WEATHER_PATH.read_text().splitlines()
-    head = src[:src.index(next(x for x in src if x.startswith("time,")))]
+    head = src[: src.index(next(x for x in src if x.startswith("time,")))]
     rows = []
     for k in range(24 * 31 * 5, 24 * 31 * 6):  # about June
         tm = time.gmtime(w.t_utc_s[k])
-        rows.append(f"{tm.tm_year:04d}{tm.tm_mon:02d}{tm.tm_mday:02d}:{tm.tm_hour:02d}{tm.tm_min:02d},"
-                    f"{beam[k]:.2f},{diffuse[k]:.2f},{ground[k]:.2f},{w.outdoor_temp_c[k]},{w.wind_m_s[k]}")
+        rows.append(
+            f"{tm.tm_year:04d}{tm.tm_mon:02d}{tm.tm_mday:02d}:{tm.tm_hour:02d}{tm.tm_min:02d},"
+            f"{beam[k]:.2f},{diffuse[k]:.2f},{ground[k]:.2f},{w.outdoor_temp_c[k]},{w.wind_m_s[k]}"
+        )
     path = tmp_path / "Timeseries_components.csv"
     path.write_text("\n".join(head + ["time,Gb(i),Gd(i),Gr(i),T2m,WS10m"] + rows) + "\n\nPVGIS (c) European Union\n")
     comp = load_weather(path)
     assert set(comp.poa_w_m2) == {"Gb(i)", "Gd(i)", "Gr(i)"} and comp.pv_w_per_kwp is None
     array = PvArrayParams(tilt_deg=35.0, azimuth_deg=177.0, kwp=1.0, inverter_limit_w=1e5)
     again = SkyModel(comp).array_ac_w(array).sum()
-    original = sky.array_ac_w(array)[24 * 31 * 5:24 * 31 * 6].sum()
+    original = sky.array_ac_w(array)[24 * 31 * 5 : 24 * 31 * 6].sum()
     assert again == pytest.approx(original, rel=0.02)
 
 
 def test_grid_outage_schedule_from_the_parameters(params):
     outage = {"start_local": "2009-02-10T08:00", "hours": 4.0}
-    p = type(params).model_validate({**params.model_dump(), "electrical": {
-        **params.electrical.model_dump(), "grid_outages": [outage]}})
+    p = type(params).model_validate(
+        {**params.model_dump(), "electrical": {**params.electrical.model_dump(), "grid_outages": [outage]}}
+    )
     series = BoundarySeries.from_files(p)
     start_utc = calendar.timegm((2009, 2, 10, 7, 0, 0))  # 08:00 CET
     assert series.at(start_utc - 1.0).grid_ok and not series.at(start_utc).grid_ok

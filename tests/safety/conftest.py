@@ -7,11 +7,11 @@ file); faults are injected by overriding what the plant reports.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pytest
 
 from tests.core.conftest import Loop
-from types import MappingProxyType
-
 from thermiq.cycle.image import InverterSnapshot, MinerSnapshot, ProcessImage, Signal
 from thermiq.cycle.scan import SafetyCommand
 from thermiq.interlocks.trip_table import Effect
@@ -38,7 +38,7 @@ class PlantLoop(Loop):
         self.inverter.set(InverterSnapshot(self.t, 11000.0, 95.0, -2000.0, -7000.0, 2000.0))
         for name, m in self.miners.items():
             if name in self.stale:
-                continue            # the link stopped delivering: the last snapshot ages
+                continue  # the link stopped delivering: the last snapshot ages
             last = m.commands[-1] if m.commands else None
             power = last.power_target_w if last and last.run else 0.0
             power = self.power.get(name, power)
@@ -124,8 +124,9 @@ def check_effects(effects, res, outs, cfg, miner: str | None = None) -> None:
     if Effect.MINER_PUMP_RUN in effects:
         assert outs[cfg.pump(cfg.miner_loop.pump).output], "the miner-loop pump must keep running"
     if Effect.HEAT_PUMP_BLOCK in effects:
-        assert outs[cfg.heat_pump.sg_in1_output] and not outs[cfg.heat_pump.sg_in4_output], \
+        assert outs[cfg.heat_pump.sg_in1_output] and not outs[cfg.heat_pump.sg_in4_output], (
             "heat pump must be blocked (SG-Ready 1)"
+        )
     if Effect.HEATING_PUMP_OFF in effects:
         assert not any(outs[cfg.pump(c.pump).output] for c in cfg.heating_circuits), "heating pumps must be off"
     if Effect.DHW_CHARGE_OFF in effects:

@@ -41,15 +41,34 @@ CORE = Core.build(CFG, IO)
 TRIP_TABLE = build_trip_table(CFG)
 TRIPS_BY_ID = trips_by_id(TRIP_TABLE)
 TEMPS = tuple(p.signal for p in IO.analog_inputs)
-CONTACTS = ("safety_chain_ok", "miner_loop_stb_ok", "buffer_stb_ok", "rv1_at_dhw", "rv1_at_buffer",
-            "rv2_at_dhw", "rv2_at_buffer", "k1_miner1_closed", "k2_miner2_closed", "hp_ok")
+CONTACTS = (
+    "safety_chain_ok",
+    "miner_loop_stb_ok",
+    "buffer_stb_ok",
+    "rv1_at_dhw",
+    "rv1_at_buffer",
+    "rv2_at_dhw",
+    "rv2_at_buffer",
+    "k1_miner1_closed",
+    "k2_miner2_closed",
+    "hp_ok",
+)
 TRIP_IDS = tuple(t.id for t in TRIP_TABLE)
-MINER_ROWS_BAD = tuple(t for t in TRIP_TABLE if Effect.MINERS_OFF in t.effects and t.bad_trips
-                       and t.compare is not Compare.BAD)
-OWN_ROWS_BAD = tuple(t for t in TRIP_TABLE if Effect.MINER_OFF in t.effects and t.bad_trips
-                     and t.compare is not Compare.BAD)
-HEALTHY = {**{n: 45.0 for n in TEMPS}, "outdoor_temp_c": 0.0, "room_temp_c": 20.0, "dhw_temp_c": 50.0,
-           "miner_loop_supply_temp_c": 40.0, "miner_loop_return_temp_c": 35.0, "heating_flow_temp_c": 40.0}
+MINER_ROWS_BAD = tuple(
+    t for t in TRIP_TABLE if Effect.MINERS_OFF in t.effects and t.bad_trips and t.compare is not Compare.BAD
+)
+OWN_ROWS_BAD = tuple(
+    t for t in TRIP_TABLE if Effect.MINER_OFF in t.effects and t.bad_trips and t.compare is not Compare.BAD
+)
+HEALTHY = {
+    **{n: 45.0 for n in TEMPS},
+    "outdoor_temp_c": 0.0,
+    "room_temp_c": 20.0,
+    "dhw_temp_c": 50.0,
+    "miner_loop_supply_temp_c": 40.0,
+    "miner_loop_return_temp_c": 35.0,
+    "heating_flow_temp_c": 40.0,
+}
 
 
 class SafetyMachine(RuleBasedStateMachine):
@@ -67,12 +86,16 @@ class SafetyMachine(RuleBasedStateMachine):
     def start(self):
         self.t = 0.0
         self.vals = dict(HEALTHY)
-        self.contacts = {n: True for n in CONTACTS} | {"rv1_at_dhw": False, "rv2_at_dhw": False,
-                                                       "k1_miner1_closed": False, "k2_miner2_closed": False}
-        self.follow = True                 # feedback contacts and miner power follow the outputs
-        self.faults: dict[str, str] = {}   # signal -> "open" | "stale"
+        self.contacts = {n: True for n in CONTACTS} | {
+            "rv1_at_dhw": False,
+            "rv2_at_dhw": False,
+            "k1_miner1_closed": False,
+            "k2_miner2_closed": False,
+        }
+        self.follow = True  # feedback contacts and miner power follow the outputs
+        self.faults: dict[str, str] = {}  # signal -> "open" | "stale"
         self.timing_ok = True
-        self.miner_override: dict[str, float | None] = {}   # name -> reported power, None = unreachable
+        self.miner_override: dict[str, float | None] = {}  # name -> reported power, None = unreachable
         self.st = initial_state(CFG)
         self.outputs = {}
         self.miner_cmds = {}
@@ -99,11 +122,15 @@ class SafetyMachine(RuleBasedStateMachine):
             else:
                 cmd = self.miner_cmds.get(m.name)
                 on = bool(self.outputs.get(m.contactor_output))
-                miners[m.name] = MinerSnapshot(self.t, True, power_w=(cmd.power_target_w or 0.0) if on and cmd and cmd.run else 0.0) \
-                    if on else MinerSnapshot()
+                miners[m.name] = (
+                    MinerSnapshot(self.t, True, power_w=(cmd.power_target_w or 0.0) if on and cmd and cmd.run else 0.0)
+                    if on
+                    else MinerSnapshot()
+                )
         inv = InverterSnapshot(self.t, 11000.0, 95.0, -2000.0, -7000.0, 2000.0)
-        return ProcessImage(self.t, 1.7e9 + self.t, MappingProxyType(sigs), inv, MappingProxyType({}),
-                            MappingProxyType(miners))
+        return ProcessImage(
+            self.t, 1.7e9 + self.t, MappingProxyType(sigs), inv, MappingProxyType({}), MappingProxyType(miners)
+        )
 
     def _follow(self):
         if not self.follow:
@@ -133,16 +160,23 @@ class SafetyMachine(RuleBasedStateMachine):
         m_latched = [tid for tid in locks.latched if Effect.MINERS_OFF in TRIPS_BY_ID[tid].effects]
         if m_latched:
             assert not any(contactors), f"(a) contactor on while {m_latched} latched"
-            assert all(not c.run for c in res.outputs.miners.values()), f"(a) miner not paused while {m_latched} latched"
+            assert all(not c.run for c in res.outputs.miners.values()), (
+                f"(a) miner not paused while {m_latched} latched"
+            )
         for tid in locks.latched:
-            own = TRIPS_BY_ID[tid].miner if tid in TRIPS_BY_ID and Effect.MINER_OFF in TRIPS_BY_ID[tid].effects else None
+            own = (
+                TRIPS_BY_ID[tid].miner if tid in TRIPS_BY_ID and Effect.MINER_OFF in TRIPS_BY_ID[tid].effects else None
+            )
             if own is not None:
                 m = next(x for x in CFG.miners if x.name == own)
-                assert not out.get(m.contactor_output) and not res.outputs.miners[own].run, f"(a) {own} on while {tid} latched"
+                assert not out.get(m.contactor_output) and not res.outputs.miners[own].run, (
+                    f"(a) {own} on while {tid} latched"
+                )
         checked = CORE.checked_image(img, before)[0]
 
         def is_bad(s):
             return checked.signals.get(s) is None or checked.signals[s].value is None
+
         bad = sorted({s for row in MINER_ROWS_BAD for s in row.signals if is_bad(s)})
         if bad:
             assert not any(contactors), f"(b) miner energised while {bad} bad"
@@ -152,20 +186,30 @@ class SafetyMachine(RuleBasedStateMachine):
                 assert not out.get(m.contactor_output), f"(b) {m.name} energised while a signal of {row.id} is bad"
         for cmd, outcome in zip(commands, res.outcomes):
             if cmd.action == "reset" and outcome.accepted:
-                ids = [k for k, t in before.interlocks.trips.items() if t.latched] if cmd.target == "all" else [cmd.target]
+                ids = (
+                    [k for k, t in before.interlocks.trips.items() if t.latched]
+                    if cmd.target == "all"
+                    else [cmd.target]
+                )
                 for tid in ids:
-                    assert before.interlocks.trips[tid].alarm is AlarmState.CLEARED_ACK, f"(c) reset of {tid} from {before.interlocks.trips[tid].alarm}"
+                    assert before.interlocks.trips[tid].alarm is AlarmState.CLEARED_ACK, (
+                        f"(c) reset of {tid} from {before.interlocks.trips[tid].alarm}"
+                    )
                     assert TRIPS_BY_ID[tid].reset is not Reset.HARDWARE, "(c) software reset of a hardware trip"
         flow = checked.signals.get("heating_flow_temp_c")
         if flow is not None and flow.value is not None and flow.value >= CFG.limits.heating_flow_trip_c:
             assert not out["p5_heating_run"], "(g) P5 on above the heating-flow limit"
         firsts = [k for k, t in locks.trips.items() if t.first_out]
         scopes = [TRIPS_BY_ID[k].miner for k in firsts]
-        assert len(set(scopes)) == len(scopes) and all(locks.trips[k].latched for k in firsts), f"(h) first-outs {firsts}"
+        assert len(set(scopes)) == len(scopes) and all(locks.trips[k].latched for k in firsts), (
+            f"(h) first-outs {firsts}"
+        )
 
     # ---- rules ------------------------------------------------------------------------------
-    @rule(name=st.sampled_from(TEMPS),
-          value=st.one_of(st.floats(20.0, 90.0, allow_nan=False), st.floats(-60.0, 160.0, allow_nan=False)))
+    @rule(
+        name=st.sampled_from(TEMPS),
+        value=st.one_of(st.floats(20.0, 90.0, allow_nan=False), st.floats(-60.0, 160.0, allow_nan=False)),
+    )
     def set_temperature(self, name, value):
         self.vals[name] = value
         self._scan()
@@ -206,8 +250,10 @@ class SafetyMachine(RuleBasedStateMachine):
         self.contacts[name] = value
         self._scan()
 
-    @rule(miner=st.sampled_from(tuple(m.name for m in CFG.miners)),
-          power=st.one_of(st.none(), st.floats(0.0, 4000.0, allow_nan=False)))
+    @rule(
+        miner=st.sampled_from(tuple(m.name for m in CFG.miners)),
+        power=st.one_of(st.none(), st.floats(0.0, 4000.0, allow_nan=False)),
+    )
     def miner_reports(self, miner, power):
         self.miner_override[miner] = power
         self._scan()

@@ -34,16 +34,19 @@ def scan_with(plant, cmd):
     return res
 
 
-@pytest.mark.parametrize("payload, retained, why", [
-    (b"{not json", False, "malformed JSON"),
-    (b"", False, "empty payload"),
-    (json.dumps({"request_id": "x", "target": "all"}).encode(), False, "issued_at"),
-    (json.dumps({"request_id": "x", "issued_at": WALL, "target": "all", "user": "eve"}).encode(), False, "schema"),
-    (msg("x", issued=WALL - 3600.0), False, "expired"),
-    (msg("x", issued=WALL + 3600.0), False, "future"),
-    (msg("x"), True, "retained"),
-    (b"[1, 2]", False, "JSON object"),
-])
+@pytest.mark.parametrize(
+    "payload, retained, why",
+    [
+        (b"{not json", False, "malformed JSON"),
+        (b"", False, "empty payload"),
+        (json.dumps({"request_id": "x", "target": "all"}).encode(), False, "issued_at"),
+        (json.dumps({"request_id": "x", "issued_at": WALL, "target": "all", "user": "eve"}).encode(), False, "schema"),
+        (msg("x", issued=WALL - 3600.0), False, "expired"),
+        (msg("x", issued=WALL + 3600.0), False, "future"),
+        (msg("x"), True, "retained"),
+        (b"[1, 2]", False, "JSON object"),
+    ],
+)
 def test_bad_reset_changes_nothing_and_is_answered_with_a_reason(plant, payload, retained, why):
     res = tripped(plant)
     before = res.state.interlocks

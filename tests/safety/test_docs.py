@@ -15,8 +15,9 @@ DOC = REPO / "docs" / "SAFETY.md"
 
 
 def test_safety_md_is_in_step_with_the_trip_table(cfg):
-    assert DOC.read_text(encoding="utf-8") == render(cfg), \
+    assert DOC.read_text(encoding="utf-8") == render(cfg), (
         "docs/SAFETY.md drifted: run `python -m thermiq.interlocks.docs`"
+    )
     assert main(["--out", str(DOC), "--check"]) == 0
 
 
@@ -44,9 +45,9 @@ def test_any_site_gets_its_own_document(tmp_path, site, miners):
     text = out.read_text(encoding="utf-8")
     cfg = load_config(path)
     assert len(cfg.miners) == miners and f"site configuration ({site})" in text
-    for m in cfg.miners:       # every miner has its rows, and the hints name its own contactor
+    for m in cfg.miners:  # every miner has its rows, and the hints name its own contactor
         for row in ("I1", "I3", "I4", "I10"):
             assert f"| {row}_{m.name}_" in text
         assert f"Check contactor {m.contactor} ({m.contactor_output} -> {m.contactor_feedback})" in text
-    for name in ("miner1", "k1_", "rv1", "buffer_top_temp_c", "p3"):   # nothing of ASP1 leaks into another site
+    for name in ("miner1", "k1_", "rv1", "buffer_top_temp_c", "p3"):  # nothing of ASP1 leaks into another site
         assert name not in text, f"{site}: SAFETY.md mentions ASP1's {name}"

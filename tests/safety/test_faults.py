@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.conftest import healthy_inputs
-from thermiq.cycle.scan import Core, SafetyCommand, initial_state
+from tests.core.conftest import ASP1, healthy_inputs
 from thermiq.config.load import load_config
+from thermiq.cycle.scan import Core, SafetyCommand, initial_state
 from thermiq.interlocks.trip_table import build_trip_table
 
 from .conftest import check_effects, frozen_image
-from tests.core.conftest import ASP1
 
 TRIP_TABLE = build_trip_table(load_config(ASP1))
 
-ANALOG = ("buffer_top_temp_c", "miner_loop_supply_temp_c", "miner1_outlet_temp_c", "miner2_outlet_temp_c",
-          "dhw_temp_c", "heating_flow_temp_c", "miner_loop_return_temp_c")
+ANALOG = (
+    "buffer_top_temp_c",
+    "miner_loop_supply_temp_c",
+    "miner1_outlet_temp_c",
+    "miner2_outlet_temp_c",
+    "dhw_temp_c",
+    "heating_flow_temp_c",
+    "miner_loop_return_temp_c",
+)
 TRIP_SENSORS = sorted({s for row in TRIP_TABLE for s in row.signals if s in ANALOG})
 
 
@@ -88,7 +94,10 @@ def test_stale_miner_telemetry_with_contactor_closed_trips_i10_after_the_grace(p
     while waited < cfg.limits.miner_telemetry_grace_s + cfg.scan.miner_max_age_s + 20.0:
         res, outs = plant.step(5.0)
         waited += 5.0
-        if res.state.interlocks.trips.get("I10_m1_telemetry_lost") and res.state.interlocks.trips["I10_m1_telemetry_lost"].latched:
+        if (
+            res.state.interlocks.trips.get("I10_m1_telemetry_lost")
+            and res.state.interlocks.trips["I10_m1_telemetry_lost"].latched
+        ):
             break
     else:
         raise AssertionError("stale telemetry did not trip I10")
@@ -125,7 +134,7 @@ def test_rate_of_change_spike_trips_and_needs_a_reset(cfg, io_list):
     vals = _idle_inputs(io_list)
     for k in range(3):
         st = core.scan(frozen_image(vals, float(k)), st).state
-    spike = dict(vals, buffer_top_temp_c=vals["buffer_top_temp_c"] - 40.0)   # 40 K in 1 s: a loose terminal
+    spike = dict(vals, buffer_top_temp_c=vals["buffer_top_temp_c"] - 40.0)  # 40 K in 1 s: a loose terminal
     res = core.scan(frozen_image(spike, 3.0), st)
     assert res.state.interlocks.trips["I5_buffer_top_hh"].latched
     res = core.scan(frozen_image(vals, 3.5), res.state)

@@ -14,6 +14,7 @@ EXAMPLES = int(os.environ.get("THERMIQ_FUZZ_EXAMPLES", "2000"))
 
 @pytest.mark.timeout(600)
 def test_safety_state_machine():
-    SafetyMachine.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=25, deadline=None,
-                                               suppress_health_check=[HealthCheck.too_slow])
+    SafetyMachine.TestCase.settings = settings(
+        max_examples=EXAMPLES, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     SafetyMachine.TestCase().runTest()

@@ -23,8 +23,8 @@ def test_two_miners_trip_and_reset_independently(tmp_path):
         def running(res, outs, *ms):
             return [m.name for m in ms if outs[m.contactor_output] and res.outputs.miners[m.name].run]
 
-        lp.set_temp(s1.outlet_temp_signal, 35.0 + cfg.limits.miner_delta_t_max_k + 2.0)   # I3 of s1
-        lp.overrides[s3.contactor_feedback] = False                                        # I11 contact of s3
+        lp.set_temp(s1.outlet_temp_signal, 35.0 + cfg.limits.miner_delta_t_max_k + 2.0)  # I3 of s1
+        lp.overrides[s3.contactor_feedback] = False  # I11 contact of s3
         for _ in range(5):
             res, outs = lp.step()
             assert running(res, outs, s2, s4) == ["s2", "s4"], "miners without a trip keep running"

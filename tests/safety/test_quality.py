@@ -13,9 +13,13 @@ from thermiq.interlocks.quality import QualityParams, QualityState, assess
 
 def test_range_stale_and_passthrough(cfg, io_list):
     lim, params = cfg.limits, QualityParams.from_io_list(io_list)
-    sigs = {"dhw_temp_c": Signal(lim.temp_valid_max_c + 1.0), "buffer_top_temp_c": Signal(50.0, lim.signal_max_age_s + 0.1),
-            "heating_flow_temp_c": Signal(None, 0.0, "open"), "safety_chain_ok": Signal(True),
-            "room_temp_c": Signal(21.0)}
+    sigs = {
+        "dhw_temp_c": Signal(lim.temp_valid_max_c + 1.0),
+        "buffer_top_temp_c": Signal(50.0, lim.signal_max_age_s + 0.1),
+        "heating_flow_temp_c": Signal(None, 0.0, "open"),
+        "safety_chain_ok": Signal(True),
+        "room_temp_c": Signal(21.0),
+    }
     out, _ = assess(sigs, QualityState(), lim, 0.0, params)
     assert out["dhw_temp_c"] == Signal(None, 0.0, "range")
     assert out["buffer_top_temp_c"].value is None and out["buffer_top_temp_c"].fault == "stale"
@@ -60,9 +64,14 @@ def test_miner_power_signal_invalid_when_unreachable_or_stale(cfg):
 
 def test_contactor_mismatch_off_direction_is_armed_once_the_contact_was_seen_open(cfg):
     img = ProcessImage(0.0, 0.0, MappingProxyType({}))
-    sig = {"k1_miner1_closed": Signal(True), "k2_miner2_closed": Signal(False),
-           "rv1_at_dhw": Signal(False), "rv1_at_buffer": Signal(True),
-           "rv2_at_dhw": Signal(False), "rv2_at_buffer": Signal(True)}
+    sig = {
+        "k1_miner1_closed": Signal(True),
+        "k2_miner2_closed": Signal(False),
+        "rv1_at_dhw": Signal(False),
+        "rv1_at_buffer": Signal(True),
+        "rv2_at_dhw": Signal(False),
+        "rv2_at_buffer": Signal(True),
+    }
     out, st = derive(img, sig, {}, DeriveState(), cfg)
     assert out["m1.contactor_mismatch"].value is False, "a contact never seen open is unproven"
     assert out["m1.commanded_off"].value is True and out["rv1.discrepancy"].value is False

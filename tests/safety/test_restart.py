@@ -26,8 +26,25 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _start(img: Path, latches: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "thermiq", "run", "--field", "fake", "--procimg", str(img), "--configrsc", str(RSC),
-                             "--latches", str(latches)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "thermiq",
+            "run",
+            "--field",
+            "fake",
+            "--procimg",
+            str(img),
+            "--configrsc",
+            str(RSC),
+            "--latches",
+            str(latches),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 class PiControl:
@@ -105,8 +122,11 @@ def test_sigkill_and_restart_keeps_the_latches_and_the_miners_off(tmp_path, io_l
             assert outs["alarm_lamp"], "restored latch shows on the lamp"
             assert not outs["k1_miner1_run"] and not outs["k2_miner2_run"], "miners stay off after a restart"
             time.sleep(0.05)
-        restored = _wait(lambda: _latched(latches).get("I5_buffer_top_hh", {}).get("alarm") == "cleared_unack"
-                         and _latched(latches), 10.0, "the restored trip to see its cause cleared")
+        restored = _wait(
+            lambda: _latched(latches).get("I5_buffer_top_hh", {}).get("alarm") == "cleared_unack" and _latched(latches),
+            10.0,
+            "the restored trip to see its cause cleared",
+        )
         assert restored["I5_buffer_top_hh"]["alarm"] == "cleared_unack", "still latched, waiting for ack + reset"
 
         proc.send_signal(signal.SIGTERM)
@@ -125,9 +145,10 @@ def test_sigkill_and_restart_keeps_the_latches_and_the_miners_off(tmp_path, io_l
 def test_corrupt_latch_file_restores_every_trip_latched(tmp_path, cfg):
     from thermiq.cycle.latches import LatchStore
     from thermiq.interlocks.trip_table import build_trip_table
+
     TRIP_TABLE = build_trip_table(cfg)
     path = tmp_path / "latches.json"
-    path.write_text('{"latched": {"I5_buffer_top_hh": ')      # torn write of an older, non-atomic writer
+    path.write_text('{"latched": {"I5_buffer_top_hh": ')  # torn write of an older, non-atomic writer
     st, warning = LatchStore(path).load(0.0, tuple(t.id for t in TRIP_TABLE))
     assert warning and "unreadable" in warning
     assert set(st.latched) == {t.id for t in TRIP_TABLE}
@@ -140,10 +161,12 @@ def test_latch_file_naming_unknown_trips_restores_every_trip_latched(tmp_path, c
 
     from thermiq.cycle.latches import LatchStore
     from thermiq.interlocks.trip_table import build_trip_table
+
     ids = tuple(t.id for t in build_trip_table(cfg))
     path = tmp_path / "latches.json"
-    path.write_text(json.dumps({"latched": {"I1_miner_outlet_hh": {"alarm": "active_unack", "first_out": True,
-                                                                   "value": 70.0}}}))
+    path.write_text(
+        json.dumps({"latched": {"I1_miner_outlet_hh": {"alarm": "active_unack", "first_out": True, "value": 70.0}}})
+    )
     st, warning = LatchStore(path).load(0.0, ids)
     assert warning and "I1_miner_outlet_hh" in warning
     assert set(st.latched) == set(ids)

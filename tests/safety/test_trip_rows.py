@@ -24,8 +24,10 @@ from thermiq.iomap.io_list import site_io_list
 from .conftest import PlantLoop, check_effects
 
 REPO = Path(__file__).resolve().parents[2]
-SITES = {"asp1": REPO / "thermiq" / "sites" / "asp1.toml",
-         **{s: REPO / "tests" / "sites" / f"{s}.toml" for s in ("solo", "duo", "quad")}}
+SITES = {
+    "asp1": REPO / "thermiq" / "sites" / "asp1.toml",
+    **{s: REPO / "tests" / "sites" / f"{s}.toml" for s in ("solo", "duo", "quad")},
+}
 CFGS = {name: load_config(path) for name, path in SITES.items()}
 ROWS = [(site, spec) for site, cfg in CFGS.items() for spec in build_trip_table(cfg)]
 
@@ -37,6 +39,7 @@ def _temps(targets):
 def _override(values):
     def do(lp):
         lp.overrides.update(values)
+
     return do
 
 
@@ -45,6 +48,7 @@ def _drop(names, restore=None):
         for n in names:
             lp.overrides.pop(n, None)
         lp.values.update(restore or {})
+
     return do
 
 
@@ -57,12 +61,14 @@ def _set(attr, key, value):
             target.pop(key, None)
         else:
             target[key] = value
+
     return do
 
 
 def _timing(ok):
     def do(lp):
-        lp.runner._timing_ok = ok   # what Runner.run sets after repeated overruns (I12)
+        lp.runner._timing_ok = ok  # what Runner.run sets after repeated overruns (I12)
+
     return do
 
 
@@ -71,6 +77,7 @@ def _blind_controller(lp):
     the contactors before the tanks are full (issue #10), so the no-sink trip is shown against a
     controller that fails to (the configuration is copied without validation on purpose)."""
     from thermiq.cycle.scan import Core
+
     core = lp.runner.core
     tanks = tuple(t.model_copy(update={"max_c": 95.0}) for t in core.cfg.tanks)
     lp.runner.core = Core(core.cfg.model_copy(update={"tanks": tanks}), core.table, core.quality)
@@ -87,22 +94,32 @@ def case_for(spec, cfg):
         return True, _override({first: False}), _drop([first], {first: True}), 1.0, 3
     if kind == "I1":
         others = [x.outlet_temp_signal for x in cfg.miners if x is not m]
-        hot = {loop.return_temp_signal: 60.0, m.outlet_temp_signal: lim.miner_outlet_trip_c + 2.0,
-               # the others stay below the dispatch's derate band (issue #10 pauses a miner 5 K below its trip)
-               **{o: lim.miner_outlet_trip_c - cfg.dispatch.derating.margin_k - cfg.dispatch.derating.band_k - 1.0
-                  for o in others}}
+        hot = {
+            loop.return_temp_signal: 60.0,
+            m.outlet_temp_signal: lim.miner_outlet_trip_c + 2.0,
+            # the others stay below the dispatch's derate band (issue #10 pauses a miner 5 K below its trip)
+            **{
+                o: lim.miner_outlet_trip_c - cfg.dispatch.derating.margin_k - cfg.dispatch.derating.band_k - 1.0
+                for o in others
+            },
+        }
         cold = {loop.return_temp_signal: 35.0, m.outlet_temp_signal: 45.0, **{o: 45.0 for o in others}}
         return True, _temps(hot), _temps(cold), 1.0, 3
     if kind == "I2":
         s = loop.supply_temp_signal
         return True, _temps({s: lim.miner_loop_supply_trip_c + 1.0}), _temps({s: 40.0}), 1.0, 3
     if kind == "I3":
-        return True, _temps({m.outlet_temp_signal: 35.0 + lim.miner_delta_t_max_k + 1.0}), \
-            _temps({m.outlet_temp_signal: 45.0}), 1.0, 3
+        return (
+            True,
+            _temps({m.outlet_temp_signal: 35.0 + lim.miner_delta_t_max_k + 1.0}),
+            _temps({m.outlet_temp_signal: 45.0}),
+            1.0,
+            3,
+        )
     if kind == "I4":
         return True, _temps({m.outlet_temp_signal: 35.2}), _temps({m.outlet_temp_signal: 45.0}), 5.0, 200
     if kind in ("I5", "I6", "I7"):
-        s, = spec.signals
+        (s,) = spec.signals
         limit = getattr(lim, spec.limit)
         back = 40.0 if kind == "I6" else (50.0 if kind == "I7" else 60.0)
         return True, _temps({s: limit + 1.0}), _temps({s: back}), 1.0, 3
@@ -115,9 +132,10 @@ def case_for(spec, cfg):
         v = cfg.valve(spec.id.split("_")[1])
         switches = [f for f in (v.feedback_a, v.feedback_b) if f]
 
-        def wrong(lp):       # every end switch reads the opposite of what the valve was told
+        def wrong(lp):  # every end switch reads the opposite of what the valve was told
             at_a = bool(lp.outs.get(v.output, False))
             lp.overrides.update({f: (not at_a) if f == v.feedback_a else at_a for f in switches})
+
         return True, wrong, _drop(switches), 5.0, 120
     if kind == "I10":
         return True, _set("unreachable", m.name, True), _set("unreachable", m.name, False), 10.0, 400
@@ -152,8 +170,11 @@ def _others_on(lp, res, outs, own):
     return all(outs[m.contactor_output] and res.outputs.miners[m.name].run for m in others)
 
 
-@pytest.mark.parametrize("site_plant, spec", [pytest.param(site, spec, id=f"{site}-{spec.id}") for site, spec in ROWS],
-                         indirect=["site_plant"])
+@pytest.mark.parametrize(
+    "site_plant, spec",
+    [pytest.param(site, spec, id=f"{site}-{spec.id}") for site, spec in ROWS],
+    indirect=["site_plant"],
+)
 def test_row_effect_latch_and_reset(site_plant, spec):
     plant, cfg = site_plant, site_plant.cfg
     own = spec.miner
@@ -167,8 +188,9 @@ def test_row_effect_latch_and_reset(site_plant, spec):
 
     def only_own_rows(res):
         latched = res.state.interlocks.latched
-        assert set(latched) <= {r.spec.id for r in plant.runner.core.table if r.spec.miner == own} | {spec.id}, \
+        assert set(latched) <= {r.spec.id for r in plant.runner.core.table if r.spec.miner == own} | {spec.id}, (
             f"{spec.id}: other rows latched too: {latched}"
+        )
 
     # cause -> latched, with the row's effect in the same scan; a miner's rows touch only that miner
     cause(plant)
@@ -230,5 +252,5 @@ def test_row_effect_latch_and_reset(site_plant, spec):
     assert outcome.accepted, outcome.reason
     assert not res.state.interlocks.latched
     if own:
-        res, outs = plant.run_until_miners_on()     # the reset gives the miner back; all run again
+        res, outs = plant.run_until_miners_on()  # the reset gives the miner back; all run again
         assert not res.state.interlocks.latched

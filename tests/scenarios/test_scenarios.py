@@ -21,7 +21,7 @@ def test_the_tier_has_the_four_scenarios_of_issue_11():
     assert {f.stem for f in FILES} >= {"sunny_spring_day", "cold_winter_week", "grid_outage", "sensor_failure"}
 
 
-@pytest.mark.timeout(1200)   # the cold week is 60,480 scans of the real controller: minutes on a busy machine
+@pytest.mark.timeout(1200)  # the cold week is 60,480 scans of the real controller: minutes on a busy machine
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
 def test_scenario(path):
     out = run_scenario(load_scenario(path), str(path))
@@ -31,8 +31,9 @@ def test_scenario(path):
 
 def test_a_scenario_with_an_unknown_key_or_bad_values_is_refused(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('name = "x"\n[period]\nstart = "2009-04-20"\ndays = -1\nfoo = 1\n'
-                   '[[expect]]\nmetric = "room_temp_c"\nmin = 1\n')
+    bad.write_text(
+        'name = "x"\n[period]\nstart = "2009-04-20"\ndays = -1\nfoo = 1\n[[expect]]\nmetric = "room_temp_c"\nmin = 1\n'
+    )
     with pytest.raises(ScenarioError) as err:
         load_scenario(bad)
     text = str(err.value)
@@ -41,9 +42,11 @@ def test_a_scenario_with_an_unknown_key_or_bad_values_is_refused(tmp_path):
 
 def test_a_scenario_naming_a_signal_the_site_lacks_is_refused_before_it_runs(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('name = "x"\n[period]\nstart = "2009-04-20"\n[[faults]]\nkind = "sensor_open"\n'
-                   'signal = "no_such_sensor"\nfrom_h = 1\nto_h = 2\n'
-                   '[[expect]]\nmetric = "room_temp_c_min"\nmin = 1\n')
+    bad.write_text(
+        'name = "x"\n[period]\nstart = "2009-04-20"\n[[faults]]\nkind = "sensor_open"\n'
+        'signal = "no_such_sensor"\nfrom_h = 1\nto_h = 2\n'
+        '[[expect]]\nmetric = "room_temp_c_min"\nmin = 1\n'
+    )
     with pytest.raises(ScenarioError, match="no_such_sensor"):
         run_scenario(load_scenario(bad), str(bad))
     assert main([str(bad)]) == 2

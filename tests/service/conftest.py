@@ -47,8 +47,13 @@ class Daemon:
     def __init__(self, tmp_path: Path, argv: list[str], env: dict | None = None):
         self.log = tmp_path / "journal.jsonl"
         self._fh = open(self.log, "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "thermiq.cli", "run", *argv], cwd=REPO,
-                                     stdout=self._fh, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "thermiq.cli", "run", *argv],
+            cwd=REPO,
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
 
     def journal(self) -> list[dict]:
         """Every journal line so far, parsed (a non-JSON line fails the test)."""

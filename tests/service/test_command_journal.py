@@ -13,14 +13,13 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 
 from tests.mqtt.mqtt_helpers import Probe, envelope
+from tests.mqtt.testbroker import BrokerError, Mosquitto
 from tests.service.conftest import REPO, Daemon, Plant, bench_site, wait_for
 from tests.support import unavailable
-from tests.mqtt.testbroker import BrokerError, Mosquitto
 from thermiq.service.audit import read_audit
 from thermiq.service.status_file import read_status
 
@@ -30,8 +29,14 @@ TRIP = "I5_buffer_top_hh"
 
 def shell(run_dir, *argv, user="alice") -> subprocess.CompletedProcess:
     """A cabinet-shell command as operator ``user`` (behind sudo)."""
-    return subprocess.run([sys.executable, "-m", "thermiq.cli", *argv, "--run-dir", str(run_dir)], cwd=REPO,
-                          capture_output=True, text=True, timeout=30, env={**os.environ, "SUDO_USER": user})
+    return subprocess.run(
+        [sys.executable, "-m", "thermiq.cli", *argv, "--run-dir", str(run_dir)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "SUDO_USER": user},
+    )
 
 
 @pytest.fixture
@@ -48,10 +53,23 @@ def test_every_command_kind_leaves_one_journal_line_with_request_id_and_user(tmp
     run = tmp_path / "run"
     plant = Plant(io_list, image_file)
     plant.write()
-    d = Daemon(tmp_path, ["--config", str(bench_site(tmp_path, period_s=0.05)), "--field", "fake",
-                          "--procimg", str(image_file), "--run-dir", str(run), "--mqtt", f"127.0.0.1:{broker.port}"])
+    d = Daemon(
+        tmp_path,
+        [
+            "--config",
+            str(bench_site(tmp_path, period_s=0.05)),
+            "--field",
+            "fake",
+            "--procimg",
+            str(image_file),
+            "--run-dir",
+            str(run),
+            "--mqtt",
+            f"127.0.0.1:{broker.port}",
+        ],
+    )
     probe = Probe(broker.port)
-    expect: dict[str, str] = {}          # request id -> "accepted" | "refused" | "rejected"
+    expect: dict[str, str] = {}  # request id -> "accepted" | "refused" | "rejected"
     users: dict[str, str | None] = {}
 
     def mqtt(topic: str, body: dict, outcome: str):
@@ -59,7 +77,7 @@ def test_every_command_kind_leaves_one_journal_line_with_request_id_and_user(tmp
         probe.publish(f"{BASE}/{topic}", body)
         ack = probe.wait_for(f"{BASE}/{topic}/ack", lambda m: m.json["request_id"] == rid, 10).json
         assert ack["accepted"] == (outcome == "accepted"), (topic, body, ack)
-        expect[rid], users[rid] = outcome, "local"     # bare command topics: the local clients (issue 13)
+        expect[rid], users[rid] = outcome, "local"  # bare command topics: the local clients (issue 13)
 
     def local(action: str, target: str, outcome: str):
         res = shell(run, action, target)
@@ -76,30 +94,36 @@ def test_every_command_kind_leaves_one_journal_line_with_request_id_and_user(tmp
         plant.write(buffer_top_temp_c=90.0)
         wait_for(lambda: TRIP in read_status(run / "status.json")["latched"], 30, f"{TRIP} latched")
         plant.write()
-        wait_for(lambda: read_status(run / "status.json")["trips"].get(TRIP, {}).get("state") == "cleared_unack",
-                 30, f"{TRIP} cleared")
+        wait_for(
+            lambda: read_status(run / "status.json")["trips"].get(TRIP, {}).get("state") == "cleared_unack",
+            30,
+            f"{TRIP} cleared",
+        )
         trips = shell(run, "trips").stdout
         assert TRIP in trips and "FIRST-OUT" in trips and "normal -> active_unack" in trips, trips
         io = shell(run, "io", "--procimg", str(image_file), "--config", str(tmp_path / "site.toml")).stdout
         assert "buffer_top_temp_c" in io and "piControl running" in io and "miner:m1" in io, io
 
         mqtt("setpoints/dhw_setpoint_c/set", envelope(50.0), "accepted")
-        mqtt("setpoints/dhw_setpoint_c/set", envelope(99.0), "refused")                 # above the tank's max
-        mqtt("cmd/safety/reset", envelope(target=TRIP), "rejected")                   # not acknowledged yet
-        mqtt("cmd/safety/ack", envelope(target=TRIP, issued_at=time.time() - 600), "refused")   # expired
+        mqtt("setpoints/dhw_setpoint_c/set", envelope(99.0), "refused")  # above the tank's max
+        mqtt("cmd/safety/reset", envelope(target=TRIP), "rejected")  # not acknowledged yet
+        mqtt("cmd/safety/ack", envelope(target=TRIP, issued_at=time.time() - 600), "refused")  # expired
         mqtt("cmd/safety/ack", envelope(target=TRIP), "accepted")
         mqtt("cmd/safety/reset", envelope(target=TRIP), "accepted")
         local("ack", "I99_no_such_trip", "rejected")
         plant.write(buffer_top_temp_c=90.0)
         wait_for(lambda: TRIP in read_status(run / "status.json")["latched"], 30, f"{TRIP} latched again")
         plant.write()
-        wait_for(lambda: read_status(run / "status.json")["trips"].get(TRIP, {}).get("state") == "cleared_unack",
-                 30, f"{TRIP} cleared again")
+        wait_for(
+            lambda: read_status(run / "status.json")["trips"].get(TRIP, {}).get("state") == "cleared_unack",
+            30,
+            f"{TRIP} cleared again",
+        )
         local("reset", TRIP, "rejected")
         local("ack", "all", "accepted")
         local("reset", "all", "accepted")
         wait_for(lambda: not read_status(run / "status.json")["latched"], 10, "no trip latched")
-        time.sleep(1.0)                       # the bridge worker flushes the last audit records
+        time.sleep(1.0)  # the bridge worker flushes the last audit records
     finally:
         probe.close()
         rc = d.stop()
@@ -117,7 +141,7 @@ def test_every_command_kind_leaves_one_journal_line_with_request_id_and_user(tmp
         assert line["level"] == ("info" if outcome == "accepted" else "warning")
         if outcome != "accepted":
             assert line["reason"], line
-    assert len(commands) == len(expect)        # nothing else is logged as a command
+    assert len(commands) == len(expect)  # nothing else is logged as a command
     audit = read_audit(run / "audit.jsonl")
     for rid, outcome in expect.items():
         final = [r for r in audit if r["request_id"] == rid and r["outcome"] in ("accepted", "rejected", "refused")]

@@ -24,14 +24,18 @@ def test_metrics_endpoint_serves_the_scan_histogram_while_scanning(tmp_path, ima
     site = bench_site(tmp_path, period_s=0.05, metrics_port=port)
     plant = Plant(io_list, image_file)
     plant.write()
-    d = Daemon(tmp_path, ["--config", str(site), "--field", "fake", "--procimg", str(image_file),
-                          "--run-dir", str(tmp_path / "run")])
+    d = Daemon(
+        tmp_path,
+        ["--config", str(site), "--field", "fake", "--procimg", str(image_file), "--run-dir", str(tmp_path / "run")],
+    )
     try:
+
         def up():
             try:
                 return scrape(port)
             except OSError:
                 return None
+
         first = wait_for(up, 20, "the metrics endpoint")
         wait_for(lambda: sample(scrape(port), "thermiq_scan_cost_seconds_count") >= 10, 10, "10 scans")
         text = scrape(port)
@@ -44,7 +48,7 @@ def test_metrics_endpoint_serves_the_scan_histogram_while_scanning(tmp_path, ima
     assert sample(text, "thermiq_scan_cost_seconds_sum") > 0.0
     assert sample(text, "thermiq_scans_total") >= n - 1
     assert sample(text, "thermiq_io_running") == 1.0
-    assert sample(text, "thermiq_mqtt_connected") == 0.0                  # no broker on a fake bench run
+    assert sample(text, "thermiq_mqtt_connected") == 0.0  # no broker on a fake bench run
     assert sample(text, 'thermiq_trip_state{state="normal",trip="I5_buffer_top_hh"}') in (0.0, 1.0)
     assert 'thermiq_miner_power_target_watts{miner="m1"}' in text
     assert 'thermiq_device_age_seconds{device="miner:m1"}' in text

@@ -25,8 +25,8 @@ def plant():
 
 
 def _jan(boundary, day):
-    year = dt.datetime.fromtimestamp(boundary.start_s + 86400, dt.timezone.utc).year
-    return dt.datetime(year, 1, day, tzinfo=dt.timezone.utc).timestamp()
+    year = dt.datetime.fromtimestamp(boundary.start_s + 86400, dt.UTC).year
+    return dt.datetime(year, 1, day, tzinfo=dt.UTC).timestamp()
 
 
 @pytest.fixture(scope="module")
@@ -64,23 +64,34 @@ def test_two_runs_give_identical_time_series(cfg, plant):
     b = simulate(cfg, params, boundary, _jan(boundary, 14), 86400.0, 10.0)
     assert a.series.keys() == b.series.keys()
     for name in a.series:
-        if name == "scan_cost_s":       # measured wall-clock cost of the scan, not a simulated value
+        if name == "scan_cost_s":  # measured wall-clock cost of the scan, not a simulated value
             continue
         np.testing.assert_array_equal(a.series[name], b.series[name], err_msg=name)
     assert a.meta["trip_events"] == b.meta["trip_events"]
 
 
-@pytest.mark.parametrize("mangle, expected", [
-    (lambda lines: [l for l in lines if not l.startswith("time,")], "column"),
-    (lambda lines: [l.replace(",", ",x", 1) if l.startswith("2009011") else l for l in lines], "column p: value 'x0.0' is not a number"),
-])
+@pytest.mark.parametrize(
+    "mangle, expected",
+    [
+        (lambda lines: [l for l in lines if not l.startswith("time,")], "column"),
+        (
+            lambda lines: [l.replace(",", ",x", 1) if l.startswith("2009011") else l for l in lines],
+            "column p: value 'x0.0' is not a number",
+        ),
+    ],
+)
 def test_malformed_weather_is_refused_and_nothing_runs(tmp_path, mangle, expected):
     src = next((REPO / "data").glob("Timeseries_*.csv"))
     bad = tmp_path / "weather.csv"
     bad.write_text("\n".join(mangle(src.read_text().splitlines())) + "\n")
     out = tmp_path / "report"
-    proc = subprocess.run([sys.executable, "-m", "thermiq", "sim", "--weather", str(bad), "--days", "1",
-                           "--out", str(out), "--quiet"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "thermiq", "sim", "--weather", str(bad), "--days", "1", "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "error:" in proc.stderr and expected in proc.stderr.lower()
     assert not out.exists()
@@ -89,7 +100,23 @@ def test_malformed_weather_is_refused_and_nothing_runs(tmp_path, mangle, expecte
 def test_malformed_config_is_refused_by_sim(tmp_path):
     cfg = tmp_path / "site.toml"
     cfg.write_text((REPO / "thermiq" / "sites" / "asp1.toml").read_text().replace("[heating]", "[heating]\nfoo = 1"))
-    proc = subprocess.run([sys.executable, "-m", "thermiq", "sim", "--config", str(cfg), "--days", "1",
-                           "--out", str(tmp_path / "r"), "--quiet"], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "thermiq",
+            "sim",
+            "--config",
+            str(cfg),
+            "--days",
+            "1",
+            "--out",
+            str(tmp_path / "r"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert proc.returncode == 2 and "heating.foo: Extra inputs are not permitted" in proc.stderr
     assert not (tmp_path / "r").exists()

@@ -24,9 +24,9 @@ from hardware_sim.plant.electrical import battery_capacity_j, dispatch
 from hardware_sim.plant.params import load_plant_params
 
 PERIOD_S = 5.0
-METER_RESOLUTION_W = 10.0     # Eastron SDM630 / Deye power readings resolve 1-10 W
-LOOP_PUMP_W = 25.0            # P3 runs with the miners (plant: pump_power_w per pump)
-T0 = 1239019200.0             # 2009-04-06 12:00 UTC
+METER_RESOLUTION_W = 10.0  # Eastron SDM630 / Deye power readings resolve 1-10 W
+LOOP_PUMP_W = 25.0  # P3 runs with the miners (plant: pump_power_w per pump)
+T0 = 1239019200.0  # 2009-04-06 12:00 UTC
 
 
 class CloudyNoon:
@@ -52,10 +52,18 @@ segment = st.tuples(st.floats(60.0, 900.0), st.floats(0.0, 14000.0))
 @given(clouds=st.lists(segment, min_size=2, max_size=6), load_w=st.floats(200.0, 1500.0))
 def test_miners_never_import_longer_than_one_scan_plus_their_ramp_down(cfg, clouds, load_w):
     params = load_plant_params()
-    segments = [(900.0, 13000.0)] + clouds           # sunny first, so the miners are running
+    segments = [(900.0, 13000.0)] + clouds  # sunny first, so the miners are running
     bnd = CloudyNoon(segments, load_w)
-    res = simulate(cfg, params, bnd, T0, bnd.end_s - T0 - PERIOD_S, PERIOD_S, sample_s=PERIOD_S,
-                   inputs=lambda t: {"mode": "pv_only", "priority_soc_pct": 40.0})   # the plant starts at 50 % SoC
+    res = simulate(
+        cfg,
+        params,
+        bnd,
+        T0,
+        bnd.end_s - T0 - PERIOD_S,
+        PERIOD_S,
+        sample_s=PERIOD_S,
+        inputs=lambda t: {"mode": "pv_only", "priority_soc_pct": 40.0},
+    )  # the plant starts at 50 % SoC
     s = res.series
     ep = params.electrical
     cap_j = battery_capacity_j(ep)

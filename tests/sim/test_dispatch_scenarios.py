@@ -19,7 +19,7 @@ from hardware_sim.inputs import forecast_inputs
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.params import load_plant_params
 
-pytestmark = pytest.mark.timeout(1800)   # a week of closed loop each; slow on a loaded machine
+pytestmark = pytest.mark.timeout(1800)  # a week of closed loop each; slow on a loaded machine
 
 PERIOD_S = 30.0
 SAMPLE_S = 300.0
@@ -34,7 +34,7 @@ def plant():
 
 def _t(day: str) -> float:
     d = dt.date.fromisoformat(day)
-    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone.utc).timestamp()
+    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC).timestamp()
 
 
 def _run(cfg, plant, day, inputs=None, days=7.0):
@@ -65,7 +65,7 @@ def test_sunny_spring_week_turns_pv_into_heat_without_import_or_trip(cfg, plant)
     s, k = res.series, kpis(cfg, res)
     _no_trips(res)
     _below_ceiling(s, cfg)
-    assert k["miner heat [kWh]"] > 75.0, k   # 93 kWh seen on 2009-04-07 with the pvlib PV model
+    assert k["miner heat [kWh]"] > 75.0, k  # 93 kWh seen on 2009-04-07 with the pvlib PV model
     assert _miner_import_kwh(s) < 1.0
     assert k["grid import [kWh]"] < 10.0, k
     assert k["comfort: degree-hours below target [K h]"] < 10.0, k
@@ -123,7 +123,7 @@ def test_a_price_spike_and_a_negative_price_hour(cfg, plant):
 def test_cloudy_week_with_a_sunny_forecast_uses_the_battery_without_import_for_the_miners(cfg, plant):
     _, boundary = plant
     off = cfg.dispatch.tariff.utc_offset_h
-    sunny = forecast_inputs(boundary, off, sigma=0.0, bias=3.0, seed=2)   # forecasts 4x the real PV
+    sunny = forecast_inputs(boundary, off, sigma=0.0, bias=3.0, seed=2)  # forecasts 4x the real PV
     with_fc = _run(cfg, plant, "2009-03-01", inputs=sunny)
     without = _run(cfg, plant, "2009-03-01", inputs=None)
     for res in (with_fc, without):

@@ -18,11 +18,11 @@ from hardware_sim.harness import simulate
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.params import load_plant_params
 from hardware_sim.plant.state import initial_state
+from tests.core.conftest import REPO
 from thermiq.config.load import load_config
 from thermiq.cycle.image import MinerCommand
-from tests.core.conftest import REPO
 
-pytestmark = pytest.mark.timeout(1200)   # the week is 60,480 scans of the real controller
+pytestmark = pytest.mark.timeout(1200)  # the week is 60,480 scans of the real controller
 SITE = REPO / "tests" / "sim" / "sites" / "four_miners.toml"
 HEAT_IN = ("miner_heat_w", "hp_heat_w", "house_gain_w")
 HEAT_OUT = ("tank_loss_w", "house_loss_w", "dhw_draw_heat_w", "loop_loss_w")
@@ -44,7 +44,7 @@ def plant4():
 @pytest.fixture(scope="module")
 def week4(site, plant4):
     params, boundary = plant4
-    start = dt.datetime(2009, 4, 6, tzinfo=dt.timezone.utc).timestamp()   # a sunny April week
+    start = dt.datetime(2009, 4, 6, tzinfo=dt.UTC).timestamp()  # a sunny April week
     return simulate(site, params, boundary, start, 7 * 86400.0, 10.0, sample_s=600.0)
 
 
@@ -61,7 +61,7 @@ def test_a_four_miner_week_closes_its_energy_balance_to_0_1_percent(week4):
     # every miner is a plant instance with its own power column, and the columns add up
     per_miner = [s[f"miner{i}_power_w"] for i in range(1, 5)]
     np.testing.assert_allclose(sum(per_miner), s["miner_power_w"], rtol=1e-12, atol=1e-9)
-    assert s["miner_power_w"].max() > 1000.0      # the week did mine
+    assert s["miner_power_w"].max() > 1000.0  # the week did mine
 
 
 def test_simulated_miners_keep_the_rate_limit_and_the_braiins_range_all_week(week4, site):
@@ -83,6 +83,7 @@ def _booted(site, params, devices, now_s: float):
     units = tuple(u.__class__(3000.0, 3000.0, True, 600.0, 40.0, u.board_temps_c, True, False) for u in state.miners)
     state = state.__class__(**{**{f: getattr(state, f) for f in state.__slots__}, "miners": units})
     from hardware_sim.plant.model import Flows
+
     flows = Flows(*([0.0] * 7), (3000.0,) * 4, *([0.0] * 15))
     devices.update(state, flows, params, 10.0, now_s)
 
@@ -98,13 +99,13 @@ def test_a_target_change_inside_the_rate_limit_window_is_deferred(site):
     assert m1.target_w == 2500.0 and m1.calls["set_target"] == 1
     _booted(site, params, devices, 10.0)
     m1.command(MinerCommand(True, 3000.0))
-    devices.apply_commands(10.0)                      # 10 s after the last change: held back
+    devices.apply_commands(10.0)  # 10 s after the last change: held back
     assert m1.target_w == 2500.0 and m1.calls["set_target"] == 1
     assert any("rate limit" in n for n in m1.notes)
     _booted(site, params, devices, window)
-    devices.apply_commands(window)                    # the window has passed: sent
+    devices.apply_commands(window)  # the window has passed: sent
     assert m1.target_w == 3000.0 and m1.calls["set_target"] == 2
-    assert devices.commands()[1][0] == 3000.0         # and the plant takes the target in force
+    assert devices.commands()[1][0] == 3000.0  # and the plant takes the target in force
 
 
 def test_a_target_below_the_braiins_minimum_is_clamped_and_a_stop_is_a_pause(site):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hardware_sim.loop.memory_image import MemoryImage
 from hardware_sim.process_image import PlantProcessImage
+from tests.core.conftest import REPO, RSC
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
 from thermiq.clock import FakeClock
 from thermiq.iomap.io_list import load_io_list
-from tests.core.conftest import REPO, RSC
 
 
 def test_memory_image_bytes_and_decoding_equal_the_revpimodio2_file_image(tmp_path):
@@ -27,12 +27,12 @@ def test_memory_image_bytes_and_decoding_equal_the_revpimodio2_file_image(tmp_pa
             side.write_inputs(values, faults)
         ctrl_file.write(outs)
         mem.controller.write(outs)
-        assert bytes(mem.buffer) == img.read_bytes()[:len(mem.buffer)]
+        assert bytes(mem.buffer) == img.read_bytes()[: len(mem.buffer)]
         assert mem.controller.read() == ctrl_file.read()
         assert mem.controller.io_running and ctrl_file.io_running
-        assert bytes(mem.buffer) == img.read_bytes()[:len(mem.buffer)]      # both left the cycle mark
-        clock.advance_to(9.0)                                               # the plant stops refreshing:
-        stale_mem, stale_file = mem.controller.read(), ctrl_file.read()     # the signals keep their stamp
+        assert bytes(mem.buffer) == img.read_bytes()[: len(mem.buffer)]  # both left the cycle mark
+        clock.advance_to(9.0)  # the plant stops refreshing:
+        stale_mem, stale_file = mem.controller.read(), ctrl_file.read()  # the signals keep their stamp
         assert stale_mem == stale_file and {s.stamp_s for s in stale_mem.values()} == {5.0}
         for side in (mem.plant, plant_file):
             side.write_inputs(values, faults)

@@ -27,14 +27,38 @@ def _wait_for(path, timeout_s=20.0):
 
 def test_loop_closes_across_processes(tmp_path):
     img, log = tmp_path / "procimg.bin", tmp_path / "plant.jsonl"
-    plant = subprocess.Popen([sys.executable, "-m", "hardware_sim", "--procimg", str(img), "--period", "0.05",
-                              "--speed", "120", "--duration", "14", "--start", "2009-01-12", "--room-c", "18.0",
-                              "--log", str(log)], cwd=REPO)
+    plant = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hardware_sim",
+            "--procimg",
+            str(img),
+            "--period",
+            "0.05",
+            "--speed",
+            "120",
+            "--duration",
+            "14",
+            "--start",
+            "2009-01-12",
+            "--room-c",
+            "18.0",
+            "--log",
+            str(log),
+        ],
+        cwd=REPO,
+    )
     try:
         _wait_for(log)
-        time.sleep(2.0)                                   # plant alone: outputs all off
-        ctrl = subprocess.run([sys.executable, "-m", "thermiq", "run", "--field", "fake", "--procimg", str(img), "--max-scans", "16"],
-                              cwd=REPO, capture_output=True, text=True, timeout=60)
+        time.sleep(2.0)  # plant alone: outputs all off
+        ctrl = subprocess.run(
+            [sys.executable, "-m", "thermiq", "run", "--field", "fake", "--procimg", str(img), "--max-scans", "16"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert ctrl.returncode == 0, ctrl.stderr
         assert plant.wait(timeout=30) == 0
     finally:
@@ -46,7 +70,7 @@ def test_loop_closes_across_processes(tmp_path):
     assert first_on > 10 and last_on < len(rows) - 10, "P5 on only while the controller ran"
     room = [r["sensors"]["room_temp_c"] for r in rows]
     heat = [r["house_heat_w"] for r in rows]
-    assert max(heat[:first_on]) < 50.0 and min(heat[first_on + 5:last_on]) > 1000.0
+    assert max(heat[:first_on]) < 50.0 and min(heat[first_on + 5 : last_on]) > 1000.0
     assert room[first_on] < room[0], "room cooled while nothing heated"
     assert room[last_on] > room[first_on], "room warmed while the controller ran P5"
     # the heartbeat output of the controller toggled and the plant saw it

@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import structlog
 from pydantic import ValidationError
 
@@ -66,8 +67,9 @@ class FieldDevices:
             self.line.close()
 
 
-def build_field_devices(cfg: ThermiqConfig, clock: Clock = SystemClock(),
-                        fieldbus: FieldbusConfig | None = None, start: bool = True) -> FieldDevices:
+def build_field_devices(
+    cfg: ThermiqConfig, clock: Clock = SystemClock(), fieldbus: FieldbusConfig | None = None, start: bool = True
+) -> FieldDevices:
     """Build (and by default start) the RS485 line and the miner links of ``cfg``.
 
     Parameters
@@ -91,8 +93,9 @@ def build_field_devices(cfg: ThermiqConfig, clock: Clock = SystemClock(),
     log = structlog.get_logger("thermiq.field")
     line = build_line(fb, clock, start=start)
     ml = fb.miner_link
-    timing = LinkTiming(ml.poll_period_s, ml.invalid_after_failures, cfg.energy.power_deadband_w,
-                        ml.min_change_interval_s)
+    timing = LinkTiming(
+        ml.poll_period_s, ml.invalid_after_failures, cfg.energy.power_deadband_w, ml.min_change_interval_s
+    )
     plaus = Plausibility(ml.power_valid_max_w, ml.temp_valid_max_c)
     links: list[BraiinsMinerLink] = []
     for m in cfg.miners:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Awaitable, Callable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 import structlog
 
@@ -139,9 +140,14 @@ class BusMaster:
         If two devices share a name.
     """
 
-    def __init__(self, make_client: Callable[[], Any], devices: Sequence[BusDevice],
-                 timing: BusTiming = BusTiming(), clock: Clock = SystemClock(),
-                 name: str = "rs485") -> None:
+    def __init__(
+        self,
+        make_client: Callable[[], Any],
+        devices: Sequence[BusDevice],
+        timing: BusTiming = BusTiming(),
+        clock: Clock = SystemClock(),
+        name: str = "rs485",
+    ) -> None:
         names = [d.name for d in devices]
         if len(set(names)) != len(names):
             raise ValueError(f"device names on one line must be unique, got {names}")
@@ -172,7 +178,7 @@ class BusMaster:
         return self._readings[device]
 
     # -- lifecycle ------------------------------------------------------------------------
-    def start(self) -> "BusMaster":
+    def start(self) -> BusMaster:
         """Start the worker thread (idempotent)."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"bus-{self.name}", daemon=True)
@@ -199,8 +205,7 @@ class BusMaster:
     def _orphan_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
         # a request cancelled by its timeout may leave a task whose error nobody awaits
         # (sunsynk wraps each read in its own wait_for); the poll has already counted it
-        self._log.debug("orphaned_request_error", message=context.get("message"),
-                        error=repr(context.get("exception")))
+        self._log.debug("orphaned_request_error", message=context.get("message"), error=repr(context.get("exception")))
 
     async def _main(self) -> None:
         t = self.timing

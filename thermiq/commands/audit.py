@@ -34,6 +34,6 @@ class AuditRecord:
         return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, allow_nan=False)
 
     @classmethod
-    def from_json(cls, line: str) -> "AuditRecord":
+    def from_json(cls, line: str) -> AuditRecord:
         """Parse a line written by :meth:`to_json`. Raises ValueError/TypeError on a bad line."""
         return cls(**json.loads(line))

@@ -18,14 +18,21 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from thermiq.commands.identity import LOCAL, split_identity
-from thermiq.commands.limits import (DEFAULT_LEASE_S, DEFAULT_MAX_AGE_S, DEFAULT_MAX_FUTURE_S, MAX_LEASE_S,
-                                     MAX_PAYLOAD_BYTES, MAX_REASON_CHARS)
+from thermiq.commands.limits import (
+    DEFAULT_LEASE_S,
+    DEFAULT_MAX_AGE_S,
+    DEFAULT_MAX_FUTURE_S,
+    MAX_LEASE_S,
+    MAX_PAYLOAD_BYTES,
+    MAX_REASON_CHARS,
+)
 from thermiq.commands.recent import RecentIds
 from thermiq.commands.specs import SetpointSpec
 
@@ -41,10 +48,11 @@ class SetpointPayload(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     request_id: StrictStr = _ID
-    issued_at: Union[StrictFloat, StrictInt] = Field(description="UNIX time the request was made [s]")
+    issued_at: StrictFloat | StrictInt = Field(description="UNIX time the request was made [s]")
     value: Any = Field(description="the new value, of the setpoint's type: a number, true/false or a string")
-    lease_s: Union[StrictFloat, StrictInt] = Field(DEFAULT_LEASE_S, gt=0, le=MAX_LEASE_S,
-                                                   description="lease of the remote value [s]")
+    lease_s: StrictFloat | StrictInt = Field(
+        DEFAULT_LEASE_S, gt=0, le=MAX_LEASE_S, description="lease of the remote value [s]"
+    )
 
 
 class SafetyPayload(BaseModel):
@@ -52,7 +60,7 @@ class SafetyPayload(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     request_id: StrictStr = _ID
-    issued_at: Union[StrictFloat, StrictInt] = Field(description="UNIX time the request was made [s]")
+    issued_at: StrictFloat | StrictInt = Field(description="UNIX time the request was made [s]")
     target: StrictStr = Field(min_length=1, max_length=64, description='trip id or "all"')
 
 
@@ -63,9 +71,12 @@ class AckPayload(BaseModel):
     request_id: StrictStr | None
     accepted: StrictBool
     reason: StrictStr | None = None
-    value_in_force: Union[StrictBool, StrictFloat, StrictInt, StrictStr, None] = None
-    by: StrictStr | None = Field(None, description='who sent the command: the operator login bound by the '
-                                 'broker, "local" for the bare topics, null if unknown')
+    value_in_force: StrictBool | StrictFloat | StrictInt | StrictStr | None = None
+    by: StrictStr | None = Field(
+        None,
+        description="who sent the command: the operator login bound by the "
+        'broker, "local" for the bare topics, null if unknown',
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +105,7 @@ class SafetyCommand:
     by: str = LOCAL
 
 
-Command = Union[SetpointCommand, SafetyCommand]
+Command = SetpointCommand | SafetyCommand
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +131,16 @@ class CommandResult:
 
     def payload(self) -> dict:
         """The JSON-able ack payload."""
-        return {"request_id": self.request_id, "accepted": self.accepted, "reason": self.reason,
-                "value_in_force": self.value_in_force, "by": self.by}
+        return {
+            "request_id": self.request_id,
+            "accepted": self.accepted,
+            "reason": self.reason,
+            "value_in_force": self.value_in_force,
+            "by": self.by,
+        }
 
     @classmethod
-    def refused(cls, refusal: Refusal) -> "CommandResult":
+    def refused(cls, refusal: Refusal) -> CommandResult:
         """The ack of a refusal."""
         return cls(refusal.topic, refusal.request_id, False, refusal.reason, None, refusal.by)
 
@@ -133,7 +149,7 @@ def clean_reason(text: str) -> str:
     """``text`` with control, format and unassigned characters replaced by ``?``, at most
     ``MAX_REASON_CHARS`` long (a refusal reason may quote parts of the request)."""
     out = "".join("?" if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in text)
-    return out if len(out) <= MAX_REASON_CHARS else out[:MAX_REASON_CHARS - 3] + "..."
+    return out if len(out) <= MAX_REASON_CHARS else out[: MAX_REASON_CHARS - 3] + "..."
 
 
 class _DuplicateKey(ValueError):
@@ -160,14 +176,20 @@ def parse_strict(payload: bytes) -> object:
 
 def _first_error(err: ValidationError) -> str:
     e = err.errors()[0]
-    where = str(e["loc"][0]) if e["loc"] else "payload"    # the field, not the union member tried
+    where = str(e["loc"][0]) if e["loc"] else "payload"  # the field, not the union member tried
     return f"schema: {where}: {e['msg']}"
 
 
-def validate(topic: str, payload: bytes, retained: bool, wall_s: float,
-             specs: Mapping[str, SetpointSpec], recent: RecentIds = RecentIds(),
-             max_age_s: float = DEFAULT_MAX_AGE_S,
-             max_future_s: float = DEFAULT_MAX_FUTURE_S) -> tuple[Command | Refusal, RecentIds]:
+def validate(
+    topic: str,
+    payload: bytes,
+    retained: bool,
+    wall_s: float,
+    specs: Mapping[str, SetpointSpec],
+    recent: RecentIds = RecentIds(),
+    max_age_s: float = DEFAULT_MAX_AGE_S,
+    max_future_s: float = DEFAULT_MAX_FUTURE_S,
+) -> tuple[Command | Refusal, RecentIds]:
     """Check one command message.
 
     Parameters
@@ -197,7 +219,7 @@ def _check(topic, payload, retained, wall_s, specs, recent, max_age_s, max_futur
     if by is None:
         return Refusal(topic, f"unknown operator in topic {topic!r}")
     if path.startswith(SETPOINT_PREFIX) and path.endswith("/set"):
-        name = path[len(SETPOINT_PREFIX):-len("/set")]
+        name = path[len(SETPOINT_PREFIX) : -len("/set")]
         spec = specs.get(name)
         if spec is None:
             return Refusal(topic, f"unknown setpoint {name!r}", None, by)
@@ -218,7 +240,7 @@ def _check(topic, payload, retained, wall_s, specs, recent, max_age_s, max_futur
         return Refusal(topic, f"malformed JSON: {type(err).__name__}", None, by)
     rid = data.get("request_id") if isinstance(data, dict) else None
     if not (isinstance(rid, str) and len(rid) <= 64 and _ID_RE.match(rid)):
-        rid = None          # echo only a well-formed id
+        rid = None  # echo only a well-formed id
     if retained:
         return Refusal(topic, "retained command refused (publish commands with retain=false)", rid, by)
     if not isinstance(data, dict):
@@ -237,15 +259,20 @@ def _check(topic, payload, retained, wall_s, specs, recent, max_age_s, max_futur
     if issued > wall_s + max_future_s:
         return Refusal(topic, f"issued_at {issued - wall_s:.1f} s in the future (max {max_future_s:g} s)", rid, by)
     if recent.not_before_s is not None and issued < recent.not_before_s:
-        return Refusal(topic, "issued before the controller started and its request-id memory was lost: "
-                              "cannot tell whether it was applied", rid, by)
+        return Refusal(
+            topic,
+            "issued before the controller started and its request-id memory was lost: "
+            "cannot tell whether it was applied",
+            rid,
+            by,
+        )
     if recent.prune(wall_s).full:
-        return Refusal(topic, f"too many commands: {recent.max_ids} request ids within {recent.window_s:g} s",
-                       rid, by)
+        return Refusal(topic, f"too many commands: {recent.max_ids} request ids within {recent.window_s:g} s", rid, by)
     if spec is not None:
         why = spec.check(msg.value)
         if why is not None:
             return Refusal(topic, why, rid, by)
-        return SetpointCommand(topic, spec.name, spec.normalise(msg.value), msg.request_id, issued,
-                               float(msg.lease_s), by)
+        return SetpointCommand(
+            topic, spec.name, spec.normalise(msg.value), msg.request_id, issued, float(msg.lease_s), by
+        )
     return SafetyCommand(topic, SAFETY_TOPICS[path], msg.target, msg.request_id, issued, by)  # type: ignore[arg-type]

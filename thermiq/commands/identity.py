@@ -31,7 +31,7 @@ def split_identity(topic: str) -> tuple[str | None, str]:
     """
     if not topic.startswith(OPERATOR_PREFIX):
         return LOCAL, topic
-    user, _, rest = topic[len(OPERATOR_PREFIX):].partition("/")
+    user, _, rest = topic[len(OPERATOR_PREFIX) :].partition("/")
     if not OPERATOR_NAME.match(user) or user in RESERVED_NAMES:
         return None, rest
     return user, rest

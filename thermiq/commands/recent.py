@@ -41,29 +41,34 @@ class RecentIds:
     def full(self) -> bool:
         return len(self.seen) >= self.max_ids
 
-    def prune(self, wall_s: float) -> "RecentIds":
+    def prune(self, wall_s: float) -> RecentIds:
         """Without the ids issued more than ``window_s`` before ``wall_s`` (self if none)."""
         kept = tuple((r, t) for r, t in self.seen if wall_s - t <= self.window_s)
         if len(kept) == len(self.seen):
             return self
         return RecentIds(self.window_s, kept, self.max_ids, self.not_before_s)
 
-    def add(self, request_id: str, issued_at_s: float, wall_s: float | None = None) -> "RecentIds":
+    def add(self, request_id: str, issued_at_s: float, wall_s: float | None = None) -> RecentIds:
         """A memory with ``request_id`` (issued at ``issued_at_s``) added, pruned at ``wall_s``
         (default: the issue time). Raises ValueError when the memory is full."""
         pruned = self.prune(issued_at_s if wall_s is None else wall_s)
         if pruned.full:
             raise ValueError(f"request-id memory full ({self.max_ids} ids within {self.window_s:g} s)")
-        return RecentIds(self.window_s, pruned.seen + ((request_id, float(issued_at_s)),), self.max_ids,
-                         self.not_before_s)
+        return RecentIds(
+            self.window_s, pruned.seen + ((request_id, float(issued_at_s)),), self.max_ids, self.not_before_s
+        )
 
     def to_doc(self) -> dict:
         """JSON-able form for the state file."""
-        return {"version": FORMAT_VERSION, "window_s": self.window_s, "not_before_s": self.not_before_s,
-                "ids": [[rid, t] for rid, t in self.seen]}
+        return {
+            "version": FORMAT_VERSION,
+            "window_s": self.window_s,
+            "not_before_s": self.not_before_s,
+            "ids": [[rid, t] for rid, t in self.seen],
+        }
 
     @classmethod
-    def from_doc(cls, doc: object, window_s: float, wall_s: float, max_ids: int = 4096) -> "RecentIds":
+    def from_doc(cls, doc: object, window_s: float, wall_s: float, max_ids: int = 4096) -> RecentIds:
         """Rebuild from :meth:`to_doc` output, pruned at ``wall_s`` with ``window_s``.
 
         Raises ValueError/TypeError/KeyError on a malformed document.
@@ -72,8 +77,12 @@ class RecentIds:
             raise ValueError("not a request-id memory of format version 1")
         seen = []
         for rid, t in doc["ids"]:
-            if not isinstance(rid, str) or isinstance(t, bool) or not isinstance(t, (int, float)) \
-                    or not math.isfinite(t):
+            if (
+                not isinstance(rid, str)
+                or isinstance(t, bool)
+                or not isinstance(t, (int, float))
+                or not math.isfinite(t)
+            ):
                 raise ValueError(f"bad entry {rid!r}: {t!r}")
             seen.append((rid, float(t)))
         nb = doc.get("not_before_s")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Literal
 
 from thermiq.config.schema import ThermiqConfig
 
@@ -79,28 +80,95 @@ def _show(value: object) -> str:
 def setpoint_specs(cfg: ThermiqConfig) -> Mapping[str, SetpointSpec]:
     """Build the writable setpoints of a site, keyed by name (order = documentation order)."""
     specs = [
-        SetpointSpec("dhw_setpoint_c", "float", cfg.dhw.setpoint_c, "°C", TANK_MIN_C, cfg.dhw.max_c,
-                     description="hot-water tank target"),
-        SetpointSpec("buffer_setpoint_c", "float", cfg.buffer.setpoint_c, "°C", TANK_MIN_C, cfg.buffer.max_c,
-                     description="buffer tank target"),
-        SetpointSpec("room_setpoint_c", "float", cfg.heating.room_setpoint_c, "°C", 5.0, 28.0,
-                     description="reference room target (heating curve shift)"),
-        SetpointSpec("priority_soc_pct", "float", cfg.energy.priority_soc_pct, "%", 0.0, 100.0,
-                     description="battery SoC above which PV surplus may go to the miners"),
-        SetpointSpec("grid_heating_allowed", "bool", cfg.energy.grid_heating_allowed,
-                     description="miners may run on grid power when heat is needed"),
-        SetpointSpec("mode", "enum", cfg.mode, choices=("off", "manual", "pv_only", "heat_priority", "auto"),
-                     description="operating mode (the HS01 key switch forces manual)"),
+        SetpointSpec(
+            "dhw_setpoint_c",
+            "float",
+            cfg.dhw.setpoint_c,
+            "°C",
+            TANK_MIN_C,
+            cfg.dhw.max_c,
+            description="hot-water tank target",
+        ),
+        SetpointSpec(
+            "buffer_setpoint_c",
+            "float",
+            cfg.buffer.setpoint_c,
+            "°C",
+            TANK_MIN_C,
+            cfg.buffer.max_c,
+            description="buffer tank target",
+        ),
+        SetpointSpec(
+            "room_setpoint_c",
+            "float",
+            cfg.heating.room_setpoint_c,
+            "°C",
+            5.0,
+            28.0,
+            description="reference room target (heating curve shift)",
+        ),
+        SetpointSpec(
+            "priority_soc_pct",
+            "float",
+            cfg.energy.priority_soc_pct,
+            "%",
+            0.0,
+            100.0,
+            description="battery SoC above which PV surplus may go to the miners",
+        ),
+        SetpointSpec(
+            "grid_heating_allowed",
+            "bool",
+            cfg.energy.grid_heating_allowed,
+            description="miners may run on grid power when heat is needed",
+        ),
+        SetpointSpec(
+            "mode",
+            "enum",
+            cfg.mode,
+            choices=("off", "manual", "pv_only", "heat_priority", "auto"),
+            description="operating mode (the HS01 key switch forces manual)",
+        ),
         # dispatch inputs from outside (issue #10): dynamic price, hashprice, tomorrow's PV forecast
-        SetpointSpec("grid_price_eur_kwh", "float", cfg.dispatch.tariff.grid_price_eur_kwh, "EUR/kWh", -1.0, 5.0,
-                     description="grid price now (used by the dynamic tariff)"),
-        SetpointSpec("hashprice_usd_th_day", "float", cfg.dispatch.mining.hashprice_usd_th_day, "USD/TH/day", 0.0, 10.0,
-                     description="hashprice for the mining revenue"),
-        SetpointSpec("pv_forecast_tomorrow_kwh", "float", 0.0, "kWh", 0.0, 1000.0,
-                     description="PV energy forecast for tomorrow; 0 = none (battery threshold stays)"),
+        SetpointSpec(
+            "grid_price_eur_kwh",
+            "float",
+            cfg.dispatch.tariff.grid_price_eur_kwh,
+            "EUR/kWh",
+            -1.0,
+            5.0,
+            description="grid price now (used by the dynamic tariff)",
+        ),
+        SetpointSpec(
+            "hashprice_usd_th_day",
+            "float",
+            cfg.dispatch.mining.hashprice_usd_th_day,
+            "USD/TH/day",
+            0.0,
+            10.0,
+            description="hashprice for the mining revenue",
+        ),
+        SetpointSpec(
+            "pv_forecast_tomorrow_kwh",
+            "float",
+            0.0,
+            "kWh",
+            0.0,
+            1000.0,
+            description="PV energy forecast for tomorrow; 0 = none (battery threshold stays)",
+        ),
     ]
     for m in cfg.miners:
-        specs.append(SetpointSpec(
-            f"miner_{m.name}_power_limit_w", "float", m.power_max_w, "W", m.power_min_w, m.power_max_w,
-            zero_allowed=True, description=f"upper power limit of miner {m.name}; 0 = miner off"))
+        specs.append(
+            SetpointSpec(
+                f"miner_{m.name}_power_limit_w",
+                "float",
+                m.power_max_w,
+                "W",
+                m.power_min_w,
+                m.power_max_w,
+                zero_allowed=True,
+                description=f"upper power limit of miner {m.name}; 0 = miner off",
+            )
+        )
     return {s.name: s for s in specs}

@@ -7,9 +7,9 @@ lease and fall back to local defaults). Times are the scan's monotonic ``now_s``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from thermiq.commands.envelope import CommandResult, SetpointCommand
 from thermiq.commands.specs import SetpointSpec
@@ -36,11 +36,11 @@ class SetpointStore:
     leases: Mapping[str, Lease] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
-    def from_specs(cls, specs: Mapping[str, SetpointSpec]) -> "SetpointStore":
+    def from_specs(cls, specs: Mapping[str, SetpointSpec]) -> SetpointStore:
         """A store with every setpoint at its local default."""
         return cls(MappingProxyType(dict(specs)))
 
-    def apply(self, cmd: SetpointCommand, now_s: float) -> "SetpointStore":
+    def apply(self, cmd: SetpointCommand, now_s: float) -> SetpointStore:
         """Return a store in which ``cmd.value`` is in force until ``now_s + cmd.lease_s``.
 
         Raises
@@ -71,7 +71,7 @@ class SetpointStore:
         """Every setpoint's value in force at ``now_s`` (lease value or local default)."""
         return {name: self.value(name, now_s) for name in self.specs}
 
-    def expire(self, now_s: float) -> "SetpointStore":
+    def expire(self, now_s: float) -> SetpointStore:
         """A store without the leases that ended at or before ``now_s`` (same values in force)."""
         if all(now_s < lease.expires_s for lease in self.leases.values()):
             return self

@@ -17,8 +17,11 @@ from thermiq.config.base import Section as _Section
 class Rs485Config(_Section):
     """The one RS485 line and its master's schedule (OpenEMS defaults: 1 s timeout, 1 retry)."""
 
-    port: str = Field("/dev/ttyRS485", description="serial device (RTU), tcp://host:port (Modbus TCP) "
-                      "or rtu-tcp://host:port (RTU framing over a TCP gateway)")
+    port: str = Field(
+        "/dev/ttyRS485",
+        description="serial device (RTU), tcp://host:port (Modbus TCP) "
+        "or rtu-tcp://host:port (RTU framing over a TCP gateway)",
+    )
     baudrate: int = Field(9600, ge=1200, le=115200, description="Deye and Eastron default 9600 8N1")
     parity: Literal["N", "E", "O"] = "N"
     stopbits: Literal[1, 2] = 1
@@ -28,8 +31,13 @@ class Rs485Config(_Section):
     gap_s: float = Field(0.02, ge=0, le=1, description="silence between requests (OpenEMS PR #3099: 25 ms)")
     backoff_step_s: float = Field(2.0, ge=0, le=60, description="skip time added per consecutive failure")
     backoff_max_s: float = Field(30.0, ge=0, le=600, description="longest skip of a silent device")
-    invalid_after_failures: int = Field(1, ge=1, le=10, description="failed polls before values turn invalid "
-                                        "(how old a value may be: scan.inverter_max_age_s, scan.meter_max_age_s)")
+    invalid_after_failures: int = Field(
+        1,
+        ge=1,
+        le=10,
+        description="failed polls before values turn invalid "
+        "(how old a value may be: scan.inverter_max_age_s, scan.meter_max_age_s)",
+    )
 
     @model_validator(mode="after")
     def _port(self):
@@ -43,11 +51,13 @@ class MeterBusConfig(_Section):
     """One energy meter on the line."""
 
     name: str = Field(pattern=r"^[a-z0-9_]+$", description="meter name in ProcessImage.meters")
-    model: str = Field(description="bundled map (eastron_sdm630, eastron_sdm72d_m, carlo_gavazzi_em24) "
-                       "or a path to a map .toml")
+    model: str = Field(
+        description="bundled map (eastron_sdm630, eastron_sdm72d_m, carlo_gavazzi_em24) or a path to a map .toml"
+    )
     unit_id: int = Field(ge=1, le=247)
     role: Literal["miners", "heat_pump", "house", "other"] = Field(
-        "other", description="what the meter measures (the dashboard's energy flow and HA's Energy view use it)")
+        "other", description="what the meter measures (the dashboard's energy flow and HA's Energy view use it)"
+    )
     label: str = Field("", description="plain-words name for the HMI, e.g. 'heat pump'")
 
 
@@ -56,8 +66,9 @@ class InverterBusConfig(_Section):
 
     kind: Literal["single-phase", "single-phase-16kw", "three-phase", "three-phase-hv"] = "single-phase"
     unit_id: int = Field(1, ge=1, le=247)
-    grid_source: Literal["inverter", "ct"] = Field("inverter", description="grid power from the inverter "
-                                                   "(reg 169/625) or its external CT (reg 172/619)")
+    grid_source: Literal["inverter", "ct"] = Field(
+        "inverter", description="grid power from the inverter (reg 169/625) or its external CT (reg 172/619)"
+    )
     invert_grid: bool = Field(False, description="CT mounted the wrong way round")
     invert_battery: bool = False
     invert_load: bool = False
@@ -68,10 +79,15 @@ class MinerLinkConfig(_Section):
 
     poll_period_s: float = Field(2.0, gt=0.05, le=60)
     call_deadline_s: float = Field(2.0, gt=0.01, le=30, description="gRPC deadline of every call")
-    min_change_interval_s: float = Field(30.0, ge=0, le=3600, description="at most one power-target change "
-                                         "per this time (evcc-braiins v1.8.5: 30 s)")
-    invalid_after_failures: int = Field(2, ge=1, le=10, description="failed polls before the miner is unreachable "
-                                        "(how old telemetry may be: scan.miner_max_age_s)")
+    min_change_interval_s: float = Field(
+        30.0, ge=0, le=3600, description="at most one power-target change per this time (evcc-braiins v1.8.5: 30 s)"
+    )
+    invalid_after_failures: int = Field(
+        2,
+        ge=1,
+        le=10,
+        description="failed polls before the miner is unreachable (how old telemetry may be: scan.miner_max_age_s)",
+    )
     power_valid_max_w: float = Field(10000.0, gt=0, description="reported power above this is implausible")
     temp_valid_max_c: float = Field(150.0, gt=0, description="reported temperature above this is implausible")
 

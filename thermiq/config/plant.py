@@ -123,4 +123,5 @@ class CabinetSignals(_Section):
     manual_mode_input: str | None = Field(None, description="I/O-list input: hand/auto key switch, 1 = manual (FA-014)")
     outdoor_temp_signal: str = Field(description="I/O-list signal: outdoor temperature (heating curve)")
     safety_chain_inputs: tuple[str, ...] = Field(
-        (), description="I/O-list inputs read back from the hardware safety chain (1 = closed); mirrored by I13")
+        (), description="I/O-list inputs read back from the hardware safety chain (1 = closed); mirrored by I13"
+    )

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import annotated_types as at
 from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
 
 from thermiq.config.schema import ThermiqConfig
 
@@ -31,8 +30,18 @@ DEFAULT_OUT = REPO / "docs" / "config_reference.md"
 
 #: name suffix -> unit, longest first (docs/nomenclature.md)
 UNIT_SUFFIXES = (
-    ("_w_per_s", "W/s"), ("_k_per_s", "K/s"), ("_kwh", "kWh"), ("_pct", "%"), ("_frac", "1 (0..1)"),
-    ("_deg", "°"), ("_ms", "ms"), ("_ths", "TH/s"), ("_c", "°C"), ("_k", "K"), ("_s", "s"), ("_w", "W"),
+    ("_w_per_s", "W/s"),
+    ("_k_per_s", "K/s"),
+    ("_kwh", "kWh"),
+    ("_pct", "%"),
+    ("_frac", "1 (0..1)"),
+    ("_deg", "°"),
+    ("_ms", "ms"),
+    ("_ths", "TH/s"),
+    ("_c", "°C"),
+    ("_k", "K"),
+    ("_s", "s"),
+    ("_w", "W"),
     ("_v", "V"),
 )
 
@@ -133,8 +142,10 @@ def _cell(text: str | None) -> str:
 def _table(model: type[BaseModel]) -> list[str]:
     rows = ["| key | type | default | unit | range | description |", "|---|---|---|---|---|---|"]
     for name, f in model.model_fields.items():
-        rows.append(f"| `{name}` | {type_name(f.annotation)} | {default_of(f)} | {unit_of(name)} "
-                    f"| {_cell(range_of(f))} | {_cell(f.description)} |")
+        rows.append(
+            f"| `{name}` | {type_name(f.annotation)} | {default_of(f)} | {unit_of(name)} "
+            f"| {_cell(range_of(f))} | {_cell(f.description)} |"
+        )
     checks = cross_checks(model)
     if checks:
         rows += ["", "Checked at load: " + "; ".join(_cell(c) for c in checks) + "."]
@@ -159,12 +170,17 @@ def _subsections(prefix: str, model: type[BaseModel]) -> list[str]:
 
 def render(root: type[BaseModel] = ThermiqConfig) -> str:
     """The configuration reference as Markdown (deterministic)."""
-    out = ["# Configuration reference", "",
-           "<!-- generated from thermiq/config/schema.py by `python -m thermiq.config.reference`; do not edit -->", "",
-           "One TOML file per site (ASP1: `thermiq/sites/asp1.toml`, installed as `/etc/thermiq/site.toml`).",
-           "Unknown sections and keys are errors; every bound below is checked at load, and",
-           "`thermiq check-config --config <file>` runs the same validation without hardware.",
-           "Units follow the name suffix (docs/nomenclature.md). *required* keys have no default.", ""]
+    out = [
+        "# Configuration reference",
+        "",
+        "<!-- generated from thermiq/config/schema.py by `python -m thermiq.config.reference`; do not edit -->",
+        "",
+        "One TOML file per site (ASP1: `thermiq/sites/asp1.toml`, installed as `/etc/thermiq/site.toml`).",
+        "Unknown sections and keys are errors; every bound below is checked at load, and",
+        "`thermiq check-config --config <file>` runs the same validation without hardware.",
+        "Units follow the name suffix (docs/nomenclature.md). *required* keys have no default.",
+        "",
+    ]
     top_scalars = []
     for name, f in root.model_fields.items():
         model, is_array = _section_model(f.annotation)
@@ -180,11 +196,17 @@ def render(root: type[BaseModel] = ThermiqConfig) -> str:
             out += [doc, ""]
         out += _table(model) + [""] + _subsections(name, model)
     if top_scalars:
-        out += ["## Top-level keys", "", "| key | type | default | unit | range | description |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "## Top-level keys",
+            "",
+            "| key | type | default | unit | range | description |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, f in top_scalars:
-            out.append(f"| `{name}` | {type_name(f.annotation)} | {default_of(f)} | {unit_of(name)} "
-                       f"| {_cell(range_of(f))} | {_cell(f.description)} |")
+            out.append(
+                f"| `{name}` | {type_name(f.annotation)} | {default_of(f)} | {unit_of(name)} "
+                f"| {_cell(range_of(f))} | {_cell(f.description)} |"
+            )
         out.append("")
     checks = cross_checks(root)
     if checks:

@@ -11,12 +11,28 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from thermiq.config.base import Section as _Section
-from thermiq.config.dispatch import (DeratingConfig, DhwConfig, DispatchConfig, ForecastConfig,  # noqa: F401 (core imports them from here)
-                                     HeatPumpCostConfig, MiningConfig, TariffConfig, ZoneConfig, minutes_of_day,
-                                     trip_margin_errors)
+from thermiq.config.dispatch import (
+    DeratingConfig,
+    DhwConfig,
+    DispatchConfig,
+    ForecastConfig,  # noqa: F401 (core imports them from here)
+    HeatPumpCostConfig,
+    MiningConfig,
+    TariffConfig,
+    ZoneConfig,
+    minutes_of_day,
+    trip_margin_errors,
+)
 from thermiq.config.fieldbus import FieldbusConfig
-from thermiq.config.plant import (CabinetSignals, HeatingCircuitInstance, HeatPumpSignals, MinerLoopConfig,
-                                  PumpInstance, TankInstance, ValveInstance)
+from thermiq.config.plant import (
+    CabinetSignals,
+    HeatingCircuitInstance,
+    HeatPumpSignals,
+    MinerLoopConfig,
+    PumpInstance,
+    TankInstance,
+    ValveInstance,
+)
 from thermiq.config.service import ServiceConfig
 
 
@@ -66,7 +82,9 @@ class MinerConfig(_Section):
 
 
 class EnergyConfig(_Section):
-    priority_soc_pct: float = Field(90.0, ge=0, le=100, description="battery SoC above which PV surplus may go to miners")
+    priority_soc_pct: float = Field(
+        90.0, ge=0, le=100, description="battery SoC above which PV surplus may go to miners"
+    )
     soc_hysteresis_pct: float = Field(5.0, ge=0, le=50, description="miners stop below priority_soc_pct - this")
     surplus_start_w: float = Field(2000.0, ge=0, description="surplus needed to start one miner at its minimum")
     surplus_stop_w: float = Field(-300.0, description="surplus below which a running miner stops (negative = import)")
@@ -93,20 +111,64 @@ class LimitsConfig(_Section):
     temp_valid_min_c: float = Field(-40.0)
     temp_valid_max_c: float = Field(130.0)
     # --- issue #3 safety layer (SA-001, SA-006, SA-008, I3/I4/I9/I10/I11, signal quality I8)
-    flow_min_delta_t_k: float = Field(0.5, ge=0.0, le=5.0, description="SA-001: miner outlet - loop return below this while the miner draws power = no flow or stuck sensor [K]")
-    flow_proof_delay_s: float = Field(120.0, ge=0.0, le=1800.0, description="SA-001: time a miner may draw power before its delta-T must prove flow [s]")
-    miner_running_power_w: float = Field(500.0, gt=0.0, description="a miner reporting more than this draws power (guards I3/I4/stuck) [W]")
-    miner_off_power_w: float = Field(100.0, gt=0.0, description="SA-006: a paused/disconnected miner must report less than this [W]")
-    miner_stop_check_s: float = Field(30.0, ge=0.0, le=600.0, description="SA-006: time after contactor-off/pause before the miner must have stopped drawing power [s]")
-    miner_telemetry_grace_s: float = Field(300.0, ge=0.0, le=3600.0, description="I10: miner telemetry may be missing this long while its contactor is closed (Braiins OS boot) [s]")
-    contactor_feedback_s: float = Field(2.0, ge=0.1, le=60.0, description="I11: contactor auxiliary contact must follow the coil within this [s]")
-    no_sink_buffer_top_c: float = Field(75.0, ge=30.0, le=105.0, description="SA-008: buffer top at/above this counts as full for the no-sink trip [degC]")
-    no_sink_dhw_c: float = Field(65.0, ge=30.0, le=95.0, description="SA-008: hot-water tank at/above this counts as full for the no-sink trip [degC]")
-    no_sink_delay_s: float = Field(60.0, ge=0.0, le=1800.0, description="SA-008: both tanks full this long with a miner contactor closed trips [s]")
-    signal_max_age_s: float = Field(2.0, gt=0.0, le=60.0, description="I8: process-image signals older than this are stale [s]")
+    flow_min_delta_t_k: float = Field(
+        0.5,
+        ge=0.0,
+        le=5.0,
+        description="SA-001: miner outlet - loop return below this while the miner draws power = no flow or stuck sensor [K]",
+    )
+    flow_proof_delay_s: float = Field(
+        120.0,
+        ge=0.0,
+        le=1800.0,
+        description="SA-001: time a miner may draw power before its delta-T must prove flow [s]",
+    )
+    miner_running_power_w: float = Field(
+        500.0, gt=0.0, description="a miner reporting more than this draws power (guards I3/I4/stuck) [W]"
+    )
+    miner_off_power_w: float = Field(
+        100.0, gt=0.0, description="SA-006: a paused/disconnected miner must report less than this [W]"
+    )
+    miner_stop_check_s: float = Field(
+        30.0,
+        ge=0.0,
+        le=600.0,
+        description="SA-006: time after contactor-off/pause before the miner must have stopped drawing power [s]",
+    )
+    miner_telemetry_grace_s: float = Field(
+        300.0,
+        ge=0.0,
+        le=3600.0,
+        description="I10: miner telemetry may be missing this long while its contactor is closed (Braiins OS boot) [s]",
+    )
+    contactor_feedback_s: float = Field(
+        2.0, ge=0.1, le=60.0, description="I11: contactor auxiliary contact must follow the coil within this [s]"
+    )
+    no_sink_buffer_top_c: float = Field(
+        75.0,
+        ge=30.0,
+        le=105.0,
+        description="SA-008: buffer top at/above this counts as full for the no-sink trip [degC]",
+    )
+    no_sink_dhw_c: float = Field(
+        65.0,
+        ge=30.0,
+        le=95.0,
+        description="SA-008: hot-water tank at/above this counts as full for the no-sink trip [degC]",
+    )
+    no_sink_delay_s: float = Field(
+        60.0, ge=0.0, le=1800.0, description="SA-008: both tanks full this long with a miner contactor closed trips [s]"
+    )
+    signal_max_age_s: float = Field(
+        2.0, gt=0.0, le=60.0, description="I8: process-image signals older than this are stale [s]"
+    )
     stuck_window_s: float = Field(600.0, gt=0.0, le=86400.0, description="I8: window of the stuck-value check [s]")
-    stuck_min_change_k: float = Field(0.05, ge=0.0, le=5.0, description="I8: a sensor moving less than this in the window ... [K]")
-    stuck_ref_change_k: float = Field(3.0, gt=0.0, le=50.0, description="I8: ... while its reference sensor moved more than this is stuck [K]")
+    stuck_min_change_k: float = Field(
+        0.05, ge=0.0, le=5.0, description="I8: a sensor moving less than this in the window ... [K]"
+    )
+    stuck_ref_change_k: float = Field(
+        3.0, gt=0.0, le=50.0, description="I8: ... while its reference sensor moved more than this is stuck [K]"
+    )
 
     @model_validator(mode="after")
     def _order(self):
@@ -120,7 +182,9 @@ class HeatingConfig(_Section):
     design_outdoor_c: float = Field(-14.0, ge=-30, le=0, description="standard outdoor design temperature")
     design_flow_c: float = Field(45.0, ge=25, le=70, description="flow temperature at the design outdoor temperature")
     curve_exponent: float = Field(1.1, ge=1.0, le=1.5, description="radiator exponent n of the heating curve")
-    heating_limit_c: float = Field(16.0, ge=5, le=22, description="heating-circuit pumps off above this outdoor temperature")
+    heating_limit_c: float = Field(
+        16.0, ge=5, le=22, description="heating-circuit pumps off above this outdoor temperature"
+    )
     heating_limit_hysteresis_k: float = Field(1.0, ge=0.1, le=5)
 
 
@@ -128,22 +192,30 @@ class HeatPumpConfig(HeatPumpSignals):
     """The heat pump: its contacts and charge pump (``HeatPumpSignals``) and the SG-Ready dwell."""
 
     min_dwell_s: float = Field(900.0, ge=0, description="minimum time in one SG-Ready state")
-    block_margin_k: float = Field(3.0, ge=0, description="block the heat pump while buffer top >= heating demand + this")
+    block_margin_k: float = Field(
+        3.0, ge=0, description="block the heat pump while buffer top >= heating demand + this"
+    )
 
 
 class RouteConfig(_Section):
     valve_travel_s: float = Field(90.0, gt=0, description="Belimo CQ actuator running time 75 s/90 deg plus margin")
     min_dwell_s: float = Field(300.0, ge=0, description="minimum time between valve moves")
-    dhw_priority_max_s: float = Field(3600.0, gt=0, description="longest the heat pump serves hot water in one go; "
-                                      "then the demand drops until the tank falls below its switch-on point")
+    dhw_priority_max_s: float = Field(
+        3600.0,
+        gt=0,
+        description="longest the heat pump serves hot water in one go; "
+        "then the demand drops until the tank falls below its switch-on point",
+    )
 
 
 class HomeAssistantConfig(_Section):
     """What Home Assistant may do besides reading (its broker user is read-only by default)."""
 
     writable_setpoints: tuple[str, ...] = Field(
-        (), description="setpoints HA may write (names under setpoints/, e.g. dhw_setpoint_c, mode); each needs "
-        "the broker ACL line that docs/COMMUNICATION.md prints for it")
+        (),
+        description="setpoints HA may write (names under setpoints/, e.g. dhw_setpoint_c, mode); each needs "
+        "the broker ACL line that docs/COMMUNICATION.md prints for it",
+    )
 
 
 class ThermiqConfig(_Section):
@@ -180,8 +252,12 @@ class ThermiqConfig(_Section):
     @model_validator(mode="after")
     def _plant_references(self):
         """Instances reference each other by name; every name resolves, no signal has two owners."""
-        for kind, items in (("pump", self.pumps), ("valve", self.valves), ("tank", self.tanks),
-                            ("heating circuit", self.heating_circuits)):
+        for kind, items in (
+            ("pump", self.pumps),
+            ("valve", self.valves),
+            ("tank", self.tanks),
+            ("heating circuit", self.heating_circuits),
+        ):
             names = [i.name for i in items]
             if len(set(names)) != len(names):
                 raise ValueError(f"{kind} names must be unique, got {names}")
@@ -228,8 +304,11 @@ class ThermiqConfig(_Section):
         """
         out: list[tuple[str, str]] = []
         for m in self.miners:
-            out += [(f"miner {m.name}", m.contactor_output), (f"miner {m.name}", m.contactor_feedback),
-                    (f"miner {m.name}", m.outlet_temp_signal)]
+            out += [
+                (f"miner {m.name}", m.contactor_output),
+                (f"miner {m.name}", m.contactor_feedback),
+                (f"miner {m.name}", m.outlet_temp_signal),
+            ]
         out += [(f"pump {p.name}", p.output) for p in self.pumps]
         for v in self.valves:
             out += [(f"valve {v.name}", s) for s in (v.output, v.feedback_a, v.feedback_b) if s]
@@ -237,13 +316,25 @@ class ThermiqConfig(_Section):
             out += [(f"tank {t.name}", s) for s in t.temp_signals]
         out += [("miner_loop", self.miner_loop.supply_temp_signal), ("miner_loop", self.miner_loop.return_temp_signal)]
         for c in self.heating_circuits:
-            out += [(f"heating circuit {c.name}", s)
-                    for s in (c.flow_temp_signal, c.return_temp_signal, c.room_temp_signal) if s]
+            out += [
+                (f"heating circuit {c.name}", s)
+                for s in (c.flow_temp_signal, c.return_temp_signal, c.room_temp_signal)
+                if s
+            ]
         hp = self.heat_pump
         out += [("heat_pump", s) for s in (hp.sg_in1_output, hp.sg_in4_output, hp.fault_ok_signal) if s]
         cab = self.cabinet
-        out += [("cabinet", s) for s in (cab.heartbeat_output, cab.alarm_lamp_output, cab.manual_mode_input,
-                                         cab.outdoor_temp_signal, *cab.safety_chain_inputs) if s]
+        out += [
+            ("cabinet", s)
+            for s in (
+                cab.heartbeat_output,
+                cab.alarm_lamp_output,
+                cab.manual_mode_input,
+                cab.outdoor_temp_signal,
+                *cab.safety_chain_inputs,
+            )
+            if s
+        ]
         return out
 
     # --- role look-ups: the only way code outside the site file finds a concrete signal -----------

@@ -7,8 +7,8 @@ apply to requests; a safety effect switches a pump regardless of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from thermiq.config.schema import ThermiqConfig
 from thermiq.control.heat import HeatRequest, SgState
@@ -25,9 +25,16 @@ class Arbitrated:
     sg_state: SgState
 
 
-def arbitrate(miner_req: Mapping[str, MinerRequest], heat_req: HeatRequest, permits: Permits,
-              pumps: Mapping[str, PumpGuard], heartbeat: bool, latched: bool, cfg: ThermiqConfig,
-              now_s: float) -> Arbitrated:
+def arbitrate(
+    miner_req: Mapping[str, MinerRequest],
+    heat_req: HeatRequest,
+    permits: Permits,
+    pumps: Mapping[str, PumpGuard],
+    heartbeat: bool,
+    latched: bool,
+    cfg: ThermiqConfig,
+    now_s: float,
+) -> Arbitrated:
     """Build the output image of this scan from requests and permits."""
     guards: dict[str, PumpGuard] = {}
 
@@ -35,8 +42,15 @@ def arbitrate(miner_req: Mapping[str, MinerRequest], heat_req: HeatRequest, perm
         if name is None:
             return False
         pc = cfg.pump(name)
-        guards[name] = pump_step(pumps.get(name, PumpGuard()), want, now_s, pc.min_switch_interval_s,
-                                 pc.max_switchings_per_hour, pc.max_switchings_per_day, force)
+        guards[name] = pump_step(
+            pumps.get(name, PumpGuard()),
+            want,
+            now_s,
+            pc.min_switch_interval_s,
+            pc.max_switchings_per_hour,
+            pc.max_switchings_per_day,
+            force,
+        )
         return guards[name].on
 
     any_miner = any(r.closed and permits.miner(n) for n, r in miner_req.items())

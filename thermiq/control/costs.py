@@ -58,9 +58,16 @@ class HeatCosts:
         return self.miner_grid < self.hp_grid
 
 
-def heat_costs(hp_cfg: HeatPumpCostConfig, mining_cfg: MiningConfig, grid_price: float, hp_price: float,
-               feed_in: float, hashprice_usd_th_day: float, outdoor_temp_c: float | None,
-               flow_temp_c: float | None) -> HeatCosts:
+def heat_costs(
+    hp_cfg: HeatPumpCostConfig,
+    mining_cfg: MiningConfig,
+    grid_price: float,
+    hp_price: float,
+    feed_in: float,
+    hashprice_usd_th_day: float,
+    outdoor_temp_c: float | None,
+    flow_temp_c: float | None,
+) -> HeatCosts:
     """The merit order of this instant. Unknown temperatures take a conservative COP (cop_min)."""
     c = hp_cfg.cop_min if outdoor_temp_c is None or flow_temp_c is None else cop(hp_cfg, outdoor_temp_c, flow_temp_c)
     rev = mining_revenue_eur_kwh(mining_cfg, hashprice_usd_th_day)

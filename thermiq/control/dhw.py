@@ -30,8 +30,9 @@ class DhwCtl:
     failed: bool = False
 
 
-def dhw_step(st: DhwCtl, cfg: DhwConfig, dhw_c: float | None, setpoint_c: float, wall_s: float,
-             utc_offset_h: float) -> tuple[DhwCtl, float, bool]:
+def dhw_step(
+    st: DhwCtl, cfg: DhwConfig, dhw_c: float | None, setpoint_c: float, wall_s: float, utc_offset_h: float
+) -> tuple[DhwCtl, float, bool]:
     """One scan -> (new state, DHW target [°C], anti-legionella cycle active)."""
     hot = dhw_c is not None and dhw_c >= cfg.legionella_c
     hot_since = (st.hot_since_s if st.hot_since_s is not None else wall_s) if hot else None
@@ -40,9 +41,11 @@ def dhw_step(st: DhwCtl, cfg: DhwConfig, dhw_c: float | None, setpoint_c: float,
         return DhwCtl(wall_s, None, hot_since, False), setpoint_c, False
     active = st.active_since_s
     if active is None:
-        due = (local_weekday(wall_s, utc_offset_h) == cfg.legionella_weekday
-               and local_minute(wall_s, utc_offset_h) >= minutes_of_day(cfg.legionella_start)
-               and wall_s - st.done_wall_s > WEEK_S - 86400.0)
+        due = (
+            local_weekday(wall_s, utc_offset_h) == cfg.legionella_weekday
+            and local_minute(wall_s, utc_offset_h) >= minutes_of_day(cfg.legionella_start)
+            and wall_s - st.done_wall_s > WEEK_S - 86400.0
+        )
         if due:
             active = wall_s
     if active is not None and wall_s - active > cfg.legionella_max_s:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from thermiq.config.schema import ForecastConfig
 
 
-def battery_threshold_pct(priority_soc_pct: float, forecast_tomorrow_kwh: float | None, cfg: ForecastConfig,
-                          local_hour: float) -> float:
+def battery_threshold_pct(
+    priority_soc_pct: float, forecast_tomorrow_kwh: float | None, cfg: ForecastConfig, local_hour: float
+) -> float:
     """SoC above which PV surplus (and battery power) may go to the miners [%]."""
     if not forecast_tomorrow_kwh or forecast_tomorrow_kwh <= 0.0 or local_hour < cfg.after_local_hour:
         return priority_soc_pct

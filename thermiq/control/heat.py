@@ -19,14 +19,16 @@ from thermiq.control.timers import NEVER, hysteresis
 class SgState(str, Enum):
     """SG-Ready states (BWP); contacts (input 1, input 4) on the Buderus (docs/HARDWARE.md § Heat pump)."""
 
-    BLOCK = "block"     #: (1, 0) EVU block
-    NORMAL = "normal"   #: (0, 0)
-    BOOST = "boost"     #: (0, 1) switch-on recommendation
-    FORCED = "forced"   #: (1, 1) definite start command
+    BLOCK = "block"  #: (1, 0) EVU block
+    NORMAL = "normal"  #: (0, 0)
+    BOOST = "boost"  #: (0, 1) switch-on recommendation
+    FORCED = "forced"  #: (1, 1) definite start command
 
     @property
     def contacts(self) -> tuple[bool, bool]:
-        return {"block": (True, False), "normal": (False, False), "boost": (False, True), "forced": (True, True)}[self.value]
+        return {"block": (True, False), "normal": (False, False), "boost": (False, True), "forced": (True, True)}[
+            self.value
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +54,8 @@ class HeatCtl:
     miner_sink_ok: bool = True
     heating_season: bool = True
     room_demand: bool = True
-    rv1: Dwell = Dwell(False)      # True = miner heat to DHW
-    rv2: Dwell = Dwell(False)      # True = heat-pump flow to DHW
+    rv1: Dwell = Dwell(False)  # True = miner heat to DHW
+    rv2: Dwell = Dwell(False)  # True = heat-pump flow to DHW
     sg: Dwell = Dwell(SgState.NORMAL)
     p3_overrun_until_s: float = NEVER
 
@@ -91,11 +93,18 @@ class HeatPlan:
     dhw_target_c: float
     sg_wanted: SgState = SgState.NORMAL
     block_allowed: bool = True
-    dhw_force: bool = False         #: anti-legionella: DHW demand on until the target is reached
+    dhw_force: bool = False  #: anti-legionella: DHW demand on until the target is reached
 
 
-def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Setpoints,
-              now_s: float, plan: HeatPlan | None = None) -> tuple[HeatCtl, HeatRequest]:
+def heat_step(
+    st: HeatCtl,
+    sig,
+    miners_running: bool,
+    cfg: ThermiqConfig,
+    sp: Setpoints,
+    now_s: float,
+    plan: HeatPlan | None = None,
+) -> tuple[HeatCtl, HeatRequest]:
     """One scan of the heat side.
 
     Parameters
@@ -120,28 +129,48 @@ def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Se
         dhw_demand = False
     sink_ok = miner_sink_ok(st.miner_sink_ok, buffer_c, dhw_c, cfg)
     h = cfg.heating
-    season = True if outdoor_c is None else hysteresis(
-        st.heating_season, outdoor_c, h.heating_limit_c - h.heating_limit_hysteresis_k, h.heating_limit_c)
+    season = (
+        True
+        if outdoor_c is None
+        else hysteresis(
+            st.heating_season, outdoor_c, h.heating_limit_c - h.heating_limit_hysteresis_k, h.heating_limit_c
+        )
+    )
     if plan.room_demand is not None:
         room = plan.room_demand
     else:
-        room = True if room_c is None else hysteresis(st.room_demand, room_c, plan.room_target_c - 0.3, plan.room_target_c + 0.3)
-    flow_c = None if outdoor_c is None else flow_setpoint_c(outdoor_c, plan.room_target_c, h.design_outdoor_c, h.design_flow_c, h.curve_exponent)
+        room = (
+            True
+            if room_c is None
+            else hysteresis(st.room_demand, room_c, plan.room_target_c - 0.3, plan.room_target_c + 0.3)
+        )
+    flow_c = (
+        None
+        if outdoor_c is None
+        else flow_setpoint_c(outdoor_c, plan.room_target_c, h.design_outdoor_c, h.design_flow_c, h.curve_exponent)
+    )
 
     # RV1: miner heat to DHW while DHW wants heat (or, out of the heating season, has room) - hot water first.
     dhw_room = dhw_c is not None and dhw_c < cfg.dhw.max_c - cfg.dhw.hysteresis_k
-    miners_to_dhw = miners_running and dhw_c is not None and dhw_c < cfg.dhw.max_c and (
-        dhw_demand or (not season and dhw_room) or (bool(st.rv1.value) and not season))
+    miners_to_dhw = (
+        miners_running
+        and dhw_c is not None
+        and dhw_c < cfg.dhw.max_c
+        and (dhw_demand or (not season and dhw_room) or (bool(st.rv1.value) and not season))
+    )
     rv1 = dwell_step(st.rv1, miners_to_dhw, now_s, cfg.routing.min_dwell_s)
     # RV2: heat pump to DHW when DHW wants heat and the miners are not serving it.
     rv2 = dwell_step(st.rv2, dhw_demand and not rv1.value, now_s, cfg.routing.min_dwell_s)
 
     heating_wanted = season and room
     buffer_covers = buffer_c is not None and flow_c is not None and buffer_c >= flow_c + cfg.heat_pump.block_margin_k
-    buffer_covers = buffer_covers or (buffer_c is not None and not heating_wanted and buffer_c >= sp.buffer_setpoint_c - cfg.buffer.hysteresis_k)
+    buffer_covers = buffer_covers or (
+        buffer_c is not None and not heating_wanted and buffer_c >= sp.buffer_setpoint_c - cfg.buffer.hysteresis_k
+    )
     dhw_covered = not dhw_demand or bool(rv1.value)
     forced_ok = plan.sg_wanted is SgState.FORCED and (
-        bool(rv2.value) or (buffer_c is not None and buffer_c < cfg.buffer.max_c - cfg.buffer.hysteresis_k))
+        bool(rv2.value) or (buffer_c is not None and buffer_c < cfg.buffer.max_c - cfg.buffer.hysteresis_k)
+    )
     if forced_ok or plan.sg_wanted is SgState.BOOST:
         wanted_sg = plan.sg_wanted
     elif plan.block_allowed and buffer_covers and dhw_covered:
@@ -154,4 +183,6 @@ def heat_step(st: HeatCtl, sig, miners_running: bool, cfg: ThermiqConfig, sp: Se
     overrun = now_s + cfg.pump(cfg.miner_loop.pump).overrun_s if miners_running else st.p3_overrun_until_s
     p3 = miners_running or now_s < overrun
     new = HeatCtl(dhw_demand, sink_ok, season, room, rv1, rv2, sg, overrun)
-    return new, HeatRequest(p3, sg.value is not SgState.BLOCK, heating_wanted, bool(rv1.value), bool(rv2.value), sg.value, flow_c)
+    return new, HeatRequest(
+        p3, sg.value is not SgState.BLOCK, heating_wanted, bool(rv1.value), bool(rv2.value), sg.value, flow_c
+    )

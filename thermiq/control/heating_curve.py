@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 
-def flow_setpoint_c(outdoor_temp_c: float, room_setpoint_c: float, design_outdoor_c: float,
-                    design_flow_c: float, exponent: float) -> float:
+def flow_setpoint_c(
+    outdoor_temp_c: float, room_setpoint_c: float, design_outdoor_c: float, design_flow_c: float, exponent: float
+) -> float:
     """Flow temperature the emitters need at ``outdoor_temp_c``.
 
     Notes

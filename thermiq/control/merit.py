@@ -39,16 +39,29 @@ class Merit:
     block_allowed: bool
 
 
-def decide(mode: str, costs: HeatCosts, cfg: DispatchConfig, *, heating_season: bool, dhw_room: bool,
-           heat_wanted_now: bool, buffer_room: bool, sink_ok: bool, surplus_w: float | None,
-           miners_take_w: float, legionella: bool, grid_heating_allowed: bool) -> Merit:
+def decide(
+    mode: str,
+    costs: HeatCosts,
+    cfg: DispatchConfig,
+    *,
+    heating_season: bool,
+    dhw_room: bool,
+    heat_wanted_now: bool,
+    buffer_room: bool,
+    sink_ok: bool,
+    surplus_w: float | None,
+    miners_take_w: float,
+    legionella: bool,
+    grid_heating_allowed: bool,
+) -> Merit:
     """The merit-order decision of this scan (see the module docstring)."""
     if mode == "off":
         return Merit(False, False, SgState.NORMAL, False)
     heat_useful = heating_season or dhw_room
     heat_value = costs.hp_grid if heat_useful else 0.0
-    on_pv = sink_ok and (cfg.objective == "self_consumption" or costs.miner_pv < heat_value
-                         or costs.mining_beats_export)
+    on_pv = sink_ok and (
+        cfg.objective == "self_consumption" or costs.miner_pv < heat_value or costs.mining_beats_export
+    )
     on_grid = False
     if mode in ("auto", "heat_priority"):
         cheap = costs.miner_grid < 0.0 or (heat_wanted_now and costs.miners_beat_heat_pump_on_grid)
@@ -59,9 +72,10 @@ def decide(mode: str, costs: HeatCosts, cfg: DispatchConfig, *, heating_season: 
         sg = SgState.FORCED
     elif mode == "auto" and costs.grid_price <= 0.0 and buffer_room and heat_useful:
         sg = SgState.FORCED
-    elif heat_useful and (spare_w >= cfg.boost_surplus_w
-                          or (heating_season and costs.hp_pv < costs.miner_pv
-                              and surplus >= cfg.heat_pump.electric_power_w)):
+    elif heat_useful and (
+        spare_w >= cfg.boost_surplus_w
+        or (heating_season and costs.hp_pv < costs.miner_pv and surplus >= cfg.heat_pump.electric_power_w)
+    ):
         sg = SgState.BOOST
     else:
         sg = SgState.NORMAL

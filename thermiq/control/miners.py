@@ -18,8 +18,8 @@ allocated, so a miner still ramping keeps its share (evcc ``reservedPVPower``). 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from thermiq.config.schema import EnergyConfig, MinerConfig
 from thermiq.control.timers import NEVER, OnOff, on_off_step
@@ -30,7 +30,7 @@ from thermiq.cycle.image import InverterSnapshot
 class MinerCtl:
     """Controller state of one miner: contactor, hashing, since when it has been short [s], target [W]."""
 
-    onoff: OnOff = OnOff()            #: the contactor decision
+    onoff: OnOff = OnOff()  #: the contactor decision
     hashing: bool = False
     hashing_since_s: float = NEVER
     short_since_s: float | None = None  #: allocation below the minimum (would import) since
@@ -73,11 +73,12 @@ class DispatchInput:
     cap_total_w: float = float("inf")
     derate_pause: bool = False
     mode: str = "auto"
-    miner_cap_w: Mapping[str, float] = field(default_factory=dict)   #: per-miner derate cap (own outlet) [W]
+    miner_cap_w: Mapping[str, float] = field(default_factory=dict)  #: per-miner derate cap (own outlet) [W]
 
 
-def surplus_w(inv: InverterSnapshot, miners_power_w: float, soc_above_priority: bool,
-              battery_may_feed: bool = False) -> float | None:
+def surplus_w(
+    inv: InverterSnapshot, miners_power_w: float, soc_above_priority: bool, battery_may_feed: bool = False
+) -> float | None:
     """PV power available to the miners [W], or None when the inverter data is invalid.
 
     Notes
@@ -109,8 +110,9 @@ def soc_above_priority(was_above: bool, soc_pct: float | None, threshold_pct: fl
     return was_above
 
 
-def _target(st: MinerCtl, goal_w: float, m: MinerConfig, cap_w: float, cfg: EnergyConfig, dt_s: float,
-            importing: bool) -> float:
+def _target(
+    st: MinerCtl, goal_w: float, m: MinerConfig, cap_w: float, cfg: EnergyConfig, dt_s: float, importing: bool
+) -> float:
     """Next power target: up by the rate limit beyond the deadband, down at once when importing."""
     target = st.target_w if st.target_w else m.power_min_w
     if goal_w < target and (importing or target - goal_w >= cfg.power_deadband_w):
@@ -120,9 +122,17 @@ def _target(st: MinerCtl, goal_w: float, m: MinerConfig, cap_w: float, cfg: Ener
     return min(max(target, m.power_min_w), cap_w)
 
 
-def dispatch(states: Mapping[str, MinerCtl], miners: tuple[MinerConfig, ...], inp: DispatchInput,
-             limits_w: Mapping[str, float], cfg: EnergyConfig, pause_delay_s: float, contactor_hold_s: float,
-             now_s: float, dt_s: float) -> tuple[dict[str, MinerCtl], dict[str, MinerRequest]]:
+def dispatch(
+    states: Mapping[str, MinerCtl],
+    miners: tuple[MinerConfig, ...],
+    inp: DispatchInput,
+    limits_w: Mapping[str, float],
+    cfg: EnergyConfig,
+    pause_delay_s: float,
+    contactor_hold_s: float,
+    now_s: float,
+    dt_s: float,
+) -> tuple[dict[str, MinerCtl], dict[str, MinerRequest]]:
     """Allocate the available power to the miners in configured order.
 
     Returns (new states, requests) by miner name.
@@ -140,8 +150,9 @@ def dispatch(states: Mapping[str, MinerCtl], miners: tuple[MinerConfig, ...], in
             run = limit_w >= m.power_min_w and inp.sink_ok and not inp.derate_pause
             onoff = on_off_step(st.onoff, run, now_s)
             target = min(max(limit_w, m.power_min_w), m.power_max_w) if run else 0.0
-            new_states[m.name] = MinerCtl(onoff, run, now_s if run != st.hashing else st.hashing_since_s,
-                                          None, None, target)
+            new_states[m.name] = MinerCtl(
+                onoff, run, now_s if run != st.hashing else st.hashing_since_s, None, None, target
+            )
             requests[m.name] = MinerRequest(run, target, onoff.on)
             continue
         hard_stop = inp.mode == "off" or not inp.sink_ok
@@ -156,7 +167,12 @@ def dispatch(states: Mapping[str, MinerCtl], miners: tuple[MinerConfig, ...], in
             if not can_run or (short and now_s - short_since >= pause_delay_s):
                 hashing, since, short_since, ready_since = False, now_s, None, None
         else:
-            ready = can_run and left_w is not None and alloc >= m.power_min_w and left_w >= max(cfg.surplus_start_w, m.power_min_w)
+            ready = (
+                can_run
+                and left_w is not None
+                and alloc >= m.power_min_w
+                and left_w >= max(cfg.surplus_start_w, m.power_min_w)
+            )
             ready_since = (ready_since if ready_since is not None else now_s) if ready else None
             if ready and now_s - ready_since >= cfg.start_delay_s:
                 hashing, since, ready_since = True, now_s, None
@@ -184,9 +200,15 @@ def dispatch(states: Mapping[str, MinerCtl], miners: tuple[MinerConfig, ...], in
     return new_states, requests
 
 
-def naive_dispatch(states: Mapping[str, MinerCtl], miners: tuple[MinerConfig, ...], export_w: float | None,
-                   sink_ok: bool, naive_export_w: float, cfg: EnergyConfig, now_s: float
-                   ) -> tuple[dict[str, MinerCtl], dict[str, MinerRequest]]:
+def naive_dispatch(
+    states: Mapping[str, MinerCtl],
+    miners: tuple[MinerConfig, ...],
+    export_w: float | None,
+    sink_ok: bool,
+    naive_export_w: float,
+    cfg: EnergyConfig,
+    now_s: float,
+) -> tuple[dict[str, MinerCtl], dict[str, MinerRequest]]:
     """The baseline of the report: a miner starts at full power when the export exceeds
     ``naive_export_w`` (one miner per start delay) and stops after the stop delay once the
     house imports, honouring its minimum on/off times; no derating, no economics."""

@@ -8,9 +8,9 @@ derating (trip margins) -> miner dispatch. Each step is a small pure module of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from thermiq.config.schema import ThermiqConfig
 from thermiq.control.costs import HeatCosts, heat_costs
@@ -19,8 +19,15 @@ from thermiq.control.dhw import DhwCtl, dhw_step
 from thermiq.control.forecast import battery_threshold_pct
 from thermiq.control.heat import HeatCtl, HeatPlan, HeatRequest, SgState, heat_step
 from thermiq.control.merit import decide
-from thermiq.control.miners import (DispatchInput, MinerCtl, MinerRequest, dispatch, naive_dispatch,
-                                    soc_above_priority, surplus_w)
+from thermiq.control.miners import (
+    DispatchInput,
+    MinerCtl,
+    MinerRequest,
+    dispatch,
+    naive_dispatch,
+    soc_above_priority,
+    surplus_w,
+)
 from thermiq.control.modes import effective_mode
 from thermiq.control.tariff import feed_in_eur_kwh, grid_price_eur_kwh, local_minute
 from thermiq.control.zones import ZoneCtl, zone_step
@@ -93,36 +100,68 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
         dhw_st, dhw_target, legionella = dhw_step(prev.dhw, d.dhw, dhw_c, sp.dhw_setpoint_c, wall_s, offset_h)
     # --- prices and the cost of a kWh of heat from each source
     price = grid_price_eur_kwh(d.tariff, sp.grid_price_eur_kwh, wall_s)
-    hp_price = price if d.tariff.heat_pump_price_eur_kwh is None or d.tariff.kind == "dynamic" else d.tariff.heat_pump_price_eur_kwh
+    hp_price = (
+        price
+        if d.tariff.heat_pump_price_eur_kwh is None or d.tariff.kind == "dynamic"
+        else d.tariff.heat_pump_price_eur_kwh
+    )
     outdoor_c = sig(cfg.cabinet.outdoor_temp_signal)
-    costs = heat_costs(d.heat_pump, d.mining, price, hp_price, feed_in_eur_kwh(d.tariff, price), sp.hashprice_usd_th_day,
-                       outdoor_c, st.flow_setpoint_c)
+    costs = heat_costs(
+        d.heat_pump,
+        d.mining,
+        price,
+        hp_price,
+        feed_in_eur_kwh(d.tariff, price),
+        sp.hashprice_usd_th_day,
+        outdoor_c,
+        st.flow_setpoint_c,
+    )
     # --- battery threshold: lower when tomorrow's PV refills the battery
-    threshold = sp.priority_soc_pct if naive else battery_threshold_pct(
-        sp.priority_soc_pct, sp.pv_forecast_tomorrow_kwh, d.forecast, local_minute(wall_s, offset_h) / 60.0)
+    threshold = (
+        sp.priority_soc_pct
+        if naive
+        else battery_threshold_pct(
+            sp.priority_soc_pct, sp.pv_forecast_tomorrow_kwh, d.forecast, local_minute(wall_s, offset_h) / 60.0
+        )
+    )
     inv = image.inverter
     soc_ok = soc_above_priority(st.soc_priority, inv.battery_soc_pct, threshold, cfg.energy)
-    surplus = None if miners_w is None else surplus_w(inv, miners_w, soc_ok, battery_may_feed=threshold < sp.priority_soc_pct)
+    surplus = (
+        None if miners_w is None else surplus_w(inv, miners_w, soc_ok, battery_may_feed=threshold < sp.priority_soc_pct)
+    )
     if surplus is not None and not soc_ok:
         surplus = min(surplus, 0.0)
     # --- heat side: routing, pumps, SG-Ready (merit order first, with last scan's heat state)
     buffer_c = sig(cfg.buffer.top_temp_signal)  # invalid (None) is not "cold": no heat wanted from it
-    heat_wanted_now = st.heat.dhw_demand or (buffer_c is not None and buffer_c < sp.buffer_setpoint_c - cfg.buffer.hysteresis_k)
+    heat_wanted_now = st.heat.dhw_demand or (
+        buffer_c is not None and buffer_c < sp.buffer_setpoint_c - cfg.buffer.hysteresis_k
+    )
     dhw_room = dhw_c is not None and dhw_c < cfg.dhw.max_c - cfg.dhw.hysteresis_k
     buffer_room = buffer_c is not None and buffer_c < cfg.buffer.max_c - cfg.buffer.hysteresis_k
     planned_w = sum(c.target_w for c in st.miners.values() if c.hashing)
-    merit = decide(mode, costs, d, heating_season=st.heat.heating_season, dhw_room=dhw_room,
-                   heat_wanted_now=heat_wanted_now, buffer_room=buffer_room, sink_ok=st.heat.miner_sink_ok,
-                   surplus_w=surplus, miners_take_w=planned_w, legionella=legionella,
-                   grid_heating_allowed=sp.grid_heating_allowed)
+    merit = decide(
+        mode,
+        costs,
+        d,
+        heating_season=st.heat.heating_season,
+        dhw_room=dhw_room,
+        heat_wanted_now=heat_wanted_now,
+        buffer_room=buffer_room,
+        sink_ok=st.heat.miner_sink_ok,
+        surplus_w=surplus,
+        miners_take_w=planned_w,
+        legionella=legionella,
+        grid_heating_allowed=sp.grid_heating_allowed,
+    )
     if naive or mode == "off":
         hplan = HeatPlan(room_target, room_demand, dhw_target, SgState.NORMAL, False)
     else:
         # comfort first: no block while the zone wants heat and the room is below its target
         room_c = sig(cfg.heating_circuits[0].room_temp_signal) if cfg.heating_circuits[0].room_temp_signal else None
         cold_room = bool(room_demand) and room_c is not None and room_c < room_target
-        hplan = HeatPlan(room_target, room_demand, dhw_target, merit.sg_wanted,
-                         merit.block_allowed and not cold_room, legionella)
+        hplan = HeatPlan(
+            room_target, room_demand, dhw_target, merit.sg_wanted, merit.block_allowed and not cold_room, legionella
+        )
     heat, heat_req = heat_step(st.heat, sig, any(c.onoff.on for c in st.miners.values()), cfg, sp, now_s, hplan)
     # --- derating: keep the loop supply and the outlets a margin below their trips
     lim = cfg.limits
@@ -139,7 +178,9 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     # each miner's own outlet derates (and at its ceiling pauses) only that miner
     own_cap = {}
     for m in cfg.miners:
-        own = derate_step(False, headroom_k((sig(m.outlet_temp_signal),), (lim.miner_outlet_trip_c,), d.derating.margin_k), d.derating)
+        own = derate_step(
+            False, headroom_k((sig(m.outlet_temp_signal),), (lim.miner_outlet_trip_c,), d.derating.margin_k), d.derating
+        )
         if circulating:
             own_cap[m.name] = 0.0 if own.pause else m.power_min_w + own.frac * (m.power_max_w - m.power_min_w)
     one_min = min(m.power_min_w for m in cfg.miners)
@@ -147,15 +188,24 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     # --- miners
     if naive:
         export = None if inv.grid_power_w is None else -inv.grid_power_w
-        miner_states, miner_req = naive_dispatch(st.miners, cfg.miners, export, heat.miner_sink_ok,
-                                                 d.naive_export_w, cfg.energy, now_s)
+        miner_states, miner_req = naive_dispatch(
+            st.miners, cfg.miners, export, heat.miner_sink_ok, d.naive_export_w, cfg.energy, now_s
+        )
     else:
         available = GRID_W if merit.miners_on_grid else surplus
         inverter_ok = inv.grid_power_w is not None and inv.battery_power_w is not None
-        may_run = inverter_ok and (merit.miners_on_pv or merit.miners_on_grid)   # blind to import: pause
-        inp = DispatchInput(available, may_run, heat.miner_sink_ok,
-                            cap_total, der.pause, mode, own_cap)
-        miner_states, miner_req = dispatch(st.miners, cfg.miners, inp, sp.miner_power_limit_w, cfg.energy,
-                                           d.pause_delay_s, d.contactor_hold_s, now_s, dt_s)
+        may_run = inverter_ok and (merit.miners_on_pv or merit.miners_on_grid)  # blind to import: pause
+        inp = DispatchInput(available, may_run, heat.miner_sink_ok, cap_total, der.pause, mode, own_cap)
+        miner_states, miner_req = dispatch(
+            st.miners,
+            cfg.miners,
+            inp,
+            sp.miner_power_limit_w,
+            cfg.energy,
+            d.pause_delay_s,
+            d.contactor_hold_s,
+            now_s,
+            dt_s,
+        )
     ctl = DispatchCtl(MappingProxyType(zones), dhw_st, der.pause, mode, threshold, costs, der.headroom_k)
     return Plan(ctl, soc_ok, heat, heat_req, miner_states, miner_req)

@@ -19,8 +19,15 @@ class OnOff:
     want_since_s: float | None = None
 
 
-def on_off_step(st: OnOff, want_on: bool, now_s: float, on_delay_s: float = 0.0, off_delay_s: float = 0.0,
-                min_on_s: float = 0.0, min_off_s: float = 0.0) -> OnOff:
+def on_off_step(
+    st: OnOff,
+    want_on: bool,
+    now_s: float,
+    on_delay_s: float = 0.0,
+    off_delay_s: float = 0.0,
+    min_on_s: float = 0.0,
+    min_off_s: float = 0.0,
+) -> OnOff:
     """Advance one on/off decision.
 
     The output changes once the wish to change has lasted the on/off delay AND the output has
@@ -54,8 +61,15 @@ class PumpGuard:
     switches_s: tuple[float, ...] = ()
 
 
-def pump_step(st: PumpGuard, want_on: bool, now_s: float, min_interval_s: float, max_per_hour: int,
-              max_per_day: int, force: bool = False) -> PumpGuard:
+def pump_step(
+    st: PumpGuard,
+    want_on: bool,
+    now_s: float,
+    min_interval_s: float,
+    max_per_hour: int,
+    max_per_day: int,
+    force: bool = False,
+) -> PumpGuard:
     """Switch a Wilo Stratos PICO plus on its relay within the maker's limits.
 
     Wilo allows at most 100 switchings per 24 h, 20 per hour and needs >= 1 min between switchings
@@ -68,7 +82,8 @@ def pump_step(st: PumpGuard, want_on: bool, now_s: float, min_interval_s: float,
     allowed = force or (
         (not history or now_s - history[-1] >= min_interval_s)
         and sum(1 for t in history if now_s - t < 3600.0) < max_per_hour
-        and len(history) < max_per_day)
+        and len(history) < max_per_day
+    )
     if not allowed:
         return PumpGuard(st.on, history)
     return PumpGuard(want_on, history + (now_s,))

@@ -34,8 +34,9 @@ class ZoneCtl:
     since_s: float = NEVER
 
 
-def zone_step(st: ZoneCtl, zone: ZoneConfig, room_c: float | None, wall_s: float, utc_offset_h: float,
-              now_s: float) -> tuple[ZoneCtl, float]:
+def zone_step(
+    st: ZoneCtl, zone: ZoneConfig, room_c: float | None, wall_s: float, utc_offset_h: float, now_s: float
+) -> tuple[ZoneCtl, float]:
     """One scan of a zone -> (new state, target [°C]).
 
     An invalid room temperature (None) keeps the demand on (the heating curve alone decides,

@@ -7,12 +7,22 @@ it, and its outcome becomes the ack. Pure functions of (store, command, now_s).
 
 from __future__ import annotations
 
-from thermiq.commands import CommandResult, SafetyCommand as MqttSafetyCommand, SetpointCommand, SetpointStore, handle_setpoint
+from thermiq.commands import (
+    CommandResult,
+    SetpointCommand,
+    SetpointStore,
+    handle_setpoint,
+)
+from thermiq.commands import (
+    SafetyCommand as MqttSafetyCommand,
+)
 from thermiq.control.setpoints import Setpoints
 from thermiq.cycle.scan import CommandOutcome, SafetyCommand
 
 
-def split_commands(store: SetpointStore, commands: list, now_s: float) -> tuple[SetpointStore, list[CommandResult], list[tuple[SafetyCommand, str]]]:
+def split_commands(
+    store: SetpointStore, commands: list, now_s: float
+) -> tuple[SetpointStore, list[CommandResult], list[tuple[SafetyCommand, str]]]:
     """Apply setpoint commands to ``store``; return safety commands for the interlock phase.
 
     Returns (new store, setpoint acks, [(core safety command, MQTT topic)]).
@@ -32,8 +42,11 @@ def safety_acks(outcomes: tuple[CommandOutcome, ...], topics: dict[str, str]) ->
 
     Commands that did not come over MQTT (local CLI) have no command topic and get no MQTT ack.
     """
-    return [CommandResult(topics[o.request_id], o.request_id, o.accepted, o.reason, None)
-            for o in outcomes if o.request_id in topics]
+    return [
+        CommandResult(topics[o.request_id], o.request_id, o.accepted, o.reason, None)
+        for o in outcomes
+        if o.request_id in topics
+    ]
 
 
 def setpoints_in_force(defaults: Setpoints, store: SetpointStore | None, now_s: float) -> Setpoints:

@@ -17,8 +17,8 @@ of their own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 from thermiq.config.schema import ScanConfig
 from thermiq.cycle.image import InverterSnapshot, MeterSnapshot, MinerSnapshot, ProcessImage, Signal
@@ -42,9 +42,16 @@ def aged(sig: Signal, now_s: float, max_age_s: float) -> Signal:
     return Signal(sig.value, age_s, sig.fault, sig.stamp_s)
 
 
-def freeze(now_s: float, wall_s: float, signals: Mapping[str, Signal], inverter: InverterSnapshot,
-           meters: Mapping[str, MeterSnapshot], miners: Mapping[str, MinerSnapshot], cfg: ScanConfig,
-           signal_max_age_s: float) -> ProcessImage:
+def freeze(
+    now_s: float,
+    wall_s: float,
+    signals: Mapping[str, Signal],
+    inverter: InverterSnapshot,
+    meters: Mapping[str, MeterSnapshot],
+    miners: Mapping[str, MinerSnapshot],
+    cfg: ScanConfig,
+    signal_max_age_s: float,
+) -> ProcessImage:
     """Build the frozen :class:`ProcessImage` at ``now_s``; stale values become invalid.
 
     Parameters
@@ -57,8 +64,11 @@ def freeze(now_s: float, wall_s: float, signals: Mapping[str, Signal], inverter:
     """
     sigs = {name: aged(sig, now_s, signal_max_age_s) for name, sig in signals.items()}
     inv = inverter if fresh(inverter.stamp_s, now_s, cfg.inverter_max_age_s) else InverterSnapshot(inverter.stamp_s)
-    met = {k: (v if fresh(v.stamp_s, now_s, cfg.meter_max_age_s) else MeterSnapshot(v.stamp_s))
-           for k, v in meters.items()}
-    mins = {k: (v if fresh(v.stamp_s, now_s, cfg.miner_max_age_s) else MinerSnapshot(stamp_s=v.stamp_s))
-            for k, v in miners.items()}
+    met = {
+        k: (v if fresh(v.stamp_s, now_s, cfg.meter_max_age_s) else MeterSnapshot(v.stamp_s)) for k, v in meters.items()
+    }
+    mins = {
+        k: (v if fresh(v.stamp_s, now_s, cfg.miner_max_age_s) else MinerSnapshot(stamp_s=v.stamp_s))
+        for k, v in miners.items()
+    }
     return ProcessImage(now_s, wall_s, MappingProxyType(sigs), inv, MappingProxyType(met), MappingProxyType(mins))

@@ -10,10 +10,10 @@ against one configured limit per source.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
 
 EMPTY: Mapping = MappingProxyType({})
 

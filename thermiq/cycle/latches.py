@@ -30,20 +30,27 @@ class LatchStore:
         try:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
             unknown = sorted(tid for tid in doc["latched"] if tid not in trip_ids)
-            if unknown:     # renamed instances or an older table: which row is which cannot be told
+            if unknown:  # renamed instances or an older table: which row is which cannot be told
                 raise ValueError(f"trips {unknown} are not in this site's trip table")
-            trips = {tid: TripState(AlarmState(v["alarm"]), None, now_s, bool(v["first_out"]), v.get("value"))
-                     for tid, v in doc["latched"].items()}
+            trips = {
+                tid: TripState(AlarmState(v["alarm"]), None, now_s, bool(v["first_out"]), v.get("value"))
+                for tid, v in doc["latched"].items()
+            }
             self._last = doc["latched"]
             return InterlockState(MappingProxyType(trips), 0), None
         except (OSError, ValueError, KeyError, TypeError) as err:
             trips = {tid: TripState(AlarmState.CLEARED_UNACK, None, now_s, False, None) for tid in trip_ids}
-            return InterlockState(MappingProxyType(trips), 0), f"{self.path}: latch file unreadable ({err}); all trips restored latched"
+            return InterlockState(
+                MappingProxyType(trips), 0
+            ), f"{self.path}: latch file unreadable ({err}); all trips restored latched"
 
     def save(self, st: InterlockState) -> bool:
         """Write the latched trips if they changed; returns True when the file was written."""
-        latched = {tid: {"alarm": t.alarm.value, "first_out": t.first_out, "value": t.value}
-                   for tid, t in st.trips.items() if t.latched}
+        latched = {
+            tid: {"alarm": t.alarm.value, "first_out": t.first_out, "value": t.value}
+            for tid, t in st.trips.items()
+            if t.latched
+        }
         if latched == self._last:
             return False
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")

@@ -13,9 +13,10 @@ site's trip table reads. A contactor claimed by two miners is refused by the sch
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 from thermiq.config.schema import ThermiqConfig
 from thermiq.interlocks.trip_table import SCAN_TIMING, build_trip_table
@@ -49,15 +50,31 @@ def needs(cfg: ThermiqConfig) -> list[Need]:
         add(who, [("contactor_feedback", m.contactor_feedback)], "di")
         add(who, [("outlet_temp_signal", m.outlet_temp_signal)], "analog")
     loop = cfg.miner_loop
-    add("miner_loop", [("supply_temp_signal", loop.supply_temp_signal), ("return_temp_signal", loop.return_temp_signal)],
-        "analog")
+    add(
+        "miner_loop",
+        [("supply_temp_signal", loop.supply_temp_signal), ("return_temp_signal", loop.return_temp_signal)],
+        "analog",
+    )
     for t in cfg.tanks:
-        add(f"tank {t.name}", [("top_temp_signal", t.top_temp_signal), ("mid_temp_signal", t.mid_temp_signal),
-                               ("bottom_temp_signal", t.bottom_temp_signal)], "analog")
+        add(
+            f"tank {t.name}",
+            [
+                ("top_temp_signal", t.top_temp_signal),
+                ("mid_temp_signal", t.mid_temp_signal),
+                ("bottom_temp_signal", t.bottom_temp_signal),
+            ],
+            "analog",
+        )
     for c in cfg.heating_circuits:
-        add(f"heating circuit {c.name}", [("flow_temp_signal", c.flow_temp_signal),
-                                          ("return_temp_signal", c.return_temp_signal),
-                                          ("room_temp_signal", c.room_temp_signal)], "analog")
+        add(
+            f"heating circuit {c.name}",
+            [
+                ("flow_temp_signal", c.flow_temp_signal),
+                ("return_temp_signal", c.return_temp_signal),
+                ("room_temp_signal", c.room_temp_signal),
+            ],
+            "analog",
+        )
     for p in cfg.pumps:
         add(f"pump {p.name}", [("output", p.output)], "do")
     for v in cfg.valves:
@@ -87,6 +104,7 @@ def _trip_needs(cfg: ThermiqConfig) -> list[Need]:
 def _target_max_len() -> int:
     """Longest trip id a remote ack/reset can name (``SafetyPayload.target`` of the MQTT commands)."""
     from thermiq.commands.envelope import SafetyPayload
+
     return next(m.max_length for m in SafetyPayload.model_fields["target"].metadata if hasattr(m, "max_length"))
 
 
@@ -109,8 +127,10 @@ def prove(cfg: ThermiqConfig, io_list: IoList, rsc_names: dict[str, str] | None 
     for spec in build_trip_table(cfg):
         if len(spec.id) > longest:
             who = f"miner {spec.miner}" if spec.miner else "the plant"
-            problems.append(f"{who}: trip id {spec.id!r} is longer than {longest} characters, so no remote "
-                            "ack/reset could name it; shorten the instance name")
+            problems.append(
+                f"{who}: trip id {spec.id!r} is longer than {longest} characters, so no remote "
+                "ack/reset could name it; shorten the instance name"
+            )
     seen: set[tuple[str, str]] = set()
     for need in needs(cfg) + _trip_needs(cfg):
         if (need.instance, need.signal) in seen:
@@ -123,8 +143,9 @@ def prove(cfg: ThermiqConfig, io_list: IoList, rsc_names: dict[str, str] | None 
         point = io_list[need.signal]
         kind = _IO_KIND[point.kind]
         if kind != need.kind:
-            problems.append(f"{where} is {_KIND_TEXT[kind]} in the I/O list ({point.tag}); "
-                            f"{_KIND_TEXT[need.kind]} is needed")
+            problems.append(
+                f"{where} is {_KIND_TEXT[kind]} in the I/O list ({point.tag}); {_KIND_TEXT[need.kind]} is needed"
+            )
             continue
         if rsc_names is None:
             continue
@@ -132,8 +153,10 @@ def prove(cfg: ThermiqConfig, io_list: IoList, rsc_names: dict[str, str] | None 
         for name in (need.signal, point.status_signal):
             if name is not None and rsc_names.get(name) != section:
                 found = rsc_names.get(name)
-                problems.append(f"{where}: piCtory I/O {name!r} " + (f"is in section {found!r}, expected {section!r}"
-                                                                     if found else "is missing"))
+                problems.append(
+                    f"{where}: piCtory I/O {name!r} "
+                    + (f"is in section {found!r}, expected {section!r}" if found else "is missing")
+                )
     return problems
 
 
@@ -143,6 +166,7 @@ def prove_files(cfg: ThermiqConfig, io_list: IoList, configrsc: str | Path | Non
     if configrsc is None:
         return prove(cfg, io_list)
     from thermiq.iomap.pictory import rsc_io_names
+
     try:
         names = rsc_io_names(configrsc)
     except (OSError, ValueError, KeyError) as err:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 import structlog
 
@@ -27,9 +27,9 @@ from thermiq.cycle.image import Signal
 from thermiq.cycle.latches import LatchStore
 from thermiq.cycle.proof import prove
 from thermiq.cycle.scan import CommandOutcome, Core, SafetyCommand, ScanResult, initial_state
-from thermiq.interlocks.evaluate import Permits
-from thermiq.cycle.watchdog import Notifier
 from thermiq.cycle.status import build_status
+from thermiq.cycle.watchdog import Notifier
+from thermiq.interlocks.evaluate import Permits
 from thermiq.iomap.io_list import IoList
 
 log = structlog.get_logger("thermiq.runner")
@@ -58,8 +58,13 @@ class ScanStats:
         return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
     def as_status(self) -> dict[str, float | int]:
-        return {"period_s": self.period_s, "cycle_time_s": self.last_cost_s, "cycle_time_p99_s": self.p99_s(),
-                "overruns": self.overruns, "scans": self.scans}
+        return {
+            "period_s": self.period_s,
+            "cycle_time_s": self.last_cost_s,
+            "cycle_time_p99_s": self.p99_s(),
+            "overruns": self.overruns,
+            "scans": self.scans,
+        }
 
 
 class Runner:
@@ -94,14 +99,25 @@ class Runner:
         If the image stamps its signals with another clock than ``clock``.
     """
 
-    def __init__(self, cfg: ThermiqConfig, io_list: IoList, image, inverter: InverterSource,
-                 meters: MeterSource, miners: Mapping[str, MinerLink], clock: Clock = SystemClock(),
-                 bridge=None, latch_store: LatchStore | None = None,
-                 publish_every: int = 1, notifier: Notifier | None = None, cost_clock: Clock | None = None,
-                 observers=()):
+    def __init__(
+        self,
+        cfg: ThermiqConfig,
+        io_list: IoList,
+        image,
+        inverter: InverterSource,
+        meters: MeterSource,
+        miners: Mapping[str, MinerLink],
+        clock: Clock = SystemClock(),
+        bridge=None,
+        latch_store: LatchStore | None = None,
+        publish_every: int = 1,
+        notifier: Notifier | None = None,
+        cost_clock: Clock | None = None,
+        observers=(),
+    ):
         if getattr(image, "clock", clock) != clock:
             raise ValueError("the process image stamps with another clock than the runner's: pass one Clock to both")
-        problems = prove(cfg, io_list)     # load-time proof: no scan on a signal the I/O list lacks
+        problems = prove(cfg, io_list)  # load-time proof: no scan on a signal the I/O list lacks
         if problems:
             raise ValueError("configuration refused: " + "; ".join(problems))
         self.cfg, self.io_list, self.image = cfg, io_list, image
@@ -123,6 +139,7 @@ class Runner:
         self.store = None
         if bridge is not None:
             from thermiq.commands import SetpointStore, setpoint_specs
+
             self.store = SetpointStore.from_specs(setpoint_specs(cfg))
         self.notifier = notifier
         self.observers = list(observers)
@@ -145,9 +162,16 @@ class Runner:
         signals = self.image.read()
         io_running = getattr(self.image, "io_running", True)
         signals["scan_timing_ok"] = Signal(self._timing_ok)
-        img = freeze(now_s, wall_s, signals, self.inverter.snapshot(), self.meters.snapshots(),
-                     {n: m.snapshot() for n, m in self.miners.items()}, self.cfg.scan,
-                     self.cfg.limits.signal_max_age_s)
+        img = freeze(
+            now_s,
+            wall_s,
+            signals,
+            self.inverter.snapshot(),
+            self.meters.snapshots(),
+            {n: m.snapshot() for n, m in self.miners.items()},
+            self.cfg.scan,
+            self.cfg.limits.signal_max_age_s,
+        )
         safety, topics, acks = self._pending_safety, {}, []
         self._pending_safety = []
         users = {c.request_id: _sender(c) for c in safety}
@@ -178,15 +202,27 @@ class Runner:
             for result in acks + safety_acks(res.outcomes, topics):
                 self.bridge.ack(result)
             if self.stats.scans % self.publish_every == 0:
-                requested = {n: c.power_target_w if c.run else 0.0 for n, c in res.outputs.miners.items()}  # paused: 0 W
-                self.bridge.publish_status(build_status(img, res.outputs, res.state, self.cfg, self.io_list,
-                                                        requested, self.stats.as_status(), self.core.table))
+                requested = {
+                    n: c.power_target_w if c.run else 0.0 for n, c in res.outputs.miners.items()
+                }  # paused: 0 W
+                self.bridge.publish_status(
+                    build_status(
+                        img,
+                        res.outputs,
+                        res.state,
+                        self.cfg,
+                        self.io_list,
+                        requested,
+                        self.stats.as_status(),
+                        self.core.table,
+                    )
+                )
         self.last_results = acks + [o.result() for o in res.outcomes]
         self.last_users = users
         cost = self.cost_clock.monotonic() - t0
         for observe in self.observers:
             observe(self, img, res, cost)
-        if self.notifier is not None:           # watchdog phase: only after a completed scan
+        if self.notifier is not None:  # watchdog phase: only after a completed scan
             if not self.ready_sent and io_running:
                 self.ready_sent = True
                 self.notifier.ready(f"scanning every {self.cfg.scan.period_s:g} s")
@@ -204,8 +240,15 @@ class Runner:
             log.warning("io_not_running", detail="piControl not running: holding the safe output image")
         locks = replace(self.state.interlocks, good_scans=0, miner_good_scans=MappingProxyType({}))
         state = replace(self.state, interlocks=locks, last_now_s=now_s)
-        refused = tuple(CommandOutcome(c.request_id, False, "I/O not running (piControl): command not applied",
-                                       getattr(c, "topic", None) or "cmd/safety/local") for c in safety)
+        refused = tuple(
+            CommandOutcome(
+                c.request_id,
+                False,
+                "I/O not running (piControl): command not applied",
+                getattr(c, "topic", None) or "cmd/safety/local",
+            )
+            for c in safety
+        )
         return ScanResult(state, safe_outputs(self.cfg), Permits(), (), refused)
 
     def write_safe_outputs(self) -> None:
@@ -239,8 +282,10 @@ class Runner:
                     self.stats.consecutive_overruns += 1
                 else:
                     self.stats.consecutive_overruns = 0
-                if (self.stats.consecutive_overruns >= self.cfg.scan.overrun_trip_count
-                        or elapsed > self.cfg.scan.overrun_trip_factor * period):
+                if (
+                    self.stats.consecutive_overruns >= self.cfg.scan.overrun_trip_count
+                    or elapsed > self.cfg.scan.overrun_trip_factor * period
+                ):
                     self._timing_ok = False
                 elif self.stats.consecutive_overruns == 0:
                     self._timing_ok = True

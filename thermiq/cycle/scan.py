@@ -7,9 +7,9 @@ same config -> same outputs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 from thermiq.config.schema import ThermiqConfig
 from thermiq.control.arbitrate import arbitrate
@@ -20,8 +20,15 @@ from thermiq.control.setpoints import Setpoints, default_setpoints
 from thermiq.control.timers import PumpGuard
 from thermiq.cycle.image import OutputImage, ProcessImage
 from thermiq.interlocks.derive import DeriveState, derive
-from thermiq.interlocks.evaluate import (CompiledTrip, InterlockState, Permits, TripEvent,
-                                         apply_safety_command, compile_table, evaluate)
+from thermiq.interlocks.evaluate import (
+    CompiledTrip,
+    InterlockState,
+    Permits,
+    TripEvent,
+    apply_safety_command,
+    compile_table,
+    evaluate,
+)
 from thermiq.interlocks.quality import QualityParams, QualityState, assess
 
 
@@ -33,8 +40,8 @@ class SafetyCommand:
     ``thermiq.commands.validate``): anything with ``action``, ``target`` and ``request_id``.
     """
 
-    action: str          #: "ack" | "reset"
-    target: str          #: trip id or "all"
+    action: str  #: "ack" | "reset"
+    target: str  #: trip id or "all"
     request_id: str = ""
     topic: str = "cmd/safety/local"
 
@@ -51,6 +58,7 @@ class CommandOutcome:
     def result(self):
         """As a ``thermiq.commands.CommandResult`` for the ack topic and the audit log."""
         from thermiq.commands.envelope import CommandResult
+
         return CommandResult(self.topic, self.request_id, self.accepted, self.reason, None)
 
 
@@ -71,13 +79,14 @@ class ControllerState:
     quality: QualityState = QualityState()
     derive: DeriveState = DeriveState()
     outputs: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
-    dispatch: DispatchCtl = DispatchCtl()   #: zones, DHW cycle, derate, mode (thermiq.control.plan)
+    dispatch: DispatchCtl = DispatchCtl()  #: zones, DHW cycle, derate, mode (thermiq.control.plan)
 
 
 def initial_state(cfg: ThermiqConfig, interlocks: InterlockState | None = None) -> ControllerState:
     """Start state: no miner on, restored latches (if any), local default setpoints."""
-    return ControllerState(interlocks or InterlockState(), MappingProxyType({}), HeatCtl(),
-                           MappingProxyType({}), default_setpoints(cfg))
+    return ControllerState(
+        interlocks or InterlockState(), MappingProxyType({}), HeatCtl(), MappingProxyType({}), default_setpoints(cfg)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +126,7 @@ class Core:
     quality: QualityParams = QualityParams()
 
     @classmethod
-    def build(cls, cfg: ThermiqConfig, io_list) -> "Core":
+    def build(cls, cfg: ThermiqConfig, io_list) -> Core:
         """The core of site ``cfg``; ``io_list`` carries the per-signal quality parameters (I8)."""
         return cls(cfg, compile_table(cfg), QualityParams.from_io_list(io_list))
 
@@ -128,8 +137,9 @@ class Core:
         signals.update(pseudo)
         return replace(image, signals=MappingProxyType(signals)), quality, der
 
-    def scan(self, image: ProcessImage, st: ControllerState,
-             safety_commands: tuple[SafetyCommand, ...] = ()) -> ScanResult:
+    def scan(
+        self, image: ProcessImage, st: ControllerState, safety_commands: tuple[SafetyCommand, ...] = ()
+    ) -> ScanResult:
         """Run the interlock, controller and arbitration phases over one frozen image."""
         cfg, now_s = self.cfg, image.now_s
         # --- signal quality (I8) and the derived signals of the trip table
@@ -139,18 +149,40 @@ class Core:
         for cmd in safety_commands:
             locks, results = apply_safety_command(locks, cmd.action, cmd.target, self.table)
             refused = [f"{tid}: {why}" for tid, why in results if why]
-            outcomes.append(CommandOutcome(cmd.request_id, not refused, "; ".join(refused) or None,
-                                           getattr(cmd, "topic", "cmd/safety/local")))
+            outcomes.append(
+                CommandOutcome(
+                    cmd.request_id, not refused, "; ".join(refused) or None, getattr(cmd, "topic", "cmd/safety/local")
+                )
+            )
         locks, permits, events = evaluate(image, locks, self.table, cfg.scan.good_scans_before_start)
 
         # --- controllers: requests (mode, zones, DHW, prices, forecast -> heat side -> derate -> miners)
         plan = plan_scan(image, st, cfg, now_s, miners_power_w(image, cfg))
-        soc_ok, heat, heat_req, miner_states, miner_req = plan.soc_ok, plan.heat, plan.heat_req, plan.miners, plan.requests
+        soc_ok, heat, heat_req, miner_states, miner_req = (
+            plan.soc_ok,
+            plan.heat,
+            plan.heat_req,
+            plan.miners,
+            plan.requests,
+        )
 
         # --- arbitrate: clamp requests to permits
         latched = bool(locks.latched)
         arb = arbitrate(miner_req, heat_req, permits, st.pumps, not st.heartbeat, latched, cfg, now_s)
-        new = ControllerState(locks, MappingProxyType(miner_states), heat, MappingProxyType(dict(arb.pumps)),
-                              st.setpoints, soc_ok, not st.heartbeat, now_s, arb.sg_state, heat_req.flow_setpoint_c,
-                              quality, der, MappingProxyType(dict(arb.outputs.digital)), plan.ctl)
+        new = ControllerState(
+            locks,
+            MappingProxyType(miner_states),
+            heat,
+            MappingProxyType(dict(arb.pumps)),
+            st.setpoints,
+            soc_ok,
+            not st.heartbeat,
+            now_s,
+            arb.sg_state,
+            heat_req.flow_setpoint_c,
+            quality,
+            der,
+            MappingProxyType(dict(arb.outputs.digital)),
+            plan.ctl,
+        )
         return ScanResult(new, arb.outputs, permits, events, tuple(outcomes))

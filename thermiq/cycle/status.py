@@ -19,7 +19,7 @@ from thermiq.interlocks.evaluate import CompiledTrip, compile_table
 from thermiq.iomap.io_list import IoList
 from thermiq.signals import INVERTER_CORE as _CORE
 
-INVERTER_CORE = tuple(s.name for s in _CORE)   # InverterSnapshot fields; the rest is in .extra (thermiq.signals)
+INVERTER_CORE = tuple(s.name for s in _CORE)  # InverterSnapshot fields; the rest is in .extra (thermiq.signals)
 #: unit of a trip limit from the suffix of its configuration field
 LIMIT_UNITS = (("_c", "°C"), ("_k", "K"), ("_w", "W"), ("_s", "s"), ("_pct", "%"))
 
@@ -44,17 +44,34 @@ def trip_items(st: ControllerState, table: tuple[CompiledTrip, ...], now_s: floa
         # whole seconds: wall and monotonic clocks are read microseconds apart each scan, and a list
         # that changed in its last digits would be republished every scan
         since_wall = None if t.since_s is None else float(round(wall_s - (now_s - t.since_s)))
-        items.append({"id": tid, "state": t.alarm.value, "first_out": t.first_out, "value": t.value,
-                      "limit": limit, "unit": None if row is None else limit_unit(row.spec),
-                      "cause": "" if row is None else row.spec.cause, "hint": "" if row is None else row.spec.hint,
-                      "since_s": t.since_s, "since_wall_s": since_wall})
+        items.append(
+            {
+                "id": tid,
+                "state": t.alarm.value,
+                "first_out": t.first_out,
+                "value": t.value,
+                "limit": limit,
+                "unit": None if row is None else limit_unit(row.spec),
+                "cause": "" if row is None else row.spec.cause,
+                "hint": "" if row is None else row.spec.hint,
+                "since_s": t.since_s,
+                "since_wall_s": since_wall,
+            }
+        )
     items.sort(key=lambda i: (not i["first_out"], i["since_s"] if i["since_s"] is not None else float("inf")))
     return items
 
 
-def build_status(image: ProcessImage, outputs: OutputImage, st: ControllerState, cfg: ThermiqConfig,
-                 io_list: IoList, miner_requests: dict[str, float | None], scan_stats: dict,
-                 table: tuple[CompiledTrip, ...] | None = None) -> dict[str, object]:
+def build_status(
+    image: ProcessImage,
+    outputs: OutputImage,
+    st: ControllerState,
+    cfg: ThermiqConfig,
+    io_list: IoList,
+    miner_requests: dict[str, float | None],
+    scan_stats: dict,
+    table: tuple[CompiledTrip, ...] | None = None,
+) -> dict[str, object]:
     """Every state and setpoint topic of the registry with its current value (None = invalid).
 
     table : the compiled trip table the core evaluates (``Core.table``); compiled from ``cfg`` if None.
@@ -68,8 +85,9 @@ def build_status(image: ProcessImage, outputs: OutputImage, st: ControllerState,
             out[f"state/output/{p.signal}"] = bool(outputs.digital.get(p.signal, False))
     for v in cfg.valves:
         if v.feedback_a and v.feedback_b:
-            out[f"state/valve/{v.name}/position"] = valve_position(image.value(v.feedback_a), image.value(v.feedback_b),
-                                                                   v.port_a, v.port_b)
+            out[f"state/valve/{v.name}/position"] = valve_position(
+                image.value(v.feedback_a), image.value(v.feedback_b), v.port_a, v.port_b
+            )
     out["state/heat_pump/sg_state"] = st.sg_state.value
     if cfg.fieldbus.inverter is not None:
         inv = image.inverter
@@ -98,8 +116,9 @@ def build_status(image: ProcessImage, outputs: OutputImage, st: ControllerState,
     locks = st.interlocks
     out["state/safety/latched"] = bool(locks.latched)
     out["state/safety/first_out"] = locks.first_out
-    out["state/safety/trips"] = trip_items(st, compile_table(cfg) if table is None else table, image.now_s,
-                                           image.wall_s)
+    out["state/safety/trips"] = trip_items(
+        st, compile_table(cfg) if table is None else table, image.now_s, image.wall_s
+    )
     out["state/mode"] = st.setpoints.mode
     for name, value in st.setpoints.as_dict().items():
         out[f"setpoints/{name}"] = value

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Mapping
+from collections.abc import Mapping
 
 __all__ = ["Notifier", "NotifyError", "watchdog_enabled", "notify_socket_address"]
 
@@ -135,8 +135,10 @@ class Notifier:
         for key, value in fields.items():
             text = str(value)
             if not key or "=" in key or "\n" in key or "\n" in text:
-                raise NotifyError(f"sd_notify field {key!r}={text!r}: keys must be non-empty without "
-                                  "'=' or newline, values without newline")
+                raise NotifyError(
+                    f"sd_notify field {key!r}={text!r}: keys must be non-empty without "
+                    "'=' or newline, values without newline"
+                )
             lines.append(f"{key}={text}")
         if self._address is None:
             return False
@@ -174,7 +176,7 @@ class Notifier:
             self._sock.close()
             self._sock = None
 
-    def __enter__(self) -> "Notifier":
+    def __enter__(self) -> Notifier:
         return self
 
     def __exit__(self, *exc) -> None:

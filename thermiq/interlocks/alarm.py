@@ -44,8 +44,7 @@ class TripState:
 NORMAL = TripState()
 
 
-def advance(st: TripState, active: bool, cleared: bool, now_s: float, delay_s: float,
-            value: float | None) -> TripState:
+def advance(st: TripState, active: bool, cleared: bool, now_s: float, delay_s: float, value: float | None) -> TripState:
     """One scan of one trip: latch after the on-delay, move to CLEARED_* when the cause has cleared.
 
     ``active``: the cause holds now (a bad input counts as active). ``cleared``: the cause has

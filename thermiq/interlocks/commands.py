@@ -16,8 +16,9 @@ from thermiq.commands.audit import AuditRecord
 from thermiq.commands.envelope import SAFETY_TOPICS, CommandResult, RecentIds, Refusal, SafetyCommand, validate
 
 
-def receive(topic: str, payload: bytes, retained: bool, wall_s: float,
-            recent: RecentIds) -> tuple[SafetyCommand | None, CommandResult | None, RecentIds]:
+def receive(
+    topic: str, payload: bytes, retained: bool, wall_s: float, recent: RecentIds
+) -> tuple[SafetyCommand | None, CommandResult | None, RecentIds]:
     """Validate one message on a safety topic (``cmd/safety/reset`` or ``cmd/safety/ack``).
 
     Returns

@@ -20,8 +20,8 @@ pseudo-signals, named ``<instance>.<quantity>`` (``thermiq.interlocks.trip_table
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from thermiq.config.schema import ThermiqConfig
 from thermiq.cycle.image import MinerSnapshot, ProcessImage, Signal
@@ -54,8 +54,13 @@ def _valid_bool(sig: Signal | None) -> bool | None:
 _BAD = Signal(None, 0.0, "derived")
 
 
-def derive(image: ProcessImage, signals: Mapping[str, Signal], outputs_prev: Mapping[str, bool],
-           st: DeriveState, cfg: ThermiqConfig) -> tuple[dict[str, Signal], DeriveState]:
+def derive(
+    image: ProcessImage,
+    signals: Mapping[str, Signal],
+    outputs_prev: Mapping[str, bool],
+    st: DeriveState,
+    cfg: ThermiqConfig,
+) -> tuple[dict[str, Signal], DeriveState]:
     """Compute the pseudo-signals of one scan.
 
     Parameters
@@ -76,8 +81,11 @@ def derive(image: ProcessImage, signals: Mapping[str, Signal], outputs_prev: Map
     for m in cfg.miners:
         power = miner_power_signal(image.miners.get(m.name), now_s, cfg.scan.miner_max_age_s)
         out[pseudo(m.name, "power_w")] = power
-        out[pseudo(m.name, "drawing_power")] = (Signal(None, power.age_s, power.fault) if power.value is None
-                                                 else Signal(power.value > lim.miner_running_power_w, power.age_s))
+        out[pseudo(m.name, "drawing_power")] = (
+            Signal(None, power.age_s, power.fault)
+            if power.value is None
+            else Signal(power.value > lim.miner_running_power_w, power.age_s)
+        )
         cmd_on = bool(outputs_prev.get(m.contactor_output, False))
         out[pseudo(m.name, "commanded_off")] = Signal(not cmd_on)
         fb = _valid_bool(signals.get(m.contactor_feedback))
@@ -91,7 +99,7 @@ def derive(image: ProcessImage, signals: Mapping[str, Signal], outputs_prev: Map
     for v in cfg.valves:
         if not (v.feedback_a or v.feedback_b):
             continue
-        at_a = bool(outputs_prev.get(v.output, False))      # energised = port A
+        at_a = bool(outputs_prev.get(v.output, False))  # energised = port A
         wanted = [(v.feedback_a, at_a), (v.feedback_b, not at_a)]
         seen = [(_valid_bool(signals.get(name)), want) for name, want in wanted if name]
         if any(value is None for value, _ in seen):

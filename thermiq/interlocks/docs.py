@@ -27,15 +27,25 @@ def effect_columns(cfg: ThermiqConfig) -> tuple[tuple[Effect, str, str], ...]:
     circuits = "/".join(c.pump for c in cfg.heating_circuits)
     return (
         (Effect.MINERS_OFF, "M", f"every miner's contactor ({contactors}) open and PauseMining over gRPC (SA-006)"),
-        (Effect.MINER_OFF, "Mi", "the row's own miner: its contactor open and PauseMining over gRPC; the others run on"),
+        (
+            Effect.MINER_OFF,
+            "Mi",
+            "the row's own miner: its contactor open and PauseMining over gRPC; the others run on",
+        ),
         (Effect.MINER_PUMP_RUN, "P", f"miner-loop pump {cfg.miner_loop.pump} kept running (residual heat)"),
         (Effect.HEAT_PUMP_BLOCK, "HP", "heat pump blocked (SG-Ready state 1)"),
         (Effect.HEATING_PUMP_OFF, "UP", f"heating-circuit pumps ({circuits}) off"),
         (Effect.DHW_CHARGE_OFF, "DHW", f"{valves} to their default tank (no charging of the hot-water tank)"),
     )
+
+
 _CMP = {
-    Compare.HIGH: "any >= {lim}", Compare.CONTACT_OPEN: "any contact open", Compare.DELTA_HIGH: "a - b >= {lim}",
-    Compare.DELTA_LOW: "a - b < {lim}", Compare.ALL_HIGH: "all >= {lim}", Compare.FLAG: "flag set",
+    Compare.HIGH: "any >= {lim}",
+    Compare.CONTACT_OPEN: "any contact open",
+    Compare.DELTA_HIGH: "a - b >= {lim}",
+    Compare.DELTA_LOW: "a - b < {lim}",
+    Compare.ALL_HIGH: "all >= {lim}",
+    Compare.FLAG: "flag set",
     Compare.BAD: "signal invalid",
 }
 
@@ -57,7 +67,11 @@ def _limit_text(row) -> str:
 
 def _matrix(cfg: ThermiqConfig, table) -> list[str]:
     columns = effect_columns(cfg)
-    head = "| id | cause | signals | trips when | delay [s] | only while | " + " | ".join(c for _, c, _ in columns) + " | reset | ref |"
+    head = (
+        "| id | cause | signals | trips when | delay [s] | only while | "
+        + " | ".join(c for _, c, _ in columns)
+        + " | reset | ref |"
+    )
     lines = [head, "|" + "---|" * (9 + len(columns) - 1)]
     for row in table:
         s = row.spec
@@ -65,7 +79,9 @@ def _matrix(cfg: ThermiqConfig, table) -> list[str]:
         guard = " or ".join(f"`{g}`" for g in s.guard) or "always"
         marks = " | ".join("X" if e in s.effects else "" for e, _, _ in columns)
         sigs = ", ".join(f"`{n}`" for n in s.signals)
-        lines.append(f"| {s.id} | {s.cause} | {sigs} | {_limit_text(row)} | {delay} | {guard} | {marks} | {s.reset.value} | {s.ref} |")
+        lines.append(
+            f"| {s.id} | {s.cause} | {sigs} | {_limit_text(row)} | {delay} | {guard} | {marks} | {s.reset.value} | {s.ref} |"
+        )
     return lines
 
 
@@ -73,6 +89,7 @@ def render(cfg: ThermiqConfig, io_list: IoList | None = None) -> str:
     """The whole docs/SAFETY.md for ``cfg`` (Markdown); ``io_list`` defaults to the site's own."""
     if io_list is None:
         from thermiq.iomap.io_list import site_io_list
+
         io_list = site_io_list(cfg)
     lim, table, q = cfg.limits, compile_table(cfg), QualityParams.from_io_list(io_list)
     chain = ", ".join(f"`{n}`" for n in cfg.cabinet.safety_chain_inputs) or "(none configured)"
@@ -154,11 +171,13 @@ def render(cfg: ThermiqConfig, io_list: IoList | None = None) -> str:
         f"{_num(cfg.scan.miner_max_age_s)} s, inverter {_num(cfg.scan.inverter_max_age_s)} s, meters {_num(cfg.scan.meter_max_age_s)} s;",
         f"- **range**: a temperature outside {_num(lim.temp_valid_min_c)} .. {_num(lim.temp_valid_max_c)} °C;",
         "- **rate**: a temperature changing faster than its I/O-list `max_rate_k_per_s` (one-scan wiring spike; "
-        "tank and air sensors): " + (", ".join(f"`{n}` ({_num(v)} K/s)" for n, v in rates) or "none")
+        "tank and air sensors): "
+        + (", ".join(f"`{n}` ({_num(v)} K/s)" for n, v in rates) or "none")
         + " (pipe sensors step when a pump starts; I3/I4 and the stuck check cover them);",
         f"- **stuck**: a sensor moving less than {_num(lim.stuck_min_change_k)} K within {_num(lim.stuck_window_s)} s while",
         f"  its I/O-list `stuck_ref` moved more than {_num(lim.stuck_ref_change_k)} K: "
-        + (", ".join(f"`{a}` (ref. `{b}`)" for a, b in q.stuck_ref.items()) or "none") + ".",
+        + (", ".join(f"`{a}` (ref. `{b}`)" for a, b in q.stuck_ref.items()) or "none")
+        + ".",
         "",
         "## Interlocks of the plant's list (docs/SOURCES.md S-ALARMS) that are not latched rows",
         "",
@@ -179,6 +198,7 @@ def render(cfg: ThermiqConfig, io_list: IoList | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from thermiq.config.load import load_config
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default=str(REPO / "thermiq" / "sites" / "asp1.toml"))
     ap.add_argument("--out", default=str(REPO / "docs" / "SAFETY.md"))

@@ -11,9 +11,9 @@ and inhibits its restart, and leaves m2 running.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 from thermiq.config.schema import LimitsConfig
 from thermiq.cycle.image import ProcessImage
@@ -46,6 +46,7 @@ def _lookup(cfg, limits: LimitsConfig, name: str) -> float:
         # Only the limits were given (a validation-only call): take the schema default of the
         # section, so a misspelt name still fails. Core.build always passes the whole config.
         from thermiq.config.schema import ThermiqConfig
+
         field_info = ThermiqConfig.model_fields.get(parts[0])
         if field_info is None:
             raise AttributeError(f"no configuration section {parts[0]!r}")
@@ -129,8 +130,11 @@ class InterlockState:
     @property
     def first_out(self) -> str | None:
         """The first-out of the whole site: the earliest scope first-out (table order on a tie)."""
-        firsts = [(t.since_s if t.since_s is not None else float("inf"), i, k)
-                  for i, (k, t) in enumerate(self.trips.items()) if t.first_out and t.latched]
+        firsts = [
+            (t.since_s if t.since_s is not None else float("inf"), i, k)
+            for i, (k, t) in enumerate(self.trips.items())
+            if t.first_out and t.latched
+        ]
         return min(firsts)[2] if firsts else None
 
 
@@ -210,20 +214,21 @@ def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None, bool]:
     active, cleared, value = _compare(row, signals)
     spec = row.spec
     if not (active and spec.bad_trips and spec.compare is not Compare.BAD):
-        return active, cleared, value, False   # most rows, most scans: no need to look at badness
+        return active, cleared, value, False  # most rows, most scans: no need to look at badness
     bad = [(s := signals.get(n)) is None or s.value is None for n in spec.signals]
     return active, cleared, value, (all(bad) if spec.compare is Compare.ALL_HIGH else any(bad))
 
 
-def evaluate(image: ProcessImage, st: InterlockState, table: tuple[CompiledTrip, ...],
-             good_scans_needed: int) -> tuple[InterlockState, Permits, tuple[TripEvent, ...]]:
+def evaluate(
+    image: ProcessImage, st: InterlockState, table: tuple[CompiledTrip, ...], good_scans_needed: int
+) -> tuple[InterlockState, Permits, tuple[TripEvent, ...]]:
     """Run every trip row over ``image``; latch, clear, record first-outs; derive the permits."""
     now_s = image.now_s
     scope_of = {row.spec.id: row.spec.miner for row in table}
-    first_given = {scope_of.get(k) for k, t in st.trips.items() if t.latched}   # scopes with a latch
+    first_given = {scope_of.get(k) for k, t in st.trips.items() if t.latched}  # scopes with a latch
     trips: dict[str, TripState] = {}
     events: list[TripEvent] = []
-    good: dict[str | None, bool] = {None: True}       # scope -> no immediate cause, nothing latched
+    good: dict[str | None, bool] = {None: True}  # scope -> no immediate cause, nothing latched
     effects: set[Effect] = set()
     miners_off: set[str] = set()
     for row in table:
@@ -236,7 +241,7 @@ def evaluate(image: ProcessImage, st: InterlockState, table: tuple[CompiledTrip,
         # while Braiins OS boots); an immediate cause breaks the run of good scans of its scope.
         new = advance(old, active, cleared, now_s, delay_s, value)
         if row.spec.reset is Reset.HARDWARE and new.alarm is AlarmState.CLEARED_ACK:
-            new = NORMAL          # a hardware trip's mirror clears with the hardware (after ack)
+            new = NORMAL  # a hardware trip's mirror clears with the hardware (after ack)
         if not old.latched and new.latched and scope not in first_given:
             new = TripState(new.alarm, None, new.since_s, True, new.value)
             first_given.add(scope)
@@ -261,13 +266,15 @@ def evaluate(image: ProcessImage, st: InterlockState, table: tuple[CompiledTrip,
         trip_effects=frozenset(effects),
     )
     cap = 1 << 30
-    state = InterlockState(MappingProxyType(trips), min(plant_good, cap),
-                           MappingProxyType({m: min(n, cap) for m, n in miner_good.items()}))
+    state = InterlockState(
+        MappingProxyType(trips), min(plant_good, cap), MappingProxyType({m: min(n, cap) for m, n in miner_good.items()})
+    )
     return state, permits, tuple(events)
 
 
-def apply_safety_command(st: InterlockState, action: str, target: str,
-                         table: tuple[CompiledTrip, ...]) -> tuple[InterlockState, list[tuple[str, str | None]]]:
+def apply_safety_command(
+    st: InterlockState, action: str, target: str, table: tuple[CompiledTrip, ...]
+) -> tuple[InterlockState, list[tuple[str, str | None]]]:
     """Acknowledge or reset one trip (``target`` = trip id) or all latched ones (``"all"``).
 
     ``table``: the site's compiled trip table (reset rules). Returns the new state and per trip

@@ -21,12 +21,13 @@ Checks, in order (the first that fails names the fault):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from thermiq.config.schema import LimitsConfig
 from thermiq.cycle.image import Signal
+
 
 @dataclass(frozen=True, slots=True)
 class QualityParams:
@@ -42,7 +43,7 @@ class QualityParams:
     stuck_ref: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
-    def from_io_list(cls, io_list) -> "QualityParams":
+    def from_io_list(cls, io_list) -> QualityParams:
         """The columns ``max_rate_k_per_s`` and ``stuck_ref`` of an :class:`~thermiq.iomap.io_list.IoList`."""
         rate = {p.signal: p.max_rate_k_per_s for p in io_list.points if p.max_rate_k_per_s is not None}
         ref = {p.signal: p.stuck_ref for p in io_list.points if p.stuck_ref}
@@ -78,8 +79,16 @@ def _bad(sig: Signal, fault: str) -> Signal:
     return Signal(None, sig.age_s, fault)
 
 
-def _stuck_step(name: str, v: float, ref: Signal | None, st: QualityState, lim: LimitsConfig, now_s: float,
-                windows: dict, stuck: dict) -> bool:
+def _stuck_step(
+    name: str,
+    v: float,
+    ref: Signal | None,
+    st: QualityState,
+    lim: LimitsConfig,
+    now_s: float,
+    windows: dict,
+    stuck: dict,
+) -> bool:
     """Advance the stuck window of ``name``; True when the sensor is (still) stuck."""
     if name in stuck:
         if abs(v - stuck[name]) < lim.stuck_min_change_k:
@@ -104,8 +113,9 @@ def _stuck_step(name: str, v: float, ref: Signal | None, st: QualityState, lim: 
     return False
 
 
-def assess(signals: Mapping[str, Signal], st: QualityState, lim: LimitsConfig,
-           now_s: float, params: QualityParams) -> tuple[dict[str, Signal], QualityState]:
+def assess(
+    signals: Mapping[str, Signal], st: QualityState, lim: LimitsConfig, now_s: float, params: QualityParams
+) -> tuple[dict[str, Signal], QualityState]:
     """Apply the quality checks to every signal of one scan.
 
     Parameters

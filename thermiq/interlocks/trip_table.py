@@ -23,12 +23,12 @@ from enum import Enum
 class Effect(str, Enum):
     """What a latched trip forces, whatever the controllers request."""
 
-    MINERS_OFF = "miners_off"            #: every miner's contactor open + PauseMining over gRPC (SA-006)
-    MINER_OFF = "miner_off"              #: the row's own miner (``TripSpec.miner``): contactor open + pause
-    MINER_PUMP_RUN = "miner_pump_run"    #: keep the miner-loop pump running to carry residual heat away
+    MINERS_OFF = "miners_off"  #: every miner's contactor open + PauseMining over gRPC (SA-006)
+    MINER_OFF = "miner_off"  #: the row's own miner (``TripSpec.miner``): contactor open + pause
+    MINER_PUMP_RUN = "miner_pump_run"  #: keep the miner-loop pump running to carry residual heat away
     HEAT_PUMP_BLOCK = "heat_pump_block"  #: SG-Ready state 1 (EVU block)
     HEATING_PUMP_OFF = "heating_pump_off"  #: heating-circuit pumps off (flow over-temperature)
-    DHW_CHARGE_OFF = "dhw_charge_off"    #: every routing valve to its default tank (no heat into the DHW tank)
+    DHW_CHARGE_OFF = "dhw_charge_off"  #: every routing valve to its default tank (no heat into the DHW tank)
 
 
 #: runner-provided contact: False after repeated or far scan overruns (I12)
@@ -38,20 +38,20 @@ SCAN_TIMING = "scan_timing_ok"
 class Compare(str, Enum):
     """How the cause is evaluated from its signals (a bad signal counts as active unless noted)."""
 
-    HIGH = "high"                  #: any signal >= limit
+    HIGH = "high"  #: any signal >= limit
     CONTACT_OPEN = "contact_open"  #: any contact False
-    DELTA_HIGH = "delta_high"      #: signals (a, b): a - b >= limit
-    DELTA_LOW = "delta_low"        #: signals (a, b): a - b < limit
-    ALL_HIGH = "all_high"          #: every signal >= its own limit (limit is a tuple, one per signal)
-    FLAG = "flag"                  #: any signal True (a derived discrepancy flag)
-    BAD = "bad"                    #: any signal invalid (stale, unreachable, faulted)
+    DELTA_HIGH = "delta_high"  #: signals (a, b): a - b >= limit
+    DELTA_LOW = "delta_low"  #: signals (a, b): a - b < limit
+    ALL_HIGH = "all_high"  #: every signal >= its own limit (limit is a tuple, one per signal)
+    FLAG = "flag"  #: any signal True (a derived discrepancy flag)
+    BAD = "bad"  #: any signal invalid (stale, unreachable, faulted)
 
 
 class Reset(str, Enum):
     """Who may clear a latched trip."""
 
-    OPERATOR = "operator"   #: software reset (local or SA-002 remote) once cleared and acknowledged
-    HARDWARE = "hardware"   #: mirrors a hardware trip; clears only when the hardware is reset
+    OPERATOR = "operator"  #: software reset (local or SA-002 remote) once cleared and acknowledged
+    HARDWARE = "hardware"  #: mirrors a hardware trip; clears only when the hardware is reset
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +90,20 @@ _M = frozenset({Effect.MINERS_OFF, Effect.MINER_PUMP_RUN})
 _OWN = frozenset({Effect.MINER_OFF, Effect.MINER_PUMP_RUN})
 _OP = Reset.OPERATOR
 _TANK_ROWS = {  # tank role -> (id prefix, limit, no-sink limit, effects, hint)
-    "buffer": ("I5", "buffer_top_trip_c", "no_sink_buffer_top_c", _M | {Effect.HEAT_PUMP_BLOCK},
-               "overcharged: let the heating circuits draw it down; check its setpoints"),
-    "dhw": ("I7", "dhw_trip_c", "no_sink_dhw_c", frozenset({Effect.DHW_CHARGE_OFF}),
-            "too hot (scald risk): check the valve end positions and the hot-water setpoint"),
+    "buffer": (
+        "I5",
+        "buffer_top_trip_c",
+        "no_sink_buffer_top_c",
+        _M | {Effect.HEAT_PUMP_BLOCK},
+        "overcharged: let the heating circuits draw it down; check its setpoints",
+    ),
+    "dhw": (
+        "I7",
+        "dhw_trip_c",
+        "no_sink_dhw_c",
+        frozenset({Effect.DHW_CHARGE_OFF}),
+        "too hot (scald risk): check the valve end positions and the hot-water setpoint",
+    ),
 }
 
 
@@ -120,34 +130,98 @@ def miner_rows(cfg, m) -> tuple[tuple[TripSpec, ...], tuple[TripSpec, ...]]:
     ret, out = loop.return_temp_signal, m.outlet_temp_signal
     running = (pseudo(n, "drawing_power"),)
     temps = (
-        TripSpec(f"I1_{n}_outlet_hh", f"Miner {n} cooling-water outlet temperature high-high",
-                 (out,), Compare.HIGH, "miner_outlet_trip_c", 0.0, _OWN, _OP,
-                 f"Check the miner loop pump runs and the valve gives a path; check miner {n}'s heat exchanger; "
-                 "then ack and reset.", miner=n, ref="I1"),
-        TripSpec(f"I3_{n}_delta_t_hh", f"Miner {n} delta-T (outlet - loop return) high-high while it draws power",
-                 (out, ret), Compare.DELTA_HIGH, "miner_delta_t_max_k", 0.0, _OWN, _OP,
-                 f"Too little flow through miner {n}'s heat exchanger: check the loop pump, air in the loop, strainer.",
-                 guard=running, miner=n, ref="I3, SA-001"),
-        TripSpec(f"I4_{n}_flow_not_proven", f"Miner {n} delta-T about 0 while it draws power (no flow proven or sensor stuck)",
-                 (out, ret), Compare.DELTA_LOW, "flow_min_delta_t_k", 0.0, _OWN, _OP,
-                 f"No heat reaches {out}: check the loop pump runs, the sensor sits in its well, the valves are open.",
-                 delay="flow_proof_delay_s", guard=running, miner=n, ref="I4, SA-001"),
+        TripSpec(
+            f"I1_{n}_outlet_hh",
+            f"Miner {n} cooling-water outlet temperature high-high",
+            (out,),
+            Compare.HIGH,
+            "miner_outlet_trip_c",
+            0.0,
+            _OWN,
+            _OP,
+            f"Check the miner loop pump runs and the valve gives a path; check miner {n}'s heat exchanger; "
+            "then ack and reset.",
+            miner=n,
+            ref="I1",
+        ),
+        TripSpec(
+            f"I3_{n}_delta_t_hh",
+            f"Miner {n} delta-T (outlet - loop return) high-high while it draws power",
+            (out, ret),
+            Compare.DELTA_HIGH,
+            "miner_delta_t_max_k",
+            0.0,
+            _OWN,
+            _OP,
+            f"Too little flow through miner {n}'s heat exchanger: check the loop pump, air in the loop, strainer.",
+            guard=running,
+            miner=n,
+            ref="I3, SA-001",
+        ),
+        TripSpec(
+            f"I4_{n}_flow_not_proven",
+            f"Miner {n} delta-T about 0 while it draws power (no flow proven or sensor stuck)",
+            (out, ret),
+            Compare.DELTA_LOW,
+            "flow_min_delta_t_k",
+            0.0,
+            _OWN,
+            _OP,
+            f"No heat reaches {out}: check the loop pump runs, the sensor sits in its well, the valves are open.",
+            delay="flow_proof_delay_s",
+            guard=running,
+            miner=n,
+            ref="I4, SA-001",
+        ),
     )
     power = (pseudo(n, "power_w"),)
     contactor = (
-        TripSpec(f"I10_{n}_telemetry_lost", f"Miner {n} telemetry stale or unreachable while contactor {k} is closed",
-                 power, Compare.BAD, None, 0.0, _OWN, _OP,
-                 f"Miner {n} does not answer on gRPC: check its network link and Braiins OS; contactor {k} was opened.",
-                 delay="miner_telemetry_grace_s", guard=(m.contactor_feedback,), miner=n, ref="I10"),
-        TripSpec(f"I11_{n}_still_powered", f"Miner {n} still draws power after pause and contactor-off",
-                 power, Compare.HIGH, "miner_off_power_w", 0.0, _OWN, _OP,
-                 f"Contactor {k} welded or miner {n} fed from elsewhere: isolate it at the cabinet; check {k}.",
-                 delay="miner_stop_check_s", guard=(pseudo(n, "commanded_off"),), bad_trips=False, miner=n,
-                 ref="I11, SA-006"),
-        TripSpec(f"I11_{n}_contactor_feedback", f"Contactor {k} (miner {n}) auxiliary contact disagrees with its coil command",
-                 (pseudo(n, "contactor_mismatch"),), Compare.FLAG, None, 0.0, _OWN, _OP,
-                 f"Check contactor {k} ({m.contactor_output} -> {m.contactor_feedback}), its coil fuse and the "
-                 "auxiliary-contact wiring to the DIO.", delay="contactor_feedback_s", miner=n, ref="I11"),
+        TripSpec(
+            f"I10_{n}_telemetry_lost",
+            f"Miner {n} telemetry stale or unreachable while contactor {k} is closed",
+            power,
+            Compare.BAD,
+            None,
+            0.0,
+            _OWN,
+            _OP,
+            f"Miner {n} does not answer on gRPC: check its network link and Braiins OS; contactor {k} was opened.",
+            delay="miner_telemetry_grace_s",
+            guard=(m.contactor_feedback,),
+            miner=n,
+            ref="I10",
+        ),
+        TripSpec(
+            f"I11_{n}_still_powered",
+            f"Miner {n} still draws power after pause and contactor-off",
+            power,
+            Compare.HIGH,
+            "miner_off_power_w",
+            0.0,
+            _OWN,
+            _OP,
+            f"Contactor {k} welded or miner {n} fed from elsewhere: isolate it at the cabinet; check {k}.",
+            delay="miner_stop_check_s",
+            guard=(pseudo(n, "commanded_off"),),
+            bad_trips=False,
+            miner=n,
+            ref="I11, SA-006",
+        ),
+        TripSpec(
+            f"I11_{n}_contactor_feedback",
+            f"Contactor {k} (miner {n}) auxiliary contact disagrees with its coil command",
+            (pseudo(n, "contactor_mismatch"),),
+            Compare.FLAG,
+            None,
+            0.0,
+            _OWN,
+            _OP,
+            f"Check contactor {k} ({m.contactor_output} -> {m.contactor_feedback}), its coil fuse and the "
+            "auxiliary-contact wiring to the DIO.",
+            delay="contactor_feedback_s",
+            miner=n,
+            ref="I11",
+        ),
     )
     return temps, contactor
 
@@ -164,11 +238,21 @@ def _valve_rows(cfg) -> tuple[TripSpec, ...]:
         if cfg.heat_pump.valve == v.name:
             effects.add(Effect.HEAT_PUMP_BLOCK)
         what = f" ({v.label})" if v.label else ""
-        rows.append(TripSpec(
-            f"I9_{v.name}_discrepancy", f"Valve {v.name}{what} not at its commanded end position after the travel time",
-            (pseudo(v.name, "discrepancy"),), Compare.FLAG, None, 0.0, frozenset(effects), _OP,
-            f"Valve {v.name} stuck or its end switch failed: check the actuator ({v.output}), its supply and end switches.",
-            delay="routing.valve_travel_s", ref="I9, SA-008"))
+        rows.append(
+            TripSpec(
+                f"I9_{v.name}_discrepancy",
+                f"Valve {v.name}{what} not at its commanded end position after the travel time",
+                (pseudo(v.name, "discrepancy"),),
+                Compare.FLAG,
+                None,
+                0.0,
+                frozenset(effects),
+                _OP,
+                f"Valve {v.name} stuck or its end switch failed: check the actuator ({v.output}), its supply and end switches.",
+                delay="routing.valve_travel_s",
+                ref="I9, SA-008",
+            )
+        )
     return tuple(rows)
 
 
@@ -185,44 +269,100 @@ def build_trip_table(cfg) -> tuple[TripSpec, ...]:
     rows: list[TripSpec] = []
     chain = tuple(cfg.cabinet.safety_chain_inputs)
     if chain:
-        rows.append(TripSpec(
-            "I13_safety_chain", "Hardware safety chain open (safety relay, E-stop or an STB tripped)",
-            chain, Compare.CONTACT_OPEN, None, 0.0, _M | {Effect.HEAT_PUMP_BLOCK}, Reset.HARDWARE,
-            "Find the tripped STB/E-stop in the cabinet, let it cool, reset it by hand; software cannot reset this.",
-            ref="I13"))
+        rows.append(
+            TripSpec(
+                "I13_safety_chain",
+                "Hardware safety chain open (safety relay, E-stop or an STB tripped)",
+                chain,
+                Compare.CONTACT_OPEN,
+                None,
+                0.0,
+                _M | {Effect.HEAT_PUMP_BLOCK},
+                Reset.HARDWARE,
+                "Find the tripped STB/E-stop in the cabinet, let it cool, reset it by hand; software cannot reset this.",
+                ref="I13",
+            )
+        )
     rows += [temps[0] for temps, _ in per_miner]
-    rows.append(TripSpec(
-        "I2_miner_loop_supply_hh", "Miner-loop supply temperature high-high (no heat sink)",
-        (cfg.miner_loop.supply_temp_signal,), Compare.HIGH, "miner_loop_supply_trip_c", 0.0, _M, _OP,
-        f"The miner loop has nowhere to put its heat: check tank temperatures, the valves and pump {cfg.miner_loop.pump}.",
-        ref="I2"))
+    rows.append(
+        TripSpec(
+            "I2_miner_loop_supply_hh",
+            "Miner-loop supply temperature high-high (no heat sink)",
+            (cfg.miner_loop.supply_temp_signal,),
+            Compare.HIGH,
+            "miner_loop_supply_trip_c",
+            0.0,
+            _M,
+            _OP,
+            f"The miner loop has nowhere to put its heat: check tank temperatures, the valves and pump {cfg.miner_loop.pump}.",
+            ref="I2",
+        )
+    )
     rows += [r for temps, _ in per_miner for r in temps[1:]]
     for t in cfg.tanks:
         prefix, limit, _, effects, hint = _TANK_ROWS[t.role]
         label = t.label or t.name
-        rows.append(TripSpec(f"{prefix}_{t.name}_top_hh" if t.role == "buffer" else f"{prefix}_{t.name}_hh",
-                             f"{label[0].upper()}{label[1:]} top temperature high-high", (t.top_temp_signal,),
-                             Compare.HIGH, limit, 0.0, effects, _OP, f"{label[0].upper()}{label[1:]} {hint}.",
-                             ref=prefix))
+        rows.append(
+            TripSpec(
+                f"{prefix}_{t.name}_top_hh" if t.role == "buffer" else f"{prefix}_{t.name}_hh",
+                f"{label[0].upper()}{label[1:]} top temperature high-high",
+                (t.top_temp_signal,),
+                Compare.HIGH,
+                limit,
+                0.0,
+                effects,
+                _OP,
+                f"{label[0].upper()}{label[1:]} {hint}.",
+                ref=prefix,
+            )
+        )
     for c in cfg.heating_circuits:
-        rows.append(TripSpec(
-            f"I6_{c.name}_flow_hh", f"Heating circuit {c.name} flow temperature high-high", (c.flow_temp_signal,),
-            Compare.HIGH, "heating_flow_trip_c", 0.0, frozenset({Effect.HEATING_PUMP_OFF}), _OP,
-            f"Flow of {c.name} too hot for the emitters: check the {c.source_tank} temperature and the heating curve.",
-            ref="I6"))
+        rows.append(
+            TripSpec(
+                f"I6_{c.name}_flow_hh",
+                f"Heating circuit {c.name} flow temperature high-high",
+                (c.flow_temp_signal,),
+                Compare.HIGH,
+                "heating_flow_trip_c",
+                0.0,
+                frozenset({Effect.HEATING_PUMP_OFF}),
+                _OP,
+                f"Flow of {c.name} too hot for the emitters: check the {c.source_tank} temperature and the heating curve.",
+                ref="I6",
+            )
+        )
     rows += _valve_rows(cfg)
-    rows.append(TripSpec(
-        "I9_no_heat_sink", "Every tank full while a miner contactor is closed (no open path for the heat)",
-        tuple(t.top_temp_signal for t in cfg.tanks), Compare.ALL_HIGH,
-        tuple(_TANK_ROWS[t.role][2] for t in cfg.tanks), 0.0, _M, _OP,
-        "Nowhere to put the miners' heat: the controller should have stopped them; check setpoints and the heating circuit.",
-        delay="no_sink_delay_s", guard=tuple(m.contactor_feedback for m in cfg.miners), ref="I9, SA-008"))
+    rows.append(
+        TripSpec(
+            "I9_no_heat_sink",
+            "Every tank full while a miner contactor is closed (no open path for the heat)",
+            tuple(t.top_temp_signal for t in cfg.tanks),
+            Compare.ALL_HIGH,
+            tuple(_TANK_ROWS[t.role][2] for t in cfg.tanks),
+            0.0,
+            _M,
+            _OP,
+            "Nowhere to put the miners' heat: the controller should have stopped them; check setpoints and the heating circuit.",
+            delay="no_sink_delay_s",
+            guard=tuple(m.contactor_feedback for m in cfg.miners),
+            ref="I9, SA-008",
+        )
+    )
     rows += [r for _, contactor in per_miner for r in contactor]
-    rows.append(TripSpec(
-        "I12_scan_timing", "Scan cycle overran repeatedly or once by far (controller not keeping time)",
-        (SCAN_TIMING,), Compare.CONTACT_OPEN, None, 0.0, _M | {Effect.HEAT_PUMP_BLOCK}, _OP,
-        "Look at the scan statistics and the journal for what stalled the controller; then ack and reset.",
-        ref="I12"))
+    rows.append(
+        TripSpec(
+            "I12_scan_timing",
+            "Scan cycle overran repeatedly or once by far (controller not keeping time)",
+            (SCAN_TIMING,),
+            Compare.CONTACT_OPEN,
+            None,
+            0.0,
+            _M | {Effect.HEAT_PUMP_BLOCK},
+            _OP,
+            "Look at the scan statistics and the journal for what stalled the controller; then ack and reset.",
+            ref="I12",
+        )
+    )
     return tuple(rows)
 
 
@@ -241,16 +381,28 @@ class Note:
 
 
 NOTES: tuple[Note, ...] = (
-    Note("I2_derate", "Miner-loop supply high (before high-high): derate via SetPowerTarget",
-         "Not a trip. The miner controller follows the heat sink; the high-high trip is I2."),
-    Note("I8", "A sensor feeding I1-I7/I9 is bad (stale, RTD status, open/short, range, NE 43, rate of change, stuck)",
-         "thermiq.interlocks.quality marks the signal invalid; every row treats an invalid cause signal as active, "
-         "so the row's own effect follows (fail-safe, docs/SOURCES.md S-ALARMS)."),
-    Note("I14", "Remote link or broker lost",
-         "Not a trip. Remote setpoints hold a lease and fall back to the local defaults (thermiq.commands.store); "
-         "local control and all interlocks are unaffected."),
-    Note("I15", "Boot / restart",
-         "Miners are inhibited until scan.good_scans_before_start consecutive scans without an active cause "
-         "or latch of the plant-wide rows, and each miner until as many scans without one of its own rows; "
-         "latched trips are restored from the latch file (thermiq.cycle.latches); a corrupt file restores every trip latched."),
+    Note(
+        "I2_derate",
+        "Miner-loop supply high (before high-high): derate via SetPowerTarget",
+        "Not a trip. The miner controller follows the heat sink; the high-high trip is I2.",
+    ),
+    Note(
+        "I8",
+        "A sensor feeding I1-I7/I9 is bad (stale, RTD status, open/short, range, NE 43, rate of change, stuck)",
+        "thermiq.interlocks.quality marks the signal invalid; every row treats an invalid cause signal as active, "
+        "so the row's own effect follows (fail-safe, docs/SOURCES.md S-ALARMS).",
+    ),
+    Note(
+        "I14",
+        "Remote link or broker lost",
+        "Not a trip. Remote setpoints hold a lease and fall back to the local defaults (thermiq.commands.store); "
+        "local control and all interlocks are unaffected.",
+    ),
+    Note(
+        "I15",
+        "Boot / restart",
+        "Miners are inhibited until scan.good_scans_before_start consecutive scans without an active cause "
+        "or latch of the plant-wide rows, and each miner until as many scans without one of its own rows; "
+        "latched trips are restored from the latch file (thermiq.cycle.latches); a corrupt file restores every trip latched.",
+    ),
 )

@@ -15,14 +15,14 @@ Sources
 
 from __future__ import annotations
 
-RTD_OPEN_RAW = 8500            #: 850.0 °C: open sensor on the AIO [0.1 °C]
-RTD_STATUS_OPEN = 2            #: RTDStatus seen with an open sensor
-RTD_STATUS_SHORT = 1           #: under-range bit (expected for a short; not verified on hardware)
-RTD_SHORT_RAW = -2000          #: far below -200 °C, what a shorted Pt1000 decodes to [0.1 °C]
-NE43_LOW_UA = 3600             #: <= 3.6 mA is a failure (open loop) [µA]
-NE43_HIGH_UA = 21000           #: >= 21 mA is a failure (short) [µA]
-NE43_VALID_LOW_UA = 3800       #: valid signal from 3.8 mA (below 4 mA: clamped to range_lo)
-NE43_VALID_HIGH_UA = 20500     #: valid signal up to 20.5 mA
+RTD_OPEN_RAW = 8500  #: 850.0 °C: open sensor on the AIO [0.1 °C]
+RTD_STATUS_OPEN = 2  #: RTDStatus seen with an open sensor
+RTD_STATUS_SHORT = 1  #: under-range bit (expected for a short; not verified on hardware)
+RTD_SHORT_RAW = -2000  #: far below -200 °C, what a shorted Pt1000 decodes to [0.1 °C]
+NE43_LOW_UA = 3600  #: <= 3.6 mA is a failure (open loop) [µA]
+NE43_HIGH_UA = 21000  #: >= 21 mA is a failure (short) [µA]
+NE43_VALID_LOW_UA = 3800  #: valid signal from 3.8 mA (below 4 mA: clamped to range_lo)
+NE43_VALID_HIGH_UA = 20500  #: valid signal up to 20.5 mA
 
 
 def decode_rtd(raw: int, status: int, range_lo_c: float, range_hi_c: float) -> tuple[float | None, str | None]:

@@ -27,8 +27,21 @@ MODULE_CHANNELS = {
     "aio": re.compile(r"^(RTD[12]|AI[1-4])$"),
     "dio": re.compile(r"^(I_(?:[1-9]|1[0-4])|O_(?:[1-9]|1[0-4]))$"),
 }
-COLUMNS = ("tag", "signal", "module", "channel", "terminal", "signal_type", "range_lo",
-           "range_hi", "unit", "fail_safe", "max_rate_k_per_s", "stuck_ref", "description")
+COLUMNS = (
+    "tag",
+    "signal",
+    "module",
+    "channel",
+    "terminal",
+    "signal_type",
+    "range_lo",
+    "range_hi",
+    "unit",
+    "fail_safe",
+    "max_rate_k_per_s",
+    "stuck_ref",
+    "description",
+)
 #: columns that may be empty: the signal-quality parameters (I8) and the description
 OPTIONAL = ("max_rate_k_per_s", "stuck_ref", "description")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")  # piCtory I/O name rules
@@ -130,7 +143,9 @@ def parse_io_rows(rows: list[dict[str, str]], source: str = "<rows>") -> IoList:
             raise _row_error(source, line, missing[0], "is empty or missing")
         r = {c: (row.get(c) or "").strip() for c in COLUMNS}
         if r["signal_type"] not in SIGNAL_TYPES:
-            raise _row_error(source, line, "signal_type", f"unknown type {r['signal_type']!r}; known: {sorted(SIGNAL_TYPES)}")
+            raise _row_error(
+                source, line, "signal_type", f"unknown type {r['signal_type']!r}; known: {sorted(SIGNAL_TYPES)}"
+            )
         if not _NAME.match(r["signal"]):
             raise _row_error(source, line, "signal", f"{r['signal']!r} is not a valid piCtory name (a-z0-9_, max 31)")
         prefix = r["module"].rstrip("0123456789")
@@ -145,8 +160,11 @@ def parse_io_rows(rows: list[dict[str, str]], source: str = "<rows>") -> IoList:
             raise _row_error(source, line, "range_lo", "range is not numeric") from None
         if not lo < hi:
             raise _row_error(source, line, "range_hi", f"range {lo}..{hi} is empty")
-        for key, seen, what in ((r["signal"], seen_signal, "signal"), (r["tag"], seen_tag, "tag"),
-                                ((r["module"], r["channel"]), seen_channel, "channel")):
+        for key, seen, what in (
+            (r["signal"], seen_signal, "signal"),
+            (r["tag"], seen_tag, "tag"),
+            ((r["module"], r["channel"]), seen_channel, "channel"),
+        ):
             if key in seen:
                 raise _row_error(source, line, what, f"duplicate {what} {key!r} (first on line {seen[key]})")
             seen[key] = line
@@ -158,14 +176,32 @@ def parse_io_rows(rows: list[dict[str, str]], source: str = "<rows>") -> IoList:
                 raise _row_error(source, line, "max_rate_k_per_s", "is not numeric") from None
             if not rate > 0 or SIGNAL_TYPES[r["signal_type"]][0] not in ("rtd", "ai_current"):
                 raise _row_error(source, line, "max_rate_k_per_s", "must be > 0 and on an analog input")
-        points.append(IoPoint(r["tag"], r["signal"], r["module"], r["channel"], r["terminal"],
-                              r["signal_type"], lo, hi, r["unit"], r["fail_safe"], r["description"],
-                              rate, r["stuck_ref"] or None))
+        points.append(
+            IoPoint(
+                r["tag"],
+                r["signal"],
+                r["module"],
+                r["channel"],
+                r["terminal"],
+                r["signal_type"],
+                lo,
+                hi,
+                r["unit"],
+                r["fail_safe"],
+                r["description"],
+                rate,
+                r["stuck_ref"] or None,
+            )
+        )
     by = {p.signal: p for p in points}
     for line, p in enumerate(points, start=2):
         ref = by.get(p.stuck_ref) if p.stuck_ref else None
-        if p.stuck_ref and (ref is None or ref.kind not in ("rtd", "ai_current") or p.kind not in ("rtd", "ai_current")
-                            or ref.signal == p.signal):
+        if p.stuck_ref and (
+            ref is None
+            or ref.kind not in ("rtd", "ai_current")
+            or p.kind not in ("rtd", "ai_current")
+            or ref.signal == p.signal
+        ):
             raise _row_error(source, line, "stuck_ref", f"{p.stuck_ref!r} is not another analog input of this list")
     if not points:
         raise IoListError(f"{source}: the I/O list has no rows")

@@ -36,7 +36,11 @@ def _channel_names(kind: str, channel: str) -> tuple[str, str | None]:
     """Default piCtory (value, status) I/O names of a channel."""
     if kind == "aio":
         n = channel[-1]
-        return (f"RTDValue_{n}", f"RTDStatus_{n}") if channel.startswith("RTD") else (f"InputValue_{n}", f"InputStatus_{n}")
+        return (
+            (f"RTDValue_{n}", f"RTDStatus_{n}")
+            if channel.startswith("RTD")
+            else (f"InputValue_{n}", f"InputStatus_{n}")
+        )
     return channel, None
 
 
@@ -72,7 +76,9 @@ def build_rsc(io_list: IoList, template_path: Path = TEMPLATE_RSC) -> dict:
     right = [m for m in io_list.modules if m.startswith("aio")]
     if len(left) > 2 or len(right) > 8:
         raise ValueError(f"too many modules: left {left}, right {right}")
-    placed = [(m, 31 - i) for i, m in enumerate(left)][::-1] + [("base", 0)] + [(m, 32 + i) for i, m in enumerate(right)]
+    placed = (
+        [(m, 31 - i) for i, m in enumerate(left)][::-1] + [("base", 0)] + [(m, 32 + i) for i, m in enumerate(right)]
+    )
     devices, offset = [], 0
     for module, position in placed:
         kind = module.rstrip("0123456789")
@@ -107,8 +113,13 @@ def build_rsc(io_list: IoList, template_path: Path = TEMPLATE_RSC) -> dict:
     inp_total = sum(len(d["inp"]) for d in devices)
     out_total = sum(len(d["out"]) for d in devices)
     return {
-        "App": {"name": "PiCtory", "version": template["App"]["version"], "saveTS": "20261120000000",
-                "language": "en", "layout": {}},
+        "App": {
+            "name": "PiCtory",
+            "version": template["App"]["version"],
+            "saveTS": "20261120000000",
+            "language": "en",
+            "layout": {},
+        },
         "Summary": {"inpTotal": inp_total, "outTotal": out_total},
         "Devices": devices,
         "Connections": [],

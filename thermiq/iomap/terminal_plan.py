@@ -17,9 +17,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from thermiq.generated import write_or_check
 from thermiq.iomap.codec import NE43_LOW_UA, RTD_OPEN_RAW
 from thermiq.iomap.io_list import IoList, IoPoint, load_io_list
-from thermiq.generated import write_or_check
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_IO_LIST = REPO / "Schaltschrank" / "io_list.csv"
@@ -30,7 +30,10 @@ MODULE_CHANNELS = {
     "aio": ("RTD1", "RTD2", "AI1", "AI2", "AI3", "AI4"),
     "dio": tuple(f"I_{n}" for n in range(1, 15)) + tuple(f"O_{n}" for n in range(1, 15)),
 }
-MODULE_TITLES = {"aio": "RevPi AIO (piCtory productType 103): 2 RTD + 4 analog inputs", "dio": "RevPi DIO (piCtory productType 96): 14 DI + 14 DO"}
+MODULE_TITLES = {
+    "aio": "RevPi AIO (piCtory productType 103): 2 RTD + 4 analog inputs",
+    "dio": "RevPi DIO (piCtory productType 96): 14 DI + 14 DO",
+}
 
 #: signal_type -> (signal and wiring, cable) — cable types are *assumed* (SCHALTSCHRANK.md, A-table)
 WIRING = {
@@ -52,8 +55,9 @@ def fail_safe_text(p: IoPoint) -> str:
     """
     expected = {"rtd": "invalid", "ai_current": "invalid", "di": "false", "do": "false"}[p.kind]
     if p.fail_safe != expected:
-        raise ValueError(f"{p.tag} ({p.signal}): fail_safe {p.fail_safe!r} does not fit a {p.kind} channel "
-                         f"(expected {expected!r})")
+        raise ValueError(
+            f"{p.tag} ({p.signal}): fail_safe {p.fail_safe!r} does not fit a {p.kind} channel (expected {expected!r})"
+        )
     if p.kind == "rtd":
         return f"break: reads {RTD_OPEN_RAW / 10:.1f} °C, status 2 -> invalid"
     if p.kind == "ai_current":
@@ -106,13 +110,19 @@ def render(io_list: IoList, source: str = "Schaltschrank/io_list.csv") -> str:
     for m in order:
         kind = m.rstrip("0123456789")
         points = [p for p in io_list.points if p.module == m]
-        out += ["", f"## {m} (position {positions[m]}): {MODULE_TITLES[kind]}", "",
-                "| terminal | channel | tag | signal | field device | signal / wiring | cable | range | fail-safe |",
-                "|---|---|---|---|---|---|---|---|---|"]
+        out += [
+            "",
+            f"## {m} (position {positions[m]}): {MODULE_TITLES[kind]}",
+            "",
+            "| terminal | channel | tag | signal | field device | signal / wiring | cable | range | fail-safe |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for p in points:
             wiring, cable = WIRING[p.signal_type]
-            out.append(f"| {m}-{p.terminal} | {p.channel} | {p.tag} | `{p.signal}` | {p.description} | {wiring} "
-                       f"| W-{p.tag}: {cable} | {_range(p)} | {fail_safe_text(p)} |")
+            out.append(
+                f"| {m}-{p.terminal} | {p.channel} | {p.tag} | `{p.signal}` | {p.description} | {wiring} "
+                f"| W-{p.tag}: {cable} | {_range(p)} | {fail_safe_text(p)} |"
+            )
         used = {p.channel for p in points}
         spare = [c for c in MODULE_CHANNELS[kind] if c not in used]
         out += ["", f"Spare: {', '.join(spare) if spare else 'none'}."]

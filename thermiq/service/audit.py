@@ -22,9 +22,9 @@ import logging
 import logging.handlers
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable
 
 import structlog
 
@@ -51,8 +51,9 @@ class AuditLog:
     def __init__(self, path: str | Path, max_bytes: int = 5_000_000, backups: int = 10):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handler = logging.handlers.RotatingFileHandler(self.path, mode="a", maxBytes=max_bytes,
-                                                             backupCount=backups, encoding="utf-8")
+        self._handler = logging.handlers.RotatingFileHandler(
+            self.path, mode="a", maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+        )
         self._handler.setFormatter(logging.Formatter("%(message)s"))
         self._lock = threading.Lock()
         self._users: OrderedDict[str, str | None] = OrderedDict()
@@ -72,7 +73,7 @@ class AuditLog:
                 self._users.popitem(last=False)
 
     def _user(self, rec) -> str | None:
-        user = getattr(rec, "user", None) or getattr(rec, "by", None)   # the sender, where the record names it
+        user = getattr(rec, "user", None) or getattr(rec, "by", None)  # the sender, where the record names it
         if user is None and rec.request_id is not None:
             with self._lock:
                 user = self._users.get(rec.request_id)
@@ -87,8 +88,16 @@ class AuditLog:
             self._handler.emit(logging.makeLogRecord({"msg": line, "levelno": logging.INFO}))
         if rec.outcome in OUTCOMES:
             (self._log.info if rec.outcome == "accepted" else self._log.warning)(
-                "command", topic=rec.topic, request_id=rec.request_id, user=user, by=user,
-                accepted=rec.outcome == "accepted", outcome=rec.outcome, reason=rec.reason, value=rec.value)
+                "command",
+                topic=rec.topic,
+                request_id=rec.request_id,
+                user=user,
+                by=user,
+                accepted=rec.outcome == "accepted",
+                outcome=rec.outcome,
+                reason=rec.reason,
+                value=rec.value,
+            )
 
     def write_records(self, records: Iterable[AuditRecord]) -> None:
         """:meth:`write` each record (the MQTT bridge's audit sink)."""

@@ -36,7 +36,7 @@ class RuntimePaths:
     audit: Path
 
     @classmethod
-    def of(cls, cfg: ThermiqConfig, run_dir: str | None = None, latches: str | None = None) -> "RuntimePaths":
+    def of(cls, cfg: ThermiqConfig, run_dir: str | None = None, latches: str | None = None) -> RuntimePaths:
         s = cfg.service
         if run_dir:
             d = Path(run_dir)
@@ -81,9 +81,11 @@ class Refused(ValueError):
 def _field_devices(cfg: ThermiqConfig, field: str, clock):
     if field == "protocol":
         from thermiq.adapters.field import build_field_devices
+
         devs = build_field_devices(cfg, clock)
         return devs.inverter, devs.meters, devs.miners, devs.close
     from thermiq.adapters.fakes import RecordingMiner, StaticInverter, StaticMeters
+
     return StaticInverter(), StaticMeters(), {m.name: RecordingMiner() for m in cfg.miners}, lambda: None
 
 
@@ -122,10 +124,10 @@ def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=None, notifier=No
     ValueError : the site lacks something it needs (one line naming every missing part).
     Refused : the load-time proof found signal problems (:func:`thermiq.cycle.proof.prove_files`).
     """
-    from thermiq.clock import SystemClock
-    from thermiq.cycle.proof import prove_files
     from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
+    from thermiq.clock import SystemClock
     from thermiq.cycle.latches import LatchStore
+    from thermiq.cycle.proof import prove_files
     from thermiq.cycle.runner import Runner
     from thermiq.service.audit import AuditLog
     from thermiq.service.metrics import ScanMetrics
@@ -133,9 +135,10 @@ def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=None, notifier=No
     from thermiq.service.status_file import StatusFile
 
     procimg = args.procimg or cfg.process_image.procimg
-    configrsc = args.configrsc or (str(repo / "Schaltschrank" / "config.rsc") if args.procimg
-                                   else cfg.process_image.configrsc)
-    problems = prove_files(cfg, io_list, configrsc)   # load-time proof: nothing runs on a bad config
+    configrsc = args.configrsc or (
+        str(repo / "Schaltschrank" / "config.rsc") if args.procimg else cfg.process_image.configrsc
+    )
+    problems = prove_files(cfg, io_list, configrsc)  # load-time proof: nothing runs on a bad config
     if problems:
         raise Refused(problems)
     missing = missing_parts(cfg, args.field, args.mqtt)
@@ -151,6 +154,7 @@ def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=None, notifier=No
     bridge = None
     if cfg.service.broker is not None and args.field != "fake" or args.mqtt:
         from thermiq.adapters.mqtt.factory import build_bridge
+
         bridge = build_bridge(cfg, args.mqtt, clock, audit=audit, latches_path=paths.latches)
     metrics = ScanMetrics(cfg.scan.period_s)
     status = StatusFile(paths.status, cfg.service.status_every_s, cfg.service.trip_history)
@@ -160,9 +164,19 @@ def build(cfg: ThermiqConfig, io_list, args, repo: Path, clock=None, notifier=No
         for rid, user in runner.last_users.items():
             audit.note_user(rid, user)
 
-    runner = Runner(cfg, io_list, image, inverter, meters, miners, clock=clock, bridge=bridge,
-                    latch_store=LatchStore(paths.latches), notifier=notifier,
-                    observers=(note_users, metrics.observe, status.observe, spool.observe))
+    runner = Runner(
+        cfg,
+        io_list,
+        image,
+        inverter,
+        meters,
+        miners,
+        clock=clock,
+        bridge=bridge,
+        latch_store=LatchStore(paths.latches),
+        notifier=notifier,
+        observers=(note_users, metrics.observe, status.observe, spool.observe),
+    )
     return Parts(runner, bridge, metrics, audit, image, paths, procimg, configrsc, close_field)
 
 
@@ -191,12 +205,21 @@ def run(cfg: ThermiqConfig, io_list, args, repo: Path) -> int:
         try:
             port = parts.metrics.serve(m.address, m.port)
             log.info("metrics_serving", address=m.address, port=port)
-        except OSError as err:   # metrics are not safety-relevant: scan without them
+        except OSError as err:  # metrics are not safety-relevant: scan without them
             log.error("metrics_unavailable", address=m.address, port=m.port, error=str(err))
-    log.info("start", site=cfg.site.name, field=args.field, procimg=parts.procimg, configrsc=parts.configrsc,
-             period_s=cfg.scan.period_s, broker=None if bridge is None else f"{bridge.host}:{bridge.port}",
-             latches=str(parts.paths.latches), audit=str(parts.paths.audit), status=str(parts.paths.status),
-             pid=os.getpid())
+    log.info(
+        "start",
+        site=cfg.site.name,
+        field=args.field,
+        procimg=parts.procimg,
+        configrsc=parts.configrsc,
+        period_s=cfg.scan.period_s,
+        broker=None if bridge is None else f"{bridge.host}:{bridge.port}",
+        latches=str(parts.paths.latches),
+        audit=str(parts.paths.audit),
+        status=str(parts.paths.status),
+        pid=os.getpid(),
+    )
     try:
         if bridge is not None:
             bridge.start()

@@ -52,19 +52,21 @@ class ScanMetrics:
         self.deviation = Gauge("thermiq_scan_period_deviation_seconds", "scan start interval - period", registry=r)
         self.overruns = Counter("thermiq_scan_overruns", "scans that missed their slot", registry=r)
         self.scans = Counter("thermiq_scans", "completed scans", registry=r)
-        self.trip_state = Gauge("thermiq_trip_state", "1 for the current alarm state of the trip",
-                                ["trip", "state"], registry=r)
-        self.trip_transitions = Counter("thermiq_trip_transitions", "trip transitions into a state",
-                                        ["trip", "state"], registry=r)
+        self.trip_state = Gauge(
+            "thermiq_trip_state", "1 for the current alarm state of the trip", ["trip", "state"], registry=r
+        )
+        self.trip_transitions = Counter(
+            "thermiq_trip_transitions", "trip transitions into a state", ["trip", "state"], registry=r
+        )
         self.io_running = Gauge("thermiq_io_running", "piControl running and image read", registry=r)
         self.device_valid = Gauge("thermiq_device_valid", "device snapshot valid", ["device"], registry=r)
-        self.device_age = Gauge("thermiq_device_age_seconds", "age of the last good reading", ["device"],
-                                registry=r)
-        self.miner_target = Gauge("thermiq_miner_power_target_watts", "requested power (0 = paused)",
-                                  ["miner"], registry=r)
+        self.device_age = Gauge("thermiq_device_age_seconds", "age of the last good reading", ["device"], registry=r)
+        self.miner_target = Gauge(
+            "thermiq_miner_power_target_watts", "requested power (0 = paused)", ["miner"], registry=r
+        )
         self.miner_power = Gauge("thermiq_miner_power_watts", "measured power", ["miner"], registry=r)
         self.mqtt_connected = Gauge("thermiq_mqtt_connected", "broker connection up", registry=r)
-        self._states: dict[str, AlarmState] = {}   # trip id -> state shown (the site's trip table, first scan)
+        self._states: dict[str, AlarmState] = {}  # trip id -> state shown (the site's trip table, first scan)
         self._last_now_s: float | None = None
         self._overruns_seen = 0
         self.server = None
@@ -100,14 +102,14 @@ class ScanMetrics:
         if over > self._overruns_seen:
             self.overruns.inc(over - self._overruns_seen)
             self._overruns_seen = over
-        if not self._states:       # first scan: every trip of the site's table, normal
+        if not self._states:  # first scan: every trip of the site's table, normal
             for tid in (row.spec.id for row in runner.core.table):
                 for st in AlarmState:
                     self.trip_state.labels(tid, st.value).set(1.0 if st is AlarmState.NORMAL else 0.0)
                 self._states[tid] = AlarmState.NORMAL
         for tid, t in res.state.interlocks.trips.items():
             old = self._states.get(tid)
-            if old is None:        # a trip seen for the first time: every state of it gets a series
+            if old is None:  # a trip seen for the first time: every state of it gets a series
                 for s in AlarmState:
                     self.trip_state.labels(tid, s.value).set(0.0)
             if old is not t.alarm:

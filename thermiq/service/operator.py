@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from thermiq.clock import SystemClock
@@ -46,21 +46,24 @@ def live_io(io_list, procimg: str, configrsc: str, status_path: str | Path | Non
     from thermiq.adapters.revpi.process_image import RevPiProcessImage
 
     image = RevPiProcessImage(io_list, procimg, configrsc)
-    image._cycle = None     # read only: leave the daemon's piControl freshness mark (RevPiIOCycle) alone
+    image._cycle = None  # read only: leave the daemon's piControl freshness mark (RevPiIOCycle) alone
     try:
         signals = image.read()
         running = image.io_running
     finally:
         image.close()
     age = image_age_s(procimg)
-    lines = [f"process image {procimg}: piControl {'running' if running else 'NOT running'}, age {age:.1f} s",
-             f"{'name':30} {'value':>9} {'valid':>5} {'fault':>6} {'age_s':>7}"]
+    lines = [
+        f"process image {procimg}: piControl {'running' if running else 'NOT running'}, age {age:.1f} s",
+        f"{'name':30} {'value':>9} {'valid':>5} {'fault':>6} {'age_s':>7}",
+    ]
     for p in io_list.inputs:
         s = signals.get(p.signal)
         if s is None:
             continue
-        lines.append(f"{p.signal:30} {_fmt(s.value):>9} {'yes' if s.ok else 'NO':>5} {s.fault or '-':>6} "
-                     f"{s.age_s + age:7.1f}")
+        lines.append(
+            f"{p.signal:30} {_fmt(s.value):>9} {'yes' if s.ok else 'NO':>5} {s.fault or '-':>6} {s.age_s + age:7.1f}"
+        )
     if status_path is not None:
         try:
             doc = read_status(status_path)
@@ -74,13 +77,15 @@ def live_io(io_list, procimg: str, configrsc: str, status_path: str | Path | Non
             lines.append("field devices:")
             for name, d in doc["devices"].items():
                 dev_age = None if d["age_s"] is None else d["age_s"] + since
-                lines.append(f"{name:30} {'':>9} {'yes' if d['valid'] else 'NO':>5} {'-':>6} "
-                             f"{'never' if dev_age is None else f'{dev_age:7.1f}':>7}")
+                lines.append(
+                    f"{name:30} {'':>9} {'yes' if d['valid'] else 'NO':>5} {'-':>6} "
+                    f"{'never' if dev_age is None else f'{dev_age:7.1f}':>7}"
+                )
     return lines
 
 
 def _utc(wall_s: float) -> str:
-    return datetime.fromtimestamp(wall_s, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return datetime.fromtimestamp(wall_s, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def trips_report(status_path: str | Path, latch_path: str | Path) -> list[str]:
@@ -94,7 +99,9 @@ def trips_report(status_path: str | Path, latch_path: str | Path) -> list[str]:
         if not latched:
             return lines + ["no latched trips"]
         for tid, t in latched.items():
-            lines.append(f"{tid:28} {t['alarm']:14} value {_fmt(t.get('value'))}{'  FIRST-OUT' if t['first_out'] else ''}")
+            lines.append(
+                f"{tid:28} {t['alarm']:14} value {_fmt(t.get('value'))}{'  FIRST-OUT' if t['first_out'] else ''}"
+            )
         return lines
     lines = [f"status of scan {doc['scans']} at {_utc(doc['wall_s'])}"]
     if not doc["trips"]:

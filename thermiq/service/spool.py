@@ -22,9 +22,9 @@ from thermiq.clock import Clock, SystemClock
 from thermiq.commands import AuditRecord, RecentIds, Refusal, validate
 from thermiq.cycle.scan import SafetyCommand
 
-LOCAL_PREFIX = "local/"      #: audit topic prefix of cabinet-shell commands
-RESULT_KEEP_S = 60.0         #: results nobody collected are removed after this long [s]
-MAX_PER_SCAN = 16            #: commands taken per scan (a flood cannot stretch a scan)
+LOCAL_PREFIX = "local/"  #: audit topic prefix of cabinet-shell commands
+RESULT_KEEP_S = 60.0  #: results nobody collected are removed after this long [s]
+MAX_PER_SCAN = 16  #: commands taken per scan (a flood cannot stretch a scan)
 
 
 class CommandSpool:
@@ -42,7 +42,7 @@ class CommandSpool:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o770)
         self.audit, self.clock = audit, clock
         self._recent = RecentIds()
-        self._pending: dict[str, str] = {}     # request id -> topic, awaiting the scan's outcome
+        self._pending: dict[str, str] = {}  # request id -> topic, awaiting the scan's outcome
         self._next_sweep_s = 0.0
 
     def _answer(self, request_id: str | None, accepted: bool, reason: str | None) -> None:
@@ -57,8 +57,15 @@ class CommandSpool:
         for result in runner.last_results:
             topic = self._pending.pop(result.request_id, None)
             if topic is not None:
-                self.audit.write(AuditRecord(img.wall_s, topic, "accepted" if result.accepted else "rejected",
-                                             result.request_id, result.reason))
+                self.audit.write(
+                    AuditRecord(
+                        img.wall_s,
+                        topic,
+                        "accepted" if result.accepted else "rejected",
+                        result.request_id,
+                        result.reason,
+                    )
+                )
                 self._answer(result.request_id, result.accepted, result.reason)
         taken = 0
         with os.scandir(self.folder) as it:
@@ -101,7 +108,7 @@ class CommandSpool:
         runner.submit_safety_command(SafetyCommand(cmd.action, cmd.target, rid, LOCAL_PREFIX + topic))
 
     def _sweep(self) -> None:
-        cutoff = SystemClock().wall() - RESULT_KEEP_S    # file times are system wall time
+        cutoff = SystemClock().wall() - RESULT_KEEP_S  # file times are system wall time
         for p in self.folder.glob("*.result"):
             try:
                 if p.stat().st_mtime < cutoff:
@@ -113,11 +120,18 @@ class CommandSpool:
 def local_user() -> str:
     """Who runs the command: ``$SUDO_USER`` behind sudo, else the login name of the process."""
     import getpass
+
     return os.environ.get("SUDO_USER") or getpass.getuser()
 
 
-def drop(folder: str | Path, action: str, target: str, user: str | None = None,
-         issued_at: float | None = None, clock: Clock = SystemClock()) -> str:
+def drop(
+    folder: str | Path,
+    action: str,
+    target: str,
+    user: str | None = None,
+    issued_at: float | None = None,
+    clock: Clock = SystemClock(),
+) -> str:
     """Spool one command without waiting; returns its request id. ``issued_at`` [UNIX s]
     defaults to now (a bench on a fake clock passes the daemon's time).
 
@@ -129,17 +143,25 @@ def drop(folder: str | Path, action: str, target: str, user: str | None = None,
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no command spool (is thermiq running? systemctl status thermiq)")
     rid = f"local-{uuid.uuid4().hex[:16]}"
-    doc = {"topic": f"cmd/safety/{action}", "user": user or local_user(),
-           "payload": {"request_id": rid, "issued_at": clock.wall() if issued_at is None else issued_at,
-                       "target": target}}
+    doc = {
+        "topic": f"cmd/safety/{action}",
+        "user": user or local_user(),
+        "payload": {"request_id": rid, "issued_at": clock.wall() if issued_at is None else issued_at, "target": target},
+    }
     tmp = folder / f".{rid}.json.tmp"
     tmp.write_text(json.dumps(doc), encoding="utf-8")
     os.replace(tmp, folder / f"{rid}.json")
     return rid
 
 
-def submit(folder: str | Path, action: str, target: str, user: str | None = None,
-           timeout_s: float = 5.0, clock: Clock = SystemClock()) -> dict:
+def submit(
+    folder: str | Path,
+    action: str,
+    target: str,
+    user: str | None = None,
+    timeout_s: float = 5.0,
+    clock: Clock = SystemClock(),
+) -> dict:
     """Spool ``action`` (``ack``/``reset``) of ``target`` (trip id or ``all``) and wait for the outcome.
 
     Returns

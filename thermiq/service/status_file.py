@@ -45,8 +45,9 @@ class StatusFile:
     def observe(self, runner, img, res, cost_s: float) -> None:
         """Record trip transitions every scan; write the file when due or when a trip changed."""
         for ev in res.events:
-            self.history.append({"wall_s": img.wall_s, "trip": ev.trip_id, "old": ev.old.value,
-                                 "new": ev.new.value, "value": ev.value})
+            self.history.append(
+                {"wall_s": img.wall_s, "trip": ev.trip_id, "old": ev.old.value, "new": ev.new.value, "value": ev.value}
+            )
         if res.events or self._next_s is None or img.now_s >= self._next_s:
             self._next_s = img.now_s + self.every_s
             self.write(self.document(runner, img, res))
@@ -54,22 +55,35 @@ class StatusFile:
     def document(self, runner, img, res) -> dict:
         """The status document of one scan (see the module docstring)."""
         now = img.now_s
-        devices = {"inverter": {"valid": img.inverter.pv_power_w is not None or img.inverter.grid_power_w is not None,
-                                "age_s": _age(img.inverter.stamp_s, now)}}
-        devices |= {f"meter:{n}": {"valid": m.power_w is not None, "age_s": _age(m.stamp_s, now)}
-                    for n, m in img.meters.items()}
+        devices = {
+            "inverter": {
+                "valid": img.inverter.pv_power_w is not None or img.inverter.grid_power_w is not None,
+                "age_s": _age(img.inverter.stamp_s, now),
+            }
+        }
+        devices |= {
+            f"meter:{n}": {"valid": m.power_w is not None, "age_s": _age(m.stamp_s, now)} for n, m in img.meters.items()
+        }
         devices |= {f"miner:{n}": {"valid": m.reachable, "age_s": _age(m.stamp_s, now)} for n, m in img.miners.items()}
         locks = res.state.interlocks
         return {
-            "wall_s": img.wall_s, "now_s": now, "pid": os.getpid(), "scans": runner.stats.scans,
+            "wall_s": img.wall_s,
+            "now_s": now,
+            "pid": os.getpid(),
+            "scans": runner.stats.scans,
             "io_running": bool(getattr(runner.image, "io_running", True)),
-            "signals": {n: {"value": s.value, "age_s": round(s.age_s, 3), "fault": s.fault}
-                        for n, s in img.signals.items()},
+            "signals": {
+                n: {"value": s.value, "age_s": round(s.age_s, 3), "fault": s.fault} for n, s in img.signals.items()
+            },
             "devices": devices,
             "outputs": {n: bool(v) for n, v in res.outputs.digital.items()},
-            "latched": list(locks.latched), "first_out": locks.first_out,
-            "trips": {tid: {"state": t.alarm.value, "first_out": t.first_out, "value": t.value, "since_s": t.since_s}
-                      for tid, t in locks.trips.items() if t.alarm.value != "normal"},
+            "latched": list(locks.latched),
+            "first_out": locks.first_out,
+            "trips": {
+                tid: {"state": t.alarm.value, "first_out": t.first_out, "value": t.value, "since_s": t.since_s}
+                for tid, t in locks.trips.items()
+                if t.alarm.value != "normal"
+            },
             "history": list(self.history),
         }
 

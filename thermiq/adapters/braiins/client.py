@@ -10,7 +10,8 @@ lives here.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 
@@ -80,7 +81,8 @@ class BraiinsClient:
         """
         try:
             resp, call = self._auth.Login.with_call(
-                pb.LoginRequest(username=self._username, password=self._password), timeout=self.deadline_s)
+                pb.LoginRequest(username=self._username, password=self._password), timeout=self.deadline_s
+            )
         except grpc.RpcError as err:
             raise BraiinsError(f"{self.target}: login failed: {err.code().name} {err.details()}", err.code()) from None
         token = resp.token or dict(call.initial_metadata() or ()).get("authorization", "")
@@ -145,7 +147,9 @@ class BraiinsClient:
         """
         if power_w <= 0:
             raise ValueError(f"power target must be > 0 W, got {power_w}; use pause() for 0 W")
-        req = pb.SetPowerTargetRequest(save_action=pb.SAVE_ACTION_SAVE_AND_APPLY, power_target=pb.Power(watt=int(power_w)))
+        req = pb.SetPowerTargetRequest(
+            save_action=pb.SAVE_ACTION_SAVE_AND_APPLY, power_target=pb.Power(watt=int(power_w))
+        )
         return int(self._call(self._perf.SetPowerTarget, req).power_target.watt)
 
     def pause(self) -> bool:

@@ -56,9 +56,15 @@ class BraiinsMinerLink:
     plausibility : limits for reported values.
     """
 
-    def __init__(self, name: str, client: BraiinsClient, timing: LinkTiming = LinkTiming(),
-                 clock: Clock = SystemClock(), publishes_hashrate: bool = True,
-                 plausibility: Plausibility = Plausibility()) -> None:
+    def __init__(
+        self,
+        name: str,
+        client: BraiinsClient,
+        timing: LinkTiming = LinkTiming(),
+        clock: Clock = SystemClock(),
+        publishes_hashrate: bool = True,
+        plausibility: Plausibility = Plausibility(),
+    ) -> None:
         self.name = name
         self.client = client
         self.timing = timing
@@ -98,7 +104,7 @@ class BraiinsMinerLink:
             self._wake.set()
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> "BraiinsMinerLink":
+    def start(self) -> BraiinsMinerLink:
         """Start the worker thread (idempotent)."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"miner-{self.name}", daemon=True)
@@ -157,8 +163,9 @@ class BraiinsMinerLink:
 
     def _apply(self) -> None:
         now = self._clock.monotonic()
-        d = decide(self._cmd, self._snap, self._last_change_s, now, self.timing.deadband_w,
-                   self.timing.min_change_interval_s)
+        d = decide(
+            self._cmd, self._snap, self._last_change_s, now, self.timing.deadband_w, self.timing.min_change_interval_s
+        )
         if d.notes and d.notes != self._last_notes:
             self._log.info("command_adjusted", notes=list(d.notes), requested=self._cmd)
         self._last_notes = d.notes

@@ -44,8 +44,14 @@ def clamp_target(target_w: float, snap: MinerSnapshot) -> tuple[int | None, str 
     return int(round(target_w)), None
 
 
-def decide(cmd: MinerCommand | None, snap: MinerSnapshot, last_change_s: float | None, now_s: float,
-           deadband_w: float, min_change_interval_s: float) -> Decision:
+def decide(
+    cmd: MinerCommand | None,
+    snap: MinerSnapshot,
+    last_change_s: float | None,
+    now_s: float,
+    deadband_w: float,
+    min_change_interval_s: float,
+) -> Decision:
     """The calls that bring the miner towards ``cmd``.
 
     Parameters

@@ -21,8 +21,9 @@ def generate(out_dir: Path) -> list[Path]:
     from grpc_tools import protoc  # test/dev dependency only
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    rc = protoc.main(["protoc", f"-I{REPO}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}",
-                      str(REPO / PROTO)])
+    rc = protoc.main(
+        ["protoc", f"-I{REPO}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", str(REPO / PROTO)]
+    )
     if rc != 0:
         raise RuntimeError(f"protoc failed with exit code {rc} on {PROTO}")
     base = out_dir / Path(PROTO).parent

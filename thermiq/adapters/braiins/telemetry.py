@@ -48,7 +48,9 @@ def _temp(t: float, lim: Plausibility) -> float | None:
     return t if TEMP_VALID_MIN_C <= t <= lim.temp_max_c else None
 
 
-def to_snapshot(r: Replies, stamp_s: float, publishes_hashrate: bool, lim: Plausibility = Plausibility()) -> tuple[MinerSnapshot, list[str]]:
+def to_snapshot(
+    r: Replies, stamp_s: float, publishes_hashrate: bool, lim: Plausibility = Plausibility()
+) -> tuple[MinerSnapshot, list[str]]:
     """Build the snapshot of one poll at ``stamp_s``; also returns the implausible fields found.
 
     hashrate_ths = real_hashrate.last_1m [GH/s] / 1000; ``None`` when the site says this

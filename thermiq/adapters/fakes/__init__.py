@@ -7,8 +7,8 @@ returns the empty snapshot (all values None = invalid), never zeros.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 from thermiq.cycle.image import InverterSnapshot, MeterSnapshot, MinerCommand, MinerSnapshot
 

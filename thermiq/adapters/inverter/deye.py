@@ -10,7 +10,8 @@ master. Signs are normalised in :mod:`thermiq.adapters.inverter.signs` only.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sunsynk.definitions import import_defs
 from sunsynk.pysunsynk import PySunsynk
@@ -25,7 +26,12 @@ DEFINITIONS = ("single-phase", "single-phase-16kw", "three-phase", "three-phase-
 #: sunsynk sensor ids ThermIQ reads: the signal contract's (thermiq.signals) plus the CT grid power
 #: and the PV strings the PV power is summed from (those a definition lacks are skipped)
 SENSOR_IDS = tuple(s.sensor for s in INVERTER_SIGNALS if s.sensor != "pv_power") + (
-    "grid_ct_power", "pv1_power", "pv2_power", "pv3_power", "pv4_power")
+    "grid_ct_power",
+    "pv1_power",
+    "pv2_power",
+    "pv3_power",
+    "pv4_power",
+)
 #: the HV three-phase definitions name the (first) battery ``battery_1_*``; a second HV
 #: battery (``battery_2_*``) is not read
 ALIASES = HV_ALIASES
@@ -40,8 +46,9 @@ class DeyeInverter:
         If ``kind`` is not one of :data:`DEFINITIONS` or ``unit_id`` is not 1..247.
     """
 
-    def __init__(self, name: str = "inverter", kind: str = "single-phase", unit_id: int = 1,
-                 timeout_s: float = 1.0) -> None:
+    def __init__(
+        self, name: str = "inverter", kind: str = "single-phase", unit_id: int = 1, timeout_s: float = 1.0
+    ) -> None:
         if kind not in DEFINITIONS:
             raise ValueError(f"inverter kind {kind!r} not in {DEFINITIONS}")
         if not 1 <= unit_id <= 247:

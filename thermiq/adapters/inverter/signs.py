@@ -9,8 +9,9 @@ configuration instead of patching code.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Literal
 
 from thermiq.cycle.image import InverterSnapshot
 from thermiq.signals import INVERTER_EXTRA

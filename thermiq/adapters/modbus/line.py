@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlparse
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
@@ -29,8 +30,15 @@ def client_factory(cfg: Rs485Config) -> Callable[[], Any]:
     """
     common = dict(timeout=cfg.timeout_s, retries=0, reconnect_delay=0)
     if cfg.port.startswith("/"):
-        return lambda: AsyncModbusSerialClient(cfg.port, framer=FramerType.RTU, baudrate=cfg.baudrate,
-                                               parity=cfg.parity, stopbits=cfg.stopbits, bytesize=8, **common)
+        return lambda: AsyncModbusSerialClient(
+            cfg.port,
+            framer=FramerType.RTU,
+            baudrate=cfg.baudrate,
+            parity=cfg.parity,
+            stopbits=cfg.stopbits,
+            bytesize=8,
+            **common,
+        )
     url = urlparse(cfg.port)
     framer = FramerType.RTU if url.scheme == "rtu-tcp" else FramerType.SOCKET
     return lambda: AsyncModbusTcpClient(url.hostname, port=url.port or 502, framer=framer, **common)
@@ -38,8 +46,15 @@ def client_factory(cfg: Rs485Config) -> Callable[[], Any]:
 
 def timing_of(cfg: Rs485Config) -> BusTiming:
     """The :class:`BusTiming` of a configured line."""
-    return BusTiming(cfg.period_s, cfg.timeout_s, cfg.retries, cfg.gap_s, cfg.backoff_step_s,
-                     cfg.backoff_max_s, cfg.invalid_after_failures)
+    return BusTiming(
+        cfg.period_s,
+        cfg.timeout_s,
+        cfg.retries,
+        cfg.gap_s,
+        cfg.backoff_step_s,
+        cfg.backoff_max_s,
+        cfg.invalid_after_failures,
+    )
 
 
 class NoInverter:

@@ -8,8 +8,9 @@ code. :class:`BusMeterSource` turns the bus readings into frozen
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from thermiq.adapters.fieldbus import BusMaster, DeviceError
 from thermiq.adapters.modbus.regmap import MeterMap, decode_registers, plan_reads

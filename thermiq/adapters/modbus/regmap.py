@@ -29,10 +29,10 @@ from __future__ import annotations
 import math
 import struct
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Mapping, Sequence
 
 ENCODING_WORDS = {"float32": 2, "int32": 2, "uint32": 2, "int16": 1, "uint16": 1}
 _STRUCT = {"float32": ">f", "int32": ">i", "uint32": ">I", "int16": ">h", "uint16": ">H"}

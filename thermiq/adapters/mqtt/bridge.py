@@ -31,16 +31,16 @@ import random
 import ssl
 import threading
 from collections import deque
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 from thermiq.adapters.mqtt import compat
 from thermiq.adapters.mqtt.command_tree import COMMAND_FILTERS, ack_topic, is_command_topic
 from thermiq.adapters.mqtt.discovery import discovery_payload, discovery_topic
+from thermiq.adapters.mqtt.intake import CommandIntake, write_audit
 from thermiq.adapters.mqtt.publish_filter import DEFAULT_REFRESH_S, PublishFilter
 from thermiq.adapters.mqtt.registry import HA_PREFIX, Registry
 from thermiq.clock import SystemClock
-from thermiq.adapters.mqtt.intake import CommandIntake, write_audit
 from thermiq.commands import AuditRecord, Command, CommandResult, Refusal
 
 log = logging.getLogger(__name__)
@@ -86,13 +86,31 @@ class MqttBridge:
     seen_ids_path : path | None     request-id memory file (None: memory lost at every start)
     """
 
-    def __init__(self, site: str, host: str, port: int, username: str | None, password: str | None,
-                 registry: Registry, clock=None, audit_path: str | Path | None = None, *,
-                 client_id: str | None = None, ha_discovery: bool = True, ha_writable: bool | None = None,
-                 refresh_s: float = DEFAULT_REFRESH_S, max_age_s: float = 30.0, max_future_s: float = 5.0,
-                 keepalive_s: int = 10, tls_ca: str | None = None, sw_version: str = "0.1.0",
-                 protocol: str = "5", clean_session: bool = False, session_expiry_s: int = 86400,
-                 seen_ids_path: str | Path | None = None):
+    def __init__(
+        self,
+        site: str,
+        host: str,
+        port: int,
+        username: str | None,
+        password: str | None,
+        registry: Registry,
+        clock=None,
+        audit_path: str | Path | None = None,
+        *,
+        client_id: str | None = None,
+        ha_discovery: bool = True,
+        ha_writable: bool | None = None,
+        refresh_s: float = DEFAULT_REFRESH_S,
+        max_age_s: float = 30.0,
+        max_future_s: float = 5.0,
+        keepalive_s: int = 10,
+        tls_ca: str | None = None,
+        sw_version: str = "0.1.0",
+        protocol: str = "5",
+        clean_session: bool = False,
+        session_expiry_s: int = 86400,
+        seen_ids_path: str | Path | None = None,
+    ):
         if site != registry.site:
             raise ValueError(f"site {site!r} does not match the registry's site {registry.site!r}")
         if not 0 < int(port) < 65536:
@@ -116,8 +134,8 @@ class MqttBridge:
         self._outbox: deque[tuple[str, bytes, int, bool]] = deque()
         self._audit: deque[AuditRecord] = deque()
         self._intake = CommandIntake(registry.specs, self._wall, max_age_s, max_future_s, seen_ids_path)
-        self._by: dict[str, str] = {}            # request id -> sender, for the scan's acks
-        self._own_clears: dict[str, int] = {}    # MQTT 3.1.1: our clearing publishes still to come back
+        self._by: dict[str, str] = {}  # request id -> sender, for the scan's acks
+        self._own_clears: dict[str, int] = {}  # MQTT 3.1.1: our clearing publishes still to come back
         self._clean, self._session_expiry_s = clean_session, session_expiry_s
         self._connected = threading.Event()
         self._warned: set[str] = set()
@@ -159,10 +177,18 @@ class MqttBridge:
             pending = self._by.pop(result.request_id, None) if result.request_id else None
             by = result.by or pending
         if by != result.by:
-            result = CommandResult(result.topic, result.request_id, result.accepted, result.reason,
-                                   result.value_in_force, by)
-        rec = AuditRecord(self._wall(), result.topic, "accepted" if result.accepted else "rejected",
-                          result.request_id, result.reason, result.value_in_force, by)
+            result = CommandResult(
+                result.topic, result.request_id, result.accepted, result.reason, result.value_in_force, by
+            )
+        rec = AuditRecord(
+            self._wall(),
+            result.topic,
+            "accepted" if result.accepted else "rejected",
+            result.request_id,
+            result.reason,
+            result.value_in_force,
+            by,
+        )
         self._queue_ack(result, rec)
 
     # ---------------------------------------------------------------- lifecycle
@@ -170,8 +196,7 @@ class MqttBridge:
         """Load the request-id memory, connect in the background (retrying until the broker
         answers) and start the worker."""
         self._intake.start()
-        compat.connect_async(self._client, self.host, self.port, self._keepalive_s, self._clean,
-                             self._session_expiry_s)
+        compat.connect_async(self._client, self.host, self.port, self._keepalive_s, self._clean, self._session_expiry_s)
         self._client.loop_start()
         self._worker.start()
 
@@ -226,7 +251,7 @@ class MqttBridge:
             return
         if not msg.payload:
             with self._lock:
-                if self._own_clears.get(rel, 0) > 0:     # MQTT 3.1.1: our own clear came back
+                if self._own_clears.get(rel, 0) > 0:  # MQTT 3.1.1: our own clear came back
                     self._own_clears[rel] -= 1
                     return
         retained = bool(msg.retain)
@@ -243,9 +268,17 @@ class MqttBridge:
                 self._commands.append(result)
                 self._by[result.request_id] = result.by
                 self.stats["received"] += 1
-                self._audit.append(AuditRecord(self._wall(), rel, "received", result.request_id, None,
-                                               getattr(result, "value", getattr(result, "target", None)),
-                                               result.by))
+                self._audit.append(
+                    AuditRecord(
+                        self._wall(),
+                        rel,
+                        "received",
+                        result.request_id,
+                        None,
+                        getattr(result, "value", getattr(result, "target", None)),
+                        result.by,
+                    )
+                )
         if isinstance(result, Refusal):
             self.stats["refused"] += 1
             rec = AuditRecord(self._wall(), rel, "refused", result.request_id, result.reason, None, result.by)
@@ -305,15 +338,18 @@ class MqttBridge:
             for path in sel.unknown + tuple(p for p, _ in sel.invalid):
                 if path not in self._warned:
                     self._warned.add(path)
-                    log.warning("status key %r not published: %s", path,
-                                dict(sel.invalid).get(path, "not in the topic registry"))
+                    log.warning(
+                        "status key %r not published: %s",
+                        path,
+                        dict(sel.invalid).get(path, "not in the topic registry"),
+                    )
         self._flush_audit()
 
     def _flush_audit(self) -> None:
         with self._lock:
             recs = list(self._audit)
             self._audit.clear()
-        if recs and self._audit_sink is not None:     # the daemon's AuditLog: file + one journal line per outcome
+        if recs and self._audit_sink is not None:  # the daemon's AuditLog: file + one journal line per outcome
             self._audit_sink.write_records(recs)
             return
         write_audit(recs, self._audit_path)

@@ -17,10 +17,9 @@
 from __future__ import annotations
 
 import logging
-
 import socket
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
 
@@ -60,8 +59,9 @@ def is_v5(client: mqtt.Client) -> bool:
     return getattr(client, "_protocol", None) == mqtt.MQTTv5
 
 
-def connect_async(client: mqtt.Client, host: str, port: int, keepalive: int, clean_session: bool = True,
-                  session_expiry_s: int = 0) -> None:
+def connect_async(
+    client: mqtt.Client, host: str, port: int, keepalive: int, clean_session: bool = True, session_expiry_s: int = 0
+) -> None:
     """``connect_async`` with the session handling of the client's protocol.
 
     MQTT 5: ``clean_start=clean_session`` on every (re)connect and, for a kept session, the
@@ -76,17 +76,18 @@ def connect_async(client: mqtt.Client, host: str, port: int, keepalive: int, cle
     client.connect_async(host, port, keepalive=keepalive, clean_start=bool(clean_session), properties=props)
 
 
-def subscribe(client: mqtt.Client, topic: str, qos: int = 1, no_local: bool = False,
-              retain_as_published: bool = False):
+def subscribe(client: mqtt.Client, topic: str, qos: int = 1, no_local: bool = False, retain_as_published: bool = False):
     """Subscribe; on MQTT 5 with the No Local and Retain As Published options (ignored on 3.1.1)."""
     if is_v5(client):
-        return client.subscribe(topic, options=SubscribeOptions(qos=qos, noLocal=no_local,
-                                                                retainAsPublished=retain_as_published))
+        return client.subscribe(
+            topic, options=SubscribeOptions(qos=qos, noLocal=no_local, retainAsPublished=retain_as_published)
+        )
     return client.subscribe(topic, qos)
 
 
-def publish(client: mqtt.Client, topic: str, payload: bytes, qos: int = 0, retain: bool = False,
-            expiry_s: int | None = None):
+def publish(
+    client: mqtt.Client, topic: str, payload: bytes, qos: int = 0, retain: bool = False, expiry_s: int | None = None
+):
     """Publish; on MQTT 5 with a Message Expiry Interval ``expiry_s`` [s] (ignored on 3.1.1)."""
     if expiry_s and is_v5(client):
         props = Properties(PacketTypes.PUBLISH)
@@ -103,8 +104,12 @@ def rc_value(rc) -> int:
     return value if isinstance(value, int) else 1
 
 
-def bind(client: mqtt.Client, on_connect: Callable[[int], None], on_disconnect: Callable[[int], None],
-         on_message: Callable[[mqtt.MQTTMessage], None]) -> None:
+def bind(
+    client: mqtt.Client,
+    on_connect: Callable[[int], None],
+    on_disconnect: Callable[[int], None],
+    on_message: Callable[[mqtt.MQTTMessage], None],
+) -> None:
     """Attach version-independent callbacks: ``on_connect(rc)``, ``on_disconnect(rc)``, ``on_message(msg)``."""
 
     def _connect(c, _u, _flags, rc, *_props):
@@ -141,6 +146,7 @@ def wait_published(info: mqtt.MQTTMessageInfo, timeout_s: float, monotonic: Call
     """
     if monotonic is None:
         from thermiq.clock import SystemClock
+
         monotonic = SystemClock().monotonic
     deadline = monotonic() + timeout_s
     pause = threading.Event()

@@ -42,13 +42,21 @@ def _object_id(path: str) -> str:
 
 def _trips_component(reg: Registry, t: Topic) -> dict:
     """Trips as a count (the state stays short) with the latched trips as attributes."""
-    return {"p": "sensor", "name": "Latched trips", "state_topic": reg.full(t.path), "state_class": "measurement",
-            "value_template": "{{ value_json | length if value_json is not none else None }}",
-            "json_attributes_topic": reg.full(t.path),
-            "json_attributes_template": ("{{ {'first_out': (value_json | selectattr('first_out') | map(attribute='id')"
-                                         " | first | default(None)) if value_json else None, 'trips': value_json} "
-                                         "| tojson }}"),
-            "icon": "mdi:alarm-light", "expire_after": EXPIRE_AFTER_S}
+    return {
+        "p": "sensor",
+        "name": "Latched trips",
+        "state_topic": reg.full(t.path),
+        "state_class": "measurement",
+        "value_template": "{{ value_json | length if value_json is not none else None }}",
+        "json_attributes_topic": reg.full(t.path),
+        "json_attributes_template": (
+            "{{ {'first_out': (value_json | selectattr('first_out') | map(attribute='id')"
+            " | first | default(None)) if value_json else None, 'trips': value_json} "
+            "| tojson }}"
+        ),
+        "icon": "mdi:alarm-light",
+        "expire_after": EXPIRE_AFTER_S,
+    }
 
 
 def _state_component(reg: Registry, t: Topic) -> dict | None:
@@ -60,8 +68,12 @@ def _state_component(reg: Registry, t: Topic) -> dict | None:
         return _trips_component(reg, t)
     inverted = ha.pop("inverted", None)
     ha.pop("heat", None)
-    c = {"p": comp, "name": t.label or _object_id(t.path).replace("_", " "), "state_topic": reg.full(t.path),
-         "expire_after": EXPIRE_AFTER_S}
+    c = {
+        "p": comp,
+        "name": t.label or _object_id(t.path).replace("_", " "),
+        "state_topic": reg.full(t.path),
+        "expire_after": EXPIRE_AFTER_S,
+    }
     if comp == "binary_sensor":
         c["value_template"] = _BIN_INV_TPL if inverted else _BIN_TPL
     else:
@@ -76,10 +88,18 @@ def _state_component(reg: Registry, t: Topic) -> dict | None:
 
 def _heat_component(reg: Registry, t: Topic) -> dict:
     """A miner meter's energy again, as the heat it becomes (all electrical input of a miner ends as heat)."""
-    return {"p": "sensor", "name": f"Heat from {t.label.rsplit(' ', 1)[0].lower()}", "state_topic": reg.full(t.path),
-            "value_template": "{{ value_json }}", "unit_of_measurement": "kWh", "device_class": "energy",
-            "state_class": "total_increasing", "suggested_display_precision": t.precision, "icon": "mdi:radiator",
-            "expire_after": EXPIRE_AFTER_S}
+    return {
+        "p": "sensor",
+        "name": f"Heat from {t.label.rsplit(' ', 1)[0].lower()}",
+        "state_topic": reg.full(t.path),
+        "value_template": "{{ value_json }}",
+        "unit_of_measurement": "kWh",
+        "device_class": "energy",
+        "state_class": "total_increasing",
+        "suggested_display_precision": t.precision,
+        "icon": "mdi:radiator",
+        "expire_after": EXPIRE_AFTER_S,
+    }
 
 
 def _setpoint_component(reg: Registry, name: str, writable: bool) -> dict:
@@ -95,14 +115,37 @@ def _setpoint_component(reg: Registry, name: str, writable: bool) -> dict:
         return c
     cmd = {"command_topic": reg.full(f"setpoints/{name}/set"), "qos": 1, "retain": False}
     if spec.kind == "bool":
-        return {"p": "switch", **base, **cmd, "payload_on": "true", "payload_off": "false",
-                "state_on": "true", "state_off": "false", "command_template": ENVELOPE % "{{ value }}"}
+        return {
+            "p": "switch",
+            **base,
+            **cmd,
+            "payload_on": "true",
+            "payload_off": "false",
+            "state_on": "true",
+            "state_off": "false",
+            "command_template": ENVELOPE % "{{ value }}",
+        }
     if spec.kind == "enum":
-        return {"p": "select", **base, **cmd, "options": list(spec.choices), "value_template": "{{ value_json }}",
-                "command_template": ENVELOPE % '"{{ value }}"'}
-    return {"p": "number", **base, **cmd, "min": 0.0 if spec.zero_allowed else spec.lo, "max": spec.hi,
-            "step": 1.0 if spec.unit == "W" else 0.5, "mode": "box", "unit_of_measurement": spec.unit,
-            "value_template": "{{ value_json }}", "command_template": ENVELOPE % "{{ value }}"}
+        return {
+            "p": "select",
+            **base,
+            **cmd,
+            "options": list(spec.choices),
+            "value_template": "{{ value_json }}",
+            "command_template": ENVELOPE % '"{{ value }}"',
+        }
+    return {
+        "p": "number",
+        **base,
+        **cmd,
+        "min": 0.0 if spec.zero_allowed else spec.lo,
+        "max": spec.hi,
+        "step": 1.0 if spec.unit == "W" else 0.5,
+        "mode": "box",
+        "unit_of_measurement": spec.unit,
+        "value_template": "{{ value_json }}",
+        "command_template": ENVELOPE % "{{ value }}",
+    }
 
 
 def discovery_payload(reg: Registry, writable: bool | None = None, sw_version: str = "0.1.0") -> dict:
@@ -134,8 +177,13 @@ def discovery_payload(reg: Registry, writable: bool | None = None, sw_version: s
     for oid, c in cmps.items():
         c["unique_id"] = f"{dev_id}_{oid}"
     return {
-        "dev": {"ids": [dev_id], "name": f"ThermIQ {reg.site}", "mf": "ThermIQ project",
-                "mdl": "ThermIQ heating controller (Revolution Pi)", "sw": sw_version},
+        "dev": {
+            "ids": [dev_id],
+            "name": f"ThermIQ {reg.site}",
+            "mf": "ThermIQ project",
+            "mdl": "ThermIQ heating controller (Revolution Pi)",
+            "sw": sw_version,
+        },
         "o": {"name": "thermiq", "sw": sw_version},
         "availability_topic": reg.full("status"),
         "payload_available": "online",
@@ -157,9 +205,14 @@ def render(reg: Registry) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m thermiq.adapters.mqtt.discovery [--config SITE.toml] [-o OUT] [--check]``."""
-    return site_generator_main("thermiq.adapters.mqtt.discovery", "Home Assistant discovery payload of a site",
-                               REPO / "thermiq/sites/asp1.toml", DEFAULT_OUT,
-                               lambda site: render(registry_for_site(site)), argv)
+    return site_generator_main(
+        "thermiq.adapters.mqtt.discovery",
+        "Home Assistant discovery payload of a site",
+        REPO / "thermiq/sites/asp1.toml",
+        DEFAULT_OUT,
+        lambda site: render(registry_for_site(site)),
+        argv,
+    )
 
 
 if __name__ == "__main__":

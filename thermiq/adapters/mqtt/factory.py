@@ -50,8 +50,9 @@ def read_password(path: str) -> str:
     return line
 
 
-def build_bridge(cfg: ThermiqConfig, host_port: str | None = None, clock=None, audit=None,
-                 latches_path: str | Path | None = None) -> MqttBridge:
+def build_bridge(
+    cfg: ThermiqConfig, host_port: str | None = None, clock=None, audit=None, latches_path: str | Path | None = None
+) -> MqttBridge:
     """The bridge for ``cfg``'s site (not yet started).
 
     Parameters
@@ -82,7 +83,17 @@ def build_bridge(cfg: ThermiqConfig, host_port: str | None = None, clock=None, a
     registry = build_registry(cfg, io_list.points)
     site_protocol = broker.protocol if broker is not None else "5"
     protocol = os.environ.get("THERMIQ_MQTT_PROTOCOL", site_protocol) if host_port is not None else site_protocol
-    return MqttBridge(cfg.site.name, host, port, user, password, registry, clock,
-                      audit if audit is not None else os.environ.get("THERMIQ_AUDIT_LOG"), tls_ca=ca,
-                      client_id=broker.client_id if broker is not None else None, protocol=protocol,
-                      seen_ids_path=beside_latches(latches_path) if latches_path else None)
+    return MqttBridge(
+        cfg.site.name,
+        host,
+        port,
+        user,
+        password,
+        registry,
+        clock,
+        audit if audit is not None else os.environ.get("THERMIQ_AUDIT_LOG"),
+        tls_ca=ca,
+        client_id=broker.client_id if broker is not None else None,
+        protocol=protocol,
+        seen_ids_path=beside_latches(latches_path) if latches_path else None,
+    )

@@ -63,7 +63,7 @@ def _short(description: str) -> str:
     head = description.split(":", 1)[0]
     while "(" in head and ")" in head:
         a, b = head.index("("), head.index(")")
-        head = (head[:a] + head[b + 1:]) if a < b else head[:b]
+        head = (head[:a] + head[b + 1 :]) if a < b else head[:b]
     return " ".join(head.split())
 
 
@@ -75,8 +75,11 @@ def tank_label(cfg: ThermiqConfig, name: str) -> str:
 def temperature_meta(cfg: ThermiqConfig, io_points) -> dict[str, SignalMeta]:
     """Label and bands of every temperature signal of the I/O list."""
     lim = cfg.limits
-    out: dict[str, SignalMeta] = {p.signal: SignalMeta(_cap(_short(p.description))) for p in io_points
-                                  if p.kind in ("rtd", "ai_current") and p.signal.endswith("_temp_c")}
+    out: dict[str, SignalMeta] = {
+        p.signal: SignalMeta(_cap(_short(p.description)))
+        for p in io_points
+        if p.kind in ("rtd", "ai_current") and p.signal.endswith("_temp_c")
+    }
     for t in cfg.tanks:
         name = t.label or t.name
         on = t.setpoint_c - t.hysteresis_k
@@ -87,25 +90,41 @@ def temperature_meta(cfg: ThermiqConfig, io_points) -> dict[str, SignalMeta]:
                 label = f"{name} {pos}" if len(t.temp_signals) > 1 else name
                 out[sig] = SignalMeta(_cap(label), bands=bands)
     loop = cfg.miner_loop
-    out[loop.supply_temp_signal] = SignalMeta("Miner loop supply", bands=(
-        Band(-1e9, "ok"), Band(lim.miner_loop_supply_trip_c - lim.clear_hysteresis_k, "high"),
-        Band(lim.miner_loop_supply_trip_c, "trip")))
+    out[loop.supply_temp_signal] = SignalMeta(
+        "Miner loop supply",
+        bands=(
+            Band(-1e9, "ok"),
+            Band(lim.miner_loop_supply_trip_c - lim.clear_hysteresis_k, "high"),
+            Band(lim.miner_loop_supply_trip_c, "trip"),
+        ),
+    )
     out[loop.return_temp_signal] = SignalMeta("Miner loop return")
     for m in cfg.miners:
-        out[m.outlet_temp_signal] = SignalMeta(f"Miner {m.name} outlet", bands=(
-            Band(-1e9, "ok"), Band(lim.miner_outlet_trip_c - lim.clear_hysteresis_k, "high"),
-            Band(lim.miner_outlet_trip_c, "trip")))
+        out[m.outlet_temp_signal] = SignalMeta(
+            f"Miner {m.name} outlet",
+            bands=(
+                Band(-1e9, "ok"),
+                Band(lim.miner_outlet_trip_c - lim.clear_hysteresis_k, "high"),
+                Band(lim.miner_outlet_trip_c, "trip"),
+            ),
+        )
     for c in cfg.heating_circuits:
         name = c.label or c.name
-        out[c.flow_temp_signal] = SignalMeta(_cap(f"{name} flow"), bands=(
-            Band(-1e9, "ok"), Band(lim.heating_flow_trip_c - lim.clear_hysteresis_k, "high"),
-            Band(lim.heating_flow_trip_c, "trip")))
+        out[c.flow_temp_signal] = SignalMeta(
+            _cap(f"{name} flow"),
+            bands=(
+                Band(-1e9, "ok"),
+                Band(lim.heating_flow_trip_c - lim.clear_hysteresis_k, "high"),
+                Band(lim.heating_flow_trip_c, "trip"),
+            ),
+        )
         if c.return_temp_signal:
             out[c.return_temp_signal] = SignalMeta(_cap(f"{name} return"))
         if c.room_temp_signal:
             room = cfg.heating.room_setpoint_c
-            out[c.room_temp_signal] = SignalMeta(f"Room ({name})", bands=(
-                Band(-1e9, "cold"), Band(room - 1.0, "ok"), Band(room + 3.0, "high")))
+            out[c.room_temp_signal] = SignalMeta(
+                f"Room ({name})", bands=(Band(-1e9, "cold"), Band(room - 1.0, "ok"), Band(room + 3.0, "high"))
+            )
     out[cfg.cabinet.outdoor_temp_signal] = SignalMeta("Outdoor")
     return out
 
@@ -131,8 +150,11 @@ def contact_meta(cfg: ThermiqConfig, io_points) -> dict[str, SignalMeta]:
 
 def output_meta(cfg: ThermiqConfig, io_points) -> dict[str, SignalMeta]:
     """Label and HA class of every published digital output (the heartbeat is not published)."""
-    out = {p.signal: SignalMeta(_cap(_short(p.description)), diagnostic=True) for p in io_points
-           if p.kind == "do" and p.signal != cfg.cabinet.heartbeat_output}
+    out = {
+        p.signal: SignalMeta(_cap(_short(p.description)), diagnostic=True)
+        for p in io_points
+        if p.kind == "do" and p.signal != cfg.cabinet.heartbeat_output
+    }
     for p in cfg.pumps:
         out[p.output] = SignalMeta(_cap(f"{p.label or p.name} ({p.name.upper()})"), "running")
     for m in cfg.miners:

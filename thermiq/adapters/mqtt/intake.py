@@ -9,8 +9,8 @@ is refused. Writing the memory and the audit/journal lines is I/O, so it lives i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 import structlog
 
@@ -18,7 +18,7 @@ from thermiq.adapters.mqtt.seen_ids import SeenIdsFile
 from thermiq.commands import AuditRecord, Command, RecentIds, Refusal, SetpointSpec, validate
 
 log = logging.getLogger(__name__)
-journal = structlog.get_logger("thermiq.commands")   # one line per command event (systemd journal)
+journal = structlog.get_logger("thermiq.commands")  # one line per command event (systemd journal)
 
 
 class CommandIntake:
@@ -28,8 +28,14 @@ class CommandIntake:
     seen_ids_path : memory file or None.
     """
 
-    def __init__(self, specs: Mapping[str, SetpointSpec], wall: Callable[[], float], max_age_s: float,
-                 max_future_s: float, seen_ids_path: str | Path | None = None):
+    def __init__(
+        self,
+        specs: Mapping[str, SetpointSpec],
+        wall: Callable[[], float],
+        max_age_s: float,
+        max_future_s: float,
+        seen_ids_path: str | Path | None = None,
+    ):
         self.specs, self._wall = specs, wall
         self._max_age_s, self._max_future_s = max_age_s, max_future_s
         self._window_s = 2 * (max_age_s + max_future_s)
@@ -45,23 +51,25 @@ class CommandIntake:
         self.recent, warning = self._file.load(self._window_s, self._wall())
         if warning:
             log.warning("%s", warning)
-        try:    # from now on the file is the memory (also the "lost" horizon, if any)
+        try:  # from now on the file is the memory (also the "lost" horizon, if any)
             self._file.save(self.recent)
         except OSError as err:
             log.error("cannot write the request-id memory %s: %s", self._file.path, err)
 
     def judge(self, rel: str, payload: bytes, retained: bool) -> Command | Refusal:
         """The command to hand to the scan, or the refusal to ack. Never raises."""
-        result, recent = validate(rel, payload, retained, self._wall(), self.specs, self.recent,
-                                  self._max_age_s, self._max_future_s)
+        result, recent = validate(
+            rel, payload, retained, self._wall(), self.specs, self.recent, self._max_age_s, self._max_future_s
+        )
         if isinstance(result, Refusal):
             return result
-        try:    # on disk before the scan can apply it: at most once, also across restarts
+        try:  # on disk before the scan can apply it: at most once, also across restarts
             if self._file is not None:
                 self._file.save(recent)
         except OSError as err:
-            return Refusal(rel, f"cannot record the request id ({err.strerror or err}): not applied",
-                           result.request_id, result.by)
+            return Refusal(
+                rel, f"cannot record the request id ({err.strerror or err}): not applied", result.request_id, result.by
+            )
         self.recent = recent
         return result
 
@@ -71,8 +79,14 @@ def write_audit(recs: Iterable[AuditRecord], path: Path | None) -> None:
     recs = list(recs)
     for r in recs:
         (journal.warning if r.outcome in ("refused", "rejected") else journal.info)(
-            "command", outcome=r.outcome, by=r.by, request_id=r.request_id, topic=r.topic, reason=r.reason,
-            value=r.value)
+            "command",
+            outcome=r.outcome,
+            by=r.by,
+            request_id=r.request_id,
+            topic=r.topic,
+            reason=r.reason,
+            value=r.value,
+        )
     if not recs or path is None:
         return
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,19 +28,30 @@ class TripItem(BaseModel):
     id: str
     state: str
     first_out: bool
-    value: Union[float, bool, str, None] = None
-    limit: Union[float, bool, str, list, None] = None
-    unit: Optional[str] = None
+    value: float | bool | str | None = None
+    limit: float | bool | str | list | None = None
+    unit: str | None = None
     cause: str = ""
     hint: str = ""
-    since_s: Optional[float] = None
-    since_wall_s: Optional[float] = None
+    since_s: float | None = None
+    since_wall_s: float | None = None
 
 
 def nullable(tp):
     """``tp | None`` (state values may be invalid)."""
-    return Optional[tp]
+    return Optional[tp]  # noqa: UP045 (tp may be a typing special form)
 
 
-__all__ = ["AckPayload", "Availability", "MINER_STATES", "MinerStateName", "Mode", "SG_STATES", "SafetyPayload",
-           "SetpointPayload", "SgState", "TripItem", "nullable"]
+__all__ = [
+    "AckPayload",
+    "Availability",
+    "MINER_STATES",
+    "MinerStateName",
+    "Mode",
+    "SG_STATES",
+    "SafetyPayload",
+    "SetpointPayload",
+    "SgState",
+    "TripItem",
+    "nullable",
+]

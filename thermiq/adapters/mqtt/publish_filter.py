@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from pydantic import ValidationError
 
@@ -34,8 +34,13 @@ def encode(value: object) -> bytes:
 def changed(old: object, new: object, deadband: float | None) -> bool:
     """True when ``new`` must be published after ``old`` (deadband only between two numbers)."""
     num = (int, float)
-    if (isinstance(old, num) and isinstance(new, num) and not isinstance(old, bool)
-            and not isinstance(new, bool) and deadband):
+    if (
+        isinstance(old, num)
+        and isinstance(new, num)
+        and not isinstance(old, bool)
+        and not isinstance(new, bool)
+        and deadband
+    ):
         return abs(new - old) >= deadband
     return old != new or type(old) is not type(new)
 
@@ -56,8 +61,7 @@ class PublishFilter:
     refresh_s: float = DEFAULT_REFRESH_S
     last: Mapping[str, tuple[object, float]] = field(default_factory=lambda: MappingProxyType({}))
 
-    def select(self, registry: Registry, status: Mapping[str, object],
-               now_s: float) -> tuple[Selection, "PublishFilter"]:
+    def select(self, registry: Registry, status: Mapping[str, object], now_s: float) -> tuple[Selection, PublishFilter]:
         """Choose the topics of ``status`` to publish at ``now_s`` [s]; returns the new filter."""
         out, unknown, invalid = [], [], []
         last = dict(self.last)
@@ -77,9 +81,10 @@ class PublishFilter:
                 continue
             out.append((path, data))
             last[path] = (value, now_s)
-        return Selection(tuple(out), tuple(unknown), tuple(invalid)), PublishFilter(self.refresh_s,
-                                                                                   MappingProxyType(last))
+        return Selection(tuple(out), tuple(unknown), tuple(invalid)), PublishFilter(
+            self.refresh_s, MappingProxyType(last)
+        )
 
-    def forget(self) -> "PublishFilter":
+    def forget(self) -> PublishFilter:
         """A filter that republishes everything on the next select (after a reconnect)."""
         return PublishFilter(self.refresh_s)

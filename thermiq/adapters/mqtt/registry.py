@@ -10,20 +10,30 @@ availability retained QoS 1 with a last will.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal, Mapping, Optional
+from typing import Literal
 
 from pydantic import TypeAdapter
 
+from thermiq.adapters.mqtt import payloads as p
+from thermiq.adapters.mqtt.instances import PRECISION, Band, contact_meta, output_meta, soc_bands, temperature_meta
+from thermiq.adapters.mqtt.site_view import site_view
+from thermiq.adapters.mqtt.topic_fields import (
+    _ENUM,
+    _TEMP,
+    INVERTER_FIELDS,
+    METER_FIELDS,
+    MINER_FIELDS,  # noqa: F401
+    SCAN_FIELDS,
+    _binary,
+    _ha,
+    _meter_ha,
+    _sensor,
+)
 from thermiq.commands.specs import SetpointSpec, setpoint_specs
 from thermiq.config.schema import ThermiqConfig
-from thermiq.adapters.mqtt import payloads as p
-from thermiq.adapters.mqtt.site_view import site_view
-from thermiq.adapters.mqtt.topic_fields import (_ENUM, _TEMP, INVERTER_FIELDS, METER_FIELDS, MINER_FIELDS,  # noqa: F401
-                                                SCAN_FIELDS, UNIT_HA, _binary, _ha, _meter_ha, _sensor)
-from thermiq.adapters.mqtt.instances import (PRECISION, Band, contact_meta, output_meta, soc_bands,
-                                             temperature_meta)
 
 Kind = Literal["availability", "state", "setpoint", "command", "ack", "discovery", "ha_status"]
 CONTROLLER, NODERED, HA, OPERATOR = "thermiq", "nodered", "homeassistant", "operator"
@@ -64,12 +74,12 @@ class Topic:
     payload: object
     publisher: tuple[str, ...]
     subscribers: tuple[str, ...]
-    unit: Optional[str] = None
-    deadband: Optional[float] = None
+    unit: str | None = None
+    deadband: float | None = None
     description: str = ""
-    ha: Optional[Mapping[str, object]] = None
+    ha: Mapping[str, object] | None = None
     label: str = ""
-    precision: Optional[int] = None
+    precision: int | None = None
     bands: tuple[Band, ...] = ()
 
     @property
@@ -100,7 +110,7 @@ class Registry:
     topics: tuple[Topic, ...]
     specs: Mapping[str, SetpointSpec]
     ha_writable: frozenset = frozenset()
-    view: Mapping = field(default_factory=dict, compare=False)   #: site_view(cfg): the drawing model
+    view: Mapping = field(default_factory=dict, compare=False)  #: site_view(cfg): the drawing model
     _by: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
@@ -123,7 +133,7 @@ class Registry:
     def relative(self, topic: str) -> str | None:
         """Path relative to the site root, or ``None`` if ``topic`` is outside it."""
         prefix = self.base + "/"
-        return topic[len(prefix):] if topic.startswith(prefix) else None
+        return topic[len(prefix) :] if topic.startswith(prefix) else None
 
     def get(self, path: str) -> Topic | None:
         return self._by.get(path)
@@ -147,8 +157,22 @@ class Registry:
 
 def _state(path, payload, unit=None, desc="", ha=None, deadband=None, label="", bands=()) -> Topic:
     db = deadband if deadband is not None else DEADBAND.get(unit or "")
-    return Topic(path, "state", 0, True, p.nullable(payload), (CONTROLLER,), READERS, unit, db, desc, ha,
-                 label or desc, PRECISION.get(unit or ""), tuple(bands))
+    return Topic(
+        path,
+        "state",
+        0,
+        True,
+        p.nullable(payload),
+        (CONTROLLER,),
+        READERS,
+        unit,
+        db,
+        desc,
+        ha,
+        label or desc,
+        PRECISION.get(unit or ""),
+        tuple(bands),
+    )
 
 
 def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
@@ -161,14 +185,28 @@ def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
     """
     io_points = tuple(io_points)
     site = cfg.site.name
-    t: list[Topic] = [Topic("status", "availability", 1, True, p.Availability, (CONTROLLER,), READERS,
-                            description="controller availability; last will 'offline'", label="Controller")]
+    t: list[Topic] = [
+        Topic(
+            "status",
+            "availability",
+            1,
+            True,
+            p.Availability,
+            (CONTROLLER,),
+            READERS,
+            description="controller availability; last will 'offline'",
+            label="Controller",
+        )
+    ]
     temps, contacts, outputs = (f(cfg, io_points) for f in (temperature_meta, contact_meta, output_meta))
     for pt in io_points:
         if pt.signal in temps:
             m = temps[pt.signal]
-            t.append(_state(f"state/temperature/{pt.signal}", float, "°C", pt.description, _TEMP, label=m.label,
-                            bands=m.bands))
+            t.append(
+                _state(
+                    f"state/temperature/{pt.signal}", float, "°C", pt.description, _TEMP, label=m.label, bands=m.bands
+                )
+            )
     for pt in io_points:
         if pt.signal in contacts:
             m = contacts[pt.signal]
@@ -176,16 +214,39 @@ def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
     for pt in io_points:
         if pt.signal in outputs:
             m = outputs[pt.signal]
-            t.append(_state(f"state/output/{pt.signal}", bool, None, pt.description + " (relay state)", _binary(m),
-                            label=m.label))
+            t.append(
+                _state(
+                    f"state/output/{pt.signal}",
+                    bool,
+                    None,
+                    pt.description + " (relay state)",
+                    _binary(m),
+                    label=m.label,
+                )
+            )
     for v in cfg.valves:
         if v.feedback_a and v.feedback_b:
             opts = (v.port_a, v.port_b, "moving", "unknown")
-            t.append(_state(f"state/valve/{v.name}/position", Literal[opts], None,  # type: ignore[valid-type]
-                            f"{v.name.upper()} position from its end switches", {**_ENUM, "options": list(opts)},
-                            label=f"{(v.label or v.name)[:1].upper()}{(v.label or v.name)[1:]} position"))
-    t.append(_state("state/heat_pump/sg_state", p.SgState, None, "SG-Ready state in force",
-                    {**_ENUM, "options": list(p.SG_STATES)}, label="Heat pump SG-Ready state"))
+            t.append(
+                _state(
+                    f"state/valve/{v.name}/position",
+                    Literal[opts],
+                    None,  # type: ignore[valid-type]
+                    f"{v.name.upper()} position from its end switches",
+                    {**_ENUM, "options": list(opts)},
+                    label=f"{(v.label or v.name)[:1].upper()}{(v.label or v.name)[1:]} position",
+                )
+            )
+    t.append(
+        _state(
+            "state/heat_pump/sg_state",
+            p.SgState,
+            None,
+            "SG-Ready state in force",
+            {**_ENUM, "options": list(p.SG_STATES)},
+            label="Heat pump SG-Ready state",
+        )
+    )
     if cfg.fieldbus.inverter is not None:
         for f, unit, label, desc in INVERTER_FIELDS:
             bands = soc_bands(cfg) if f == "battery_soc_pct" else ()
@@ -193,16 +254,31 @@ def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
     for mb in cfg.fieldbus.meters:
         name = mb.label or mb.name
         for f, unit, what, desc in METER_FIELDS:
-            t.append(_state(f"state/meter/{mb.name}/{f}", float, unit, f"meter {mb.name} ({mb.role}): {desc}",
-                            _meter_ha(mb.role, f, unit), label=f"{name[:1].upper()}{name[1:]} {what}"))
+            t.append(
+                _state(
+                    f"state/meter/{mb.name}/{f}",
+                    float,
+                    unit,
+                    f"meter {mb.name} ({mb.role}): {desc}",
+                    _meter_ha(mb.role, f, unit),
+                    label=f"{name[:1].upper()}{name[1:]} {what}",
+                )
+            )
     for mc in cfg.miners:
         base = f"state/miner/{mc.name}"
-        fields = MINER_FIELDS + ((("hashrate_ths", float, "TH/s", "hashrate", "hashrate"),)
-                                 if mc.publishes_hashrate else ())
+        fields = MINER_FIELDS + (
+            (("hashrate_ths", float, "TH/s", "hashrate", "hashrate"),) if mc.publishes_hashrate else ()
+        )
         for f, tp, unit, what, desc in fields:
-            ha = _ha(unit) if unit else ({**_ENUM, "options": list(p.MINER_STATES)} if f == "state"
-                                         else {"component": "binary_sensor", "device_class": "connectivity",
-                                               "entity_category": "diagnostic"})
+            ha = (
+                _ha(unit)
+                if unit
+                else (
+                    {**_ENUM, "options": list(p.MINER_STATES)}
+                    if f == "state"
+                    else {"component": "binary_sensor", "device_class": "connectivity", "entity_category": "diagnostic"}
+                )
+            )
             if f in ("requested_power_w", "power_target_w", "chip_temp_max_c"):
                 ha["entity_category"] = "diagnostic"
             t.append(_state(f"{base}/{f}", tp, unit, desc, ha, label=f"Miner {mc.name} {what}"))
@@ -210,42 +286,143 @@ def build_registry(cfg: ThermiqConfig, io_points: Iterable) -> Registry:
         db = 20 if f == "scans" else None
         ha = _sensor("duration" if unit else None, entity_category="diagnostic")
         t.append(_state(f"state/scan/{f}", tp, unit, desc, ha, deadband=db, label=label))
-    t += [_state("state/safety/latched", bool, None, "a software trip is latched",
-                 {"component": "binary_sensor", "device_class": "problem"}, label="Trip latched"),
-          _state("state/safety/first_out", str, None, "id of the first trip, null if none", {"component": "sensor"},
-                 label="First-out trip"),
-          _state("state/safety/trips", list[p.TripItem], None,
-                 "latched trips: id, ISA-18.2 state, cause, hint, value, limit, unit, wall-clock time",
-                 {"component": "sensor", "trips": "true"}, label="Latched trips"),
-          _state("state/mode", p.Mode, None, "operating mode in force", {**_ENUM, "options": ["auto", "manual"]},
-                 label="Operating mode")]
+    t += [
+        _state(
+            "state/safety/latched",
+            bool,
+            None,
+            "a software trip is latched",
+            {"component": "binary_sensor", "device_class": "problem"},
+            label="Trip latched",
+        ),
+        _state(
+            "state/safety/first_out",
+            str,
+            None,
+            "id of the first trip, null if none",
+            {"component": "sensor"},
+            label="First-out trip",
+        ),
+        _state(
+            "state/safety/trips",
+            list[p.TripItem],
+            None,
+            "latched trips: id, ISA-18.2 state, cause, hint, value, limit, unit, wall-clock time",
+            {"component": "sensor", "trips": "true"},
+            label="Latched trips",
+        ),
+        _state(
+            "state/mode",
+            p.Mode,
+            None,
+            "operating mode in force",
+            {**_ENUM, "options": ["auto", "manual"]},
+            label="Operating mode",
+        ),
+    ]
     specs = setpoint_specs(cfg)
     unknown = sorted(set(cfg.home_assistant.writable_setpoints) - set(specs))
     if unknown:
-        raise ValueError(f"home_assistant.writable_setpoints names {unknown}, not setpoints of this site "
-                         f"(have {sorted(specs)})")
+        raise ValueError(
+            f"home_assistant.writable_setpoints names {unknown}, not setpoints of this site (have {sorted(specs)})"
+        )
     ha_writable = frozenset(cfg.home_assistant.writable_setpoints)
     for s in specs.values():
         tp = {"float": float, "bool": bool, "enum": p.Mode}[s.kind]
-        t.append(Topic(f"setpoints/{s.name}", "setpoint", 1, True, tp, (CONTROLLER,), READERS, s.unit, None,
-                       f"{s.description} (value in force)", label=_cap(s.description),
-                       precision=PRECISION.get(s.unit or "")))
+        t.append(
+            Topic(
+                f"setpoints/{s.name}",
+                "setpoint",
+                1,
+                True,
+                tp,
+                (CONTROLLER,),
+                READERS,
+                s.unit,
+                None,
+                f"{s.description} (value in force)",
+                label=_cap(s.description),
+                precision=PRECISION.get(s.unit or ""),
+            )
+        )
     for s in specs.values():
         writers = WRITERS if s.name in ha_writable else (NODERED, OPERATOR)
-        t.append(Topic(f"setpoints/{s.name}/set", "command", 1, False, p.SetpointPayload, writers, (CONTROLLER,),
-                       s.unit, None, f"write {s.name}: {_limits(s)}"))
-        t.append(Topic(f"setpoints/{s.name}/set/ack", "ack", 1, False, p.AckPayload, (CONTROLLER,), writers,
-                       description=f"outcome of a write to {s.name}"))
+        t.append(
+            Topic(
+                f"setpoints/{s.name}/set",
+                "command",
+                1,
+                False,
+                p.SetpointPayload,
+                writers,
+                (CONTROLLER,),
+                s.unit,
+                None,
+                f"write {s.name}: {_limits(s)}",
+            )
+        )
+        t.append(
+            Topic(
+                f"setpoints/{s.name}/set/ack",
+                "ack",
+                1,
+                False,
+                p.AckPayload,
+                (CONTROLLER,),
+                writers,
+                description=f"outcome of a write to {s.name}",
+            )
+        )
     for action in ("reset", "ack"):
         what = "reset the software trip latch (SA-002)" if action == "reset" else "acknowledge alarms (SA-007)"
-        t.append(Topic(f"cmd/safety/{action}", "command", 1, False, p.SafetyPayload, SAFETY_WRITERS,
-                       (CONTROLLER,), description=what))
-        t.append(Topic(f"cmd/safety/{action}/ack", "ack", 1, False, p.AckPayload, (CONTROLLER,), SAFETY_WRITERS,
-                       description=f"outcome of a safety {action}"))
-    t.append(Topic(f"{HA_PREFIX}/device/{ROOT}_{site}/config", "discovery", 1, False, dict, (CONTROLLER,), (HA,),
-                   description="Home Assistant device discovery (sent on connect and on HA birth)"))
-    t.append(Topic(f"{HA_PREFIX}/status", "ha_status", 1, True, p.Availability, (HA,), (CONTROLLER,),
-                   description="Home Assistant birth/last will; 'online' triggers re-discovery"))
+        t.append(
+            Topic(
+                f"cmd/safety/{action}",
+                "command",
+                1,
+                False,
+                p.SafetyPayload,
+                SAFETY_WRITERS,
+                (CONTROLLER,),
+                description=what,
+            )
+        )
+        t.append(
+            Topic(
+                f"cmd/safety/{action}/ack",
+                "ack",
+                1,
+                False,
+                p.AckPayload,
+                (CONTROLLER,),
+                SAFETY_WRITERS,
+                description=f"outcome of a safety {action}",
+            )
+        )
+    t.append(
+        Topic(
+            f"{HA_PREFIX}/device/{ROOT}_{site}/config",
+            "discovery",
+            1,
+            False,
+            dict,
+            (CONTROLLER,),
+            (HA,),
+            description="Home Assistant device discovery (sent on connect and on HA birth)",
+        )
+    )
+    t.append(
+        Topic(
+            f"{HA_PREFIX}/status",
+            "ha_status",
+            1,
+            True,
+            p.Availability,
+            (HA,),
+            (CONTROLLER,),
+            description="Home Assistant birth/last will; 'online' triggers re-discovery",
+        )
+    )
     return Registry(site, tuple(t), specs, ha_writable, site_view(cfg))
 
 

@@ -38,8 +38,7 @@ class SeenIdsFile:
         except (OSError, ValueError, TypeError, KeyError) as err:
             why = f"unreadable ({type(err).__name__}: {err})"
         lost = RecentIds(window_s, (), max_ids, not_before_s=wall_s)
-        return lost, (f"{self.path}: request-id memory {why}; commands issued before this start "
-                      f"are refused")
+        return lost, (f"{self.path}: request-id memory {why}; commands issued before this start are refused")
 
     def save(self, recent: RecentIds) -> None:
         """Write atomically and durably. Raises OSError."""

@@ -31,8 +31,8 @@ from __future__ import annotations
 import fcntl
 import os
 import struct
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import revpimodio2
 
@@ -41,9 +41,9 @@ from thermiq.cycle.image import Signal
 from thermiq.iomap.codec import decode_current, decode_rtd
 from thermiq.iomap.io_list import IoList
 
-PROCESS_IMAGE_SIZE = 4096          #: piControl KB_PI_LEN [bytes]
-KB_SET_OUTPUT_WATCHDOG = 19226     #: _IO('K', 26), piControl src/piControl.h
-CYCLE_MARK = 0xFF                  #: written into RevPiIOCycle after each read; piControl overwrites it
+PROCESS_IMAGE_SIZE = 4096  #: piControl KB_PI_LEN [bytes]
+KB_SET_OUTPUT_WATCHDOG = 19226  #: _IO('K', 26), piControl src/piControl.h
+CYCLE_MARK = 0xFF  #: written into RevPiIOCycle after each read; piControl overwrites it
 _NOT_RUNNING = Signal(None, 0.0, "status")
 
 
@@ -70,11 +70,12 @@ def make_procimg_file(path: str | Path, configrsc: str | Path | None = None) -> 
 
 def open_modio(procimg: str, configrsc: str, simulator: bool):
     try:
-        return revpimodio2.RevPiModIO(autorefresh=False, procimg=procimg, configrsc=configrsc,
-                                      simulator=simulator, debug=False)
+        return revpimodio2.RevPiModIO(
+            autorefresh=False, procimg=procimg, configrsc=configrsc, simulator=simulator, debug=False
+        )
     except FileNotFoundError as err:
         raise FileNotFoundError(f"process image or piCtory file not found: {err.filename}") from None
-    except RuntimeError as err:       # revpimodio2: "can not access pictory configuration at ..."
+    except RuntimeError as err:  # revpimodio2: "can not access pictory configuration at ..."
         raise FileNotFoundError(str(err)) from None
 
 
@@ -85,8 +86,10 @@ def check_binding(rpi, io_list: IoList, configrsc: str) -> None:
             if name is not None and name not in rpi.io:
                 missing.append(name)
     if missing:
-        raise IoBindingError(f"{configrsc}: piCtory configuration lacks {len(missing)} I/O name(s) "
-                             f"the I/O list needs: {', '.join(missing)}")
+        raise IoBindingError(
+            f"{configrsc}: piCtory configuration lacks {len(missing)} I/O name(s) "
+            f"the I/O list needs: {', '.join(missing)}"
+        )
 
 
 class RevPiProcessImage:
@@ -106,22 +109,31 @@ class RevPiProcessImage:
     FileNotFoundError  image or configuration missing
     """
 
-    def __init__(self, io_list: IoList, procimg: str, configrsc: str, output_watchdog_ms: int = 0,
-                 clock: Clock = SystemClock()):
+    def __init__(
+        self, io_list: IoList, procimg: str, configrsc: str, output_watchdog_ms: int = 0, clock: Clock = SystemClock()
+    ):
         self.clock = clock
         self.rpi = open_modio(procimg, configrsc, simulator=False)
         check_binding(self.rpi, io_list, configrsc)
         io = self.rpi.io
-        self._analog = [(p.signal, io[p.signal], io[p.status_signal],
-                         decode_rtd if p.kind == "rtd" else decode_current, p.range_lo, p.range_hi)
-                        for p in io_list.analog_inputs]
+        self._analog = [
+            (
+                p.signal,
+                io[p.signal],
+                io[p.status_signal],
+                decode_rtd if p.kind == "rtd" else decode_current,
+                p.range_lo,
+                p.range_hi,
+            )
+            for p in io_list.analog_inputs
+        ]
         self._digital = [(p.signal, io[p.signal]) for p in io_list.inputs if p.kind == "di"]
         self._outputs = {p.signal: io[p.signal] for p in io_list.outputs}
         self._status = io["RevPiStatus"] if "RevPiStatus" in io else None
         self._cycle = io["RevPiIOCycle"] if "RevPiIOCycle" in io else None
-        self.stamp_s: float | None = None   #: monotonic time [s] piControl was last seen refreshing the image
+        self.stamp_s: float | None = None  #: monotonic time [s] piControl was last seen refreshing the image
         self.on_hardware = bool(getattr(self.rpi, "_run_on_pi", False))
-        self.io_running = False     #: RevPiStatus bit0 (piControl running) at the last read
+        self.io_running = False  #: RevPiStatus bit0 (piControl running) at the last read
         if self.on_hardware and output_watchdog_ms > 0:
             fcntl.ioctl(self.rpi._myfh, KB_SET_OUTPUT_WATCHDOG, struct.pack("L", output_watchdog_ms))
 
@@ -146,7 +158,7 @@ class RevPiProcessImage:
             if self._cycle is not None:
                 os.pwrite(self.rpi._myfh.fileno(), bytes((CYCLE_MARK,)), self._cycle.address)
         elif self.stamp_s is None:
-            self.stamp_s = now_s      # a mark left by an earlier run: age from the first read
+            self.stamp_s = now_s  # a mark left by an earlier run: age from the first read
         stamp = self.stamp_s
         out: dict[str, Signal] = {}
         for name, value_io, status_io, decode, lo, hi in self._analog:
