@@ -23,7 +23,7 @@ def test_cop_and_costs_match_the_published_figures():
     rev = mining_revenue_eur_kwh(MiningConfig(usd_to_eur=1.0, pool_fee_frac=0.0), 0.038)
     assert rev == pytest.approx(0.038 / (32.5 * 0.024))
     c = heat_costs(hp, MiningConfig(), 0.36, 0.36, 0.076, 0.038, 2.0, 35.0)
-    assert c.hp_pv < c.miner_pv < c.hp_grid < c.miner_grid  # the merit order of economics.md
+    assert c.hp_pv < c.miner_pv < c.hp_grid < c.miner_grid  # the merit order (docs/DISPATCH.md)
     assert not c.mining_beats_export
 
 

@@ -53,6 +53,9 @@ def test_specs_follow_site_config(specs, cfg):
         "mode",
         "miner_m1_power_limit_w",
         "miner_m2_power_limit_w",
+        "grid_price_eur_kwh",
+        "hashprice_usd_th_day",
+        "pv_forecast_tomorrow_kwh",
     }
     assert (specs["dhw_setpoint_c"].lo, specs["dhw_setpoint_c"].hi) == (20.0, cfg.dhw.max_c)
     assert (specs["buffer_setpoint_c"].lo, specs["buffer_setpoint_c"].hi) == (20.0, cfg.buffer.max_c)
@@ -102,11 +105,11 @@ def test_valid_safety_commands(specs):
         ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 19.9}, "outside"),
         ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": True}, "needs a number"),
         ("setpoints/dhw_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": "55"}, "needs a number"),
-        ("setpoints/buffer_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 71}, "outside 20.0..70.0"),
+        ("setpoints/buffer_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 71}, "outside 20.0..60.0"),
         ("setpoints/room_setpoint_c/set", {"request_id": "a", "issued_at": NOW, "value": 4.5}, "outside 5.0..28.0"),
         ("setpoints/priority_soc_pct/set", {"request_id": "a", "issued_at": NOW, "value": 101}, "outside"),
         ("setpoints/grid_heating_allowed/set", {"request_id": "a", "issued_at": NOW, "value": 1}, "true or false"),
-        ("setpoints/mode/set", {"request_id": "a", "issued_at": NOW, "value": "off"}, "one of"),
+        ("setpoints/mode/set", {"request_id": "a", "issued_at": NOW, "value": "standby"}, "one of"),
         ("setpoints/miner_m1_power_limit_w/set", {"request_id": "a", "issued_at": NOW, "value": 1000}, "or 0"),
         ("setpoints/miner_m2_power_limit_w/set", {"request_id": "a", "issued_at": NOW, "value": 3601}, "outside"),
         ("setpoints/nonsense/set", {"request_id": "a", "issued_at": NOW, "value": 1}, "unknown setpoint"),
@@ -246,8 +249,12 @@ def test_duplicate_json_keys_are_refused(specs, raw, reason):
         ("setpoints/dhw_setpoint_c/set", "55", 'dhw_setpoint_c needs a number, got "55"'),
         ("setpoints/grid_heating_allowed/set", None, "grid_heating_allowed needs true or false, got null"),
         ("setpoints/grid_heating_allowed/set", "yes", 'grid_heating_allowed needs true or false, got "yes"'),
-        ("setpoints/mode/set", None, "mode must be one of ['auto', 'manual'], got null"),
-        ("setpoints/mode/set", 1, "mode must be one of ['auto', 'manual'], got 1"),
+        (
+            "setpoints/mode/set",
+            None,
+            "mode must be one of ['off', 'manual', 'pv_only', 'heat_priority', 'auto'], got null",
+        ),
+        ("setpoints/mode/set", 1, "mode must be one of ['off', 'manual', 'pv_only', 'heat_priority', 'auto'], got 1"),
     ],
 )
 def test_type_errors_speak_of_the_setpoints_own_type(specs, topic, value, reason):
@@ -302,7 +309,7 @@ def test_store_lease_then_fallback_to_local_default(specs, cfg):
 
 def test_store_refuses_out_of_limit_value_without_change(specs):
     store = SetpointStore.from_specs(specs)
-    bad = SetpointCommand("setpoints/mode/set", "mode", "off", "r", NOW, 10.0)
+    bad = SetpointCommand("setpoints/mode/set", "mode", "standby", "r", NOW, 10.0)
     with pytest.raises(SetpointError, match="mode must be one of"):
         store.apply(bad, 0.0)
     new, result = handle_setpoint(store, bad, 0.0)

@@ -1,7 +1,7 @@
 """The operator's view end to end: Mosquitto, `thermiq sim --mqtt`, Node-RED with the generated flows,
 Debian's Chromium headless (driven by Playwright over its own pipe; no browser download).
 
-A site file like ASP1's but with the hot-water trip limit below the tank's start temperature makes
+A site file like ASP1's but with the miner-outlet trip limit below the loop's start temperature makes
 the simulation trip at once (the injected trip). The test reads the rendered DOM: the banner names
 the first-out trip with its cause from the trip table, values carry their unit and the registry's
 number of decimals, and after the simulation is killed (its last will says offline) every value is
@@ -38,9 +38,13 @@ NBSP = "\u202f"
 
 
 def _trip_site(tmp: Path) -> Path:
-    """ASP1 with the hot-water trip limit at 40 °C: the tank starts near 50 °C, so I7 trips at once."""
+    """ASP1 with the miner-outlet trip limit at 30 °C: the miner loop starts at 35 °C, so I1 trips at once.
+
+    (A tank trip cannot be lowered below its tank's band: check-config keeps every tank target a
+    margin below the trips it feeds, and the hot water must reach its 60 °C anti-legionella cycle.)
+    """
     text = (REPO / "thermiq/sites/asp1.toml").read_text()
-    text, n = re.subn(r"(?m)^dhw_trip_c = .*$", "dhw_trip_c = 40.0", text)
+    text, n = re.subn(r"(?m)^miner_outlet_trip_c = .*$", "miner_outlet_trip_c = 30.0", text)
     assert n == 1
     out = tmp / "site_trip.toml"
     out.write_text(

@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from thermiq.config.schema import ThermiqConfig
 
 #: display precision (decimals) per unit; a value is rounded to this on the dashboard and in HA
-PRECISION = {"°C": 1, "K": 1, "W": 0, "%": 0, "kWh": 1, "V": 1, "TH/s": 1, "s": 3, "Hz": 2}
+PRECISION = {
+    "°C": 1,
+    "K": 1,
+    "W": 0,
+    "%": 0,
+    "kWh": 1,
+    "V": 1,
+    "TH/s": 1,
+    "s": 3,
+    "Hz": 2,
+    "EUR/kWh": 3,
+    "USD/TH/day": 3,
+}
 #: trip limit (LimitsConfig field) of a tank's top sensor, by the tank's role
 TANK_TRIP = {"buffer": "buffer_top_trip_c", "dhw": "dhw_trip_c"}
 
