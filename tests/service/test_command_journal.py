@@ -111,8 +111,14 @@ def test_every_command_kind_leaves_one_journal_line_with_request_id_and_user(tmp
         mqtt("cmd/safety/ack", envelope(target=TRIP), "accepted")
         mqtt("cmd/safety/reset", envelope(target=TRIP), "accepted")
         local("ack", "I99_no_such_trip", "rejected")
+        # the status file lags the scan: see the reset in it before tripping again, then the new trip
+        wait_for(lambda: TRIP not in read_status(run / "status.json")["latched"], 30, f"{TRIP} reset")
         plant.write(buffer_top_temp_c=90.0)
-        wait_for(lambda: TRIP in read_status(run / "status.json")["latched"], 30, f"{TRIP} latched again")
+        wait_for(
+            lambda: read_status(run / "status.json")["trips"].get(TRIP, {}).get("state") == "active_unack",
+            30,
+            f"{TRIP} latched again",
+        )
         plant.write()
         wait_for(
             lambda: read_status(run / "status.json")["trips"].get(TRIP, {}).get("state") == "cleared_unack",
