@@ -2,8 +2,8 @@
 
 ``thermiq check-config`` and ``thermiq run`` (before the first scan) call :func:`prove`; a
 non-empty answer refuses the configuration and nothing runs. Each problem is one line naming the
-signal, what is wrong with it and the instance that needs it (``miner m2: outlet_temp_signal
-'miner2_outlet_temp_c' is not in the I/O list``).
+signal, what is wrong with it and the instance that needs it (``<instance>: <config key>
+'<signal>' is not in the I/O list``).
 
 What is needed comes from the configured instances (the interlocks, quality checks, controllers
 and publishers all find their signals through them) and, as a cross-check, from every signal the
@@ -29,7 +29,7 @@ _IO_KIND = {"rtd": "analog", "ai_current": "analog", "di": "di", "do": "do"}
 
 @dataclass(frozen=True, slots=True)
 class Need:
-    """One signal an instance needs: who (``miner m1``), which key (``outlet_temp_signal``), its kind."""
+    """One signal an instance needs: who (``miner <name>``), which key (``outlet_temp_signal``), its kind."""
 
     instance: str
     key: str
