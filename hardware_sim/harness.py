@@ -159,6 +159,7 @@ def simulate(
     acc: dict[str, float] = {}
     trips: list[dict] = []
     cost_max = 0.0
+    hp_starts, hp_was_on = 0, state.hp.running
     all_costs = np.empty(n_steps)
     try:
         for k in range(n_steps):
@@ -190,6 +191,9 @@ def simulate(
             flows = driver.advance(period_s)
             for name, value in flows_columns(flows).items():
                 acc[name] = acc.get(name, 0.0) + value
+            hp_on = driver.state.hp.running
+            hp_starts += int(hp_on and not hp_was_on)  # compressor starts (rising edges), per sample
+            hp_was_on = hp_on
             if (k + 1) % per_sample == 0:
                 row = {name: total / per_sample for name, total in acc.items()}
                 acc.clear()
@@ -200,6 +204,7 @@ def simulate(
                 row["scan_cost_s"] = cost_max
                 row["trips_latched"] = len(res.state.interlocks.latched)
                 row["sg_block"] = float(res.state.sg_state.value == "block")
+                row["hp_starts"], hp_starts = float(hp_starts), 0
                 cost_max = 0.0
                 for name, value in row.items():
                     cols.setdefault(name, []).append(value)
