@@ -91,6 +91,10 @@ def compute_kpis(series: dict[str, np.ndarray], meta: dict, prices: Prices | Non
     k["hours_trip_latched"] = float(np.sum(dts[latched > 0]) / 3600.0)
     k["trips"] = float(trip_count(meta.get("trip_events", [])))
     k["duration_h"] = float(np.sum(dts) / 3600.0)
+    # compressor starts (rising edges counted per sample by the harness); absent in older series
+    starts = float(np.sum(series["hp_starts"])) if "hp_starts" in series else math.nan
+    k["hp_starts"] = starts
+    k["hp_starts_per_day"] = starts / (k["duration_h"] / 24.0) if k["duration_h"] > 0.0 else math.nan
     return k
 
 
@@ -113,6 +117,7 @@ KPI_ROWS = (
     ("Heat pump electrical", "hp_power_kwh", "kWh", None, 1, "compressor, standby and backup heater"),
     ("Heat pump heat", "hp_heat_kwh", "kWh", None, 1, "into buffer and DHW"),
     ("Heat pump seasonal COP", "seasonal_cop", "-", None, 2, "HP heat / HP electricity"),
+    ("Heat pump starts per day", "hp_starts_per_day", "1/d", None, 1, "compressor starts / simulated days"),
     ("Backup heater", "backup_heater_kwh", "kWh", None, 1, "electric heater of the heat pump"),
     ("Pumps electrical", "pump_power_kwh", "kWh", None, 1, "miner loop, charging and heating pumps"),
     ("House heat", "house_heat_kwh", "kWh", None, 1, "delivered by the emitters"),
