@@ -20,9 +20,11 @@ PVGIS 6 code, github.com/NikosAlexandris/pvgis-prototype (EUPL-1.2, commit 875d1
    * seriescalc ``G(i)`` alone on its own plane: split with GTI-DIRINT (Marion 2015,
      ``pvlib.irradiance.gti_dirint``) and Perez, the parts scaled so that they add up to the
      file's ``G(i)``; dawn/dusk hours the decomposition leaves dark take ``G(i)`` as sky diffuse;
-   * any other plane: GHI/DNI/DHI (TMY columns, or recovered from the seriescalc plane: GTI-DIRINT
-     for ``G(i)``; DNI = Gb(i)/cos AOI, DHI = 2 Gd(i)/(1 + cos tilt) for the components)
-     transposed with Perez 1990 (``pvlib.irradiance.get_total_irradiance``).
+   * any other plane: GHI/DNI/DHI transposed with Perez 1990
+     (``pvlib.irradiance.get_total_irradiance``). GHI/DNI/DHI are the TMY columns, or recovered
+     from the seriescalc plane: GTI-DIRINT for ``G(i)``; for the components DNI = Gb(i)/cos θ,
+     GHI = Gr(i) / (albedo (1 - cos tilt)/2) (isotropic ground reflection, the site albedo) and
+     DHI = GHI - DNI cos z (z the zenith angle).
 3. Reflection loss, Martin & Ruiz 2001 (Sol. Energy Mater. Sol. Cells 70:25):
    beam IAM = (1 - exp(-cos θ / a_r)) / (1 - exp(-1 / a_r)), θ the angle of incidence; sky and
    ground with their diffuse integrals (c1 = 4/(3π), c2 = a_r/2 - 0.154);
@@ -119,11 +121,18 @@ class SkyModel:
                     np.nan_to_num(out[c].to_numpy()).clip(0.0) for c in ("ghi", "dni", "dhi")
                 )
             else:
-                gb, gd = weather.poa_w_m2["Gb(i)"], weather.poa_w_m2["Gd(i)"]
+                gb, gd, gr = (weather.poa_w_m2[c] for c in ("Gb(i)", "Gd(i)", "Gr(i)"))
                 cos_aoi = np.cos(np.radians(aoi))
                 self.dni = np.where((cos_aoi > 0.05) & (self.zenith < 88.0), gb / np.maximum(cos_aoi, 0.05), 0.0)
-                self.dhi = gd * 2.0 / (1.0 + np.cos(np.radians(tilt)))
-                self.ghi = self.dni * np.cos(np.radians(np.minimum(self.zenith, 90.0))) + self.dhi
+                beam_h = self.dni * np.cos(np.radians(np.minimum(self.zenith, 90.0)))
+                view_ground = (1.0 - np.cos(np.radians(tilt))) / 2.0
+                if view_ground * albedo > 0.01:
+                    # ground-reflected = albedo x GHI x (1 - cos tilt)/2 (isotropic ground, as PVGIS)
+                    self.ghi = np.maximum(gr / (albedo * view_ground), beam_h)
+                    self.dhi = self.ghi - beam_h
+                else:  # a (nearly) flat plane sees no ground: take its sky diffuse as isotropic
+                    self.dhi = gd * 2.0 / (1.0 + np.cos(np.radians(tilt)))
+                    self.ghi = beam_h + self.dhi
         else:
             raise WeatherError(f"{weather.meta.get('source')}: no irradiance columns (need G(i) or GHI/DNI/DHI)")
 
