@@ -19,7 +19,8 @@ from hardware_sim.plant.boundary import DATA_DIR, DEFAULT_WEATHER_PATH, Boundary
 from hardware_sim.plant.model import Actuators
 from hardware_sim.plant.params import PvArrayParams
 from hardware_sim.plant.pv import SkyModel, pvgis_file_array
-from hardware_sim.plant.pvgis_compare import binned_ratio, monthly_kwh
+from hardware_sim.plant.pvgis_compare import binned_ratio, monthly_kwh, report
+from hardware_sim.plant.pvgis_compare import main as compare_main
 from hardware_sim.plant.weather import WeatherError, load_weather
 from tests.plant.conftest import JAN_START_S
 from tests.plant.openloop import rules
@@ -69,6 +70,13 @@ def test_the_bundled_file_was_computed_for_building_integrated_modules(sky):
     built_ratio = [r for *_, r in binned_ratio(w.pv_w_per_kwp, built, poa, edges)]
     assert free_ratio[0] > 0.99 and free_ratio[-1] < 0.95 and np.all(np.diff(free_ratio) < 0.0)
     assert max(built_ratio) - min(built_ratio) < 0.02
+
+
+def test_pvgis_compare_reports_both_mountings_and_refuses_a_file_without_p(capsys, sky):
+    text = report(sky.weather)
+    assert "free-standing" in text and "building-integrated" in text and "+0.46 %" in text
+    assert compare_main([str(TMY_PATH)]) == 2
+    assert "no P column" in capsys.readouterr().err
 
 
 def test_pvgis_file_array_reads_the_header(tmp_path, sky):
