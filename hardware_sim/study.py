@@ -187,8 +187,9 @@ def resolve_period(
 
 
 def compare_cli(args, start_utc_s: float, duration_s: float, period_s: float) -> int:
-    """``thermiq sim --compare VARIANT``: the site as configured and the variant, run in parallel
-    over the same period; each run's report and the comparison go to ``--out``. Returns the exit code."""
+    """``thermiq sim --compare VARIANT [--compare VARIANT ...]``: the site as configured and each
+    variant, run in parallel over the same period; each run's report and the comparison go to
+    ``--out``. Every variant is built (checked) before any run starts. Returns the exit code."""
     import sys
 
     from hardware_sim.plant.params import PlantParamsError
@@ -197,15 +198,25 @@ def compare_cli(args, start_utc_s: float, duration_s: float, period_s: float) ->
     from thermiq.config.load import ConfigError
 
     base = Variant("as configured", args.config, args.plant)
-    try:
-        other = parse_variant(args.compare, base)
-        build(other)
-    except (ValueError, ConfigError, PlantParamsError) as err:
-        print(f"error: --compare {args.compare}: {str(err).strip()}", file=sys.stderr)
-        return 2
-    specs = [RunSpec(v, start_utc_s, duration_s, period_s, args.weather) for v in (base, other)]
+    texts = [args.compare] if isinstance(args.compare, str) else list(args.compare)
+    variants = [base]
+    for text in texts:
+        try:
+            other = parse_variant(text, base)
+            build(other)
+        except (ValueError, ConfigError, PlantParamsError) as err:
+            print(f"error: --compare {text}: {str(err).strip()}", file=sys.stderr)
+            return 2
+        if other.label in {v.label for v in variants}:
+            print(f"error: --compare {text}: given twice", file=sys.stderr)
+            return 2
+        variants.append(other)
+    specs = [RunSpec(v, start_utc_s, duration_s, period_s, args.weather) for v in variants]
     t0 = time.perf_counter()
-    results = run_all(run_variant, specs, workers=2)
+    results = run_all(run_variant, specs, workers=min(len(specs), os.cpu_count() or 1))
     md = write_comparison(args.out, {s.variant.label: r for s, r in zip(specs, results)})
-    print(f"comparison written to {md} (2 runs of {duration_s / 86400:g} days in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"comparison written to {md} ({len(specs)} runs of {duration_s / 86400:g} days "
+        f"in {time.perf_counter() - t0:.1f} s)"
+    )
     return 0
