@@ -153,13 +153,13 @@ def simulate(
     switchings: dict[str, int] = {}
     last_outs: dict[str, bool] = {}
     stored_start_j = stored_energy_j(state, params)
+    hp_was_on, sample_starts = state.hp.running, 0  # heat-pump compressor starts in the sample
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample
     cols: dict[str, list] = {}
     acc: dict[str, float] = {}
     trips: list[dict] = []
     cost_max = 0.0
-    hp_starts, hp_was_on = 0, state.hp.running
     all_costs = np.empty(n_steps)
     try:
         for k in range(n_steps):
@@ -189,11 +189,11 @@ def simulate(
             last_outs = dict(outs)
             devices.apply_commands(now_s)
             flows = driver.advance(period_s)
+            hp_on = driver.state.hp.running
+            sample_starts += hp_on and not hp_was_on
+            hp_was_on = hp_on
             for name, value in flows_columns(flows).items():
                 acc[name] = acc.get(name, 0.0) + value
-            hp_on = driver.state.hp.running
-            hp_starts += int(hp_on and not hp_was_on)  # compressor starts (rising edges), per sample
-            hp_was_on = hp_on
             if (k + 1) % per_sample == 0:
                 row = {name: total / per_sample for name, total in acc.items()}
                 acc.clear()
@@ -202,9 +202,9 @@ def simulate(
                 row.update({name: rd[key] for name, key in TEMPS.items()})
                 row["battery_soc_pct"] = devices.inverter.snapshot().battery_soc_pct
                 row["scan_cost_s"] = cost_max
+                row["hp_starts"], sample_starts = float(sample_starts), 0
                 row["trips_latched"] = len(res.state.interlocks.latched)
                 row["sg_block"] = float(res.state.sg_state.value == "block")
-                row["hp_starts"], hp_starts = float(hp_starts), 0
                 cost_max = 0.0
                 for name, value in row.items():
                     cols.setdefault(name, []).append(value)
