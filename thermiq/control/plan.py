@@ -93,7 +93,8 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
             shift = sp.room_setpoint_c - cfg.heating.room_setpoint_c
             room_target, room_demand = target + shift, zones[z.name].demand
     # --- hot water: target and the weekly anti-legionella cycle
-    dhw_c = sig(cfg.dhw.top_temp_signal)
+    buf_t, dhw_t = cfg.buffer, cfg.dhw
+    dhw_c = sig(dhw_t.top_temp_signal)
     if naive:
         dhw_st, dhw_target, legionella = prev.dhw, sp.dhw_setpoint_c, False
     else:
@@ -132,12 +133,12 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     if surplus is not None and not soc_ok:
         surplus = min(surplus, 0.0)
     # --- heat side: routing, pumps, SG-Ready (merit order first, with last scan's heat state)
-    buffer_c = sig(cfg.buffer.top_temp_signal)  # invalid (None) is not "cold": no heat wanted from it
+    buffer_c = sig(buf_t.top_temp_signal)  # invalid (None) is not "cold": no heat wanted from it
     heat_wanted_now = st.heat.dhw_demand or (
-        buffer_c is not None and buffer_c < sp.buffer_setpoint_c - cfg.buffer.hysteresis_k
+        buffer_c is not None and buffer_c < sp.buffer_setpoint_c - buf_t.hysteresis_k
     )
-    dhw_room = dhw_c is not None and dhw_c < cfg.dhw.max_c - cfg.dhw.hysteresis_k
-    buffer_room = buffer_c is not None and buffer_c < cfg.buffer.max_c - cfg.buffer.hysteresis_k
+    dhw_room = dhw_c is not None and dhw_c < dhw_t.max_c - dhw_t.hysteresis_k
+    buffer_room = buffer_c is not None and buffer_c < buf_t.max_c - buf_t.hysteresis_k
     planned_w = sum(c.target_w for c in st.miners.values() if c.hashing)
     merit = decide(
         mode,
