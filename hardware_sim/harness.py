@@ -22,7 +22,7 @@ from hardware_sim.operator import OperatorPolicy, OperatorState, operator_step
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.model import reset_safety
 from hardware_sim.plant.params import PlantParams
-from hardware_sim.plant.state import PlantState, flows_columns, initial_state
+from hardware_sim.plant.state import FlowSums, PlantState, initial_state
 from hardware_sim.plant.views import readings, stored_energy_j
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
@@ -156,7 +156,7 @@ def simulate(
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample
     cols: dict[str, list] = {}
-    acc: dict[str, float] = {}
+    sums = FlowSums(len(cfg.miners))
     trips: list[dict] = []
     cost_max = 0.0
     all_costs = np.empty(n_steps)
@@ -175,8 +175,8 @@ def simulate(
                     if tid == "I13_safety_chain":
                         driver.state = reset_safety(driver.state, params)
             res = runner.scan_once()
-            all_costs[k] = runner.stats.last_cost_s
-            cost_max = max(cost_max, all_costs[k])
+            cost = all_costs[k] = runner.stats.last_cost_s
+            cost_max = cost if cost > cost_max else cost_max
             for ev in res.events:
                 trips.append(
                     {"t_utc_s": t_utc, "trip": ev.trip_id, "from": ev.old.value, "to": ev.new.value, "value": ev.value}
@@ -187,12 +187,10 @@ def simulate(
                     switchings[name] = switchings.get(name, 0) + 1
             last_outs = dict(outs)
             devices.apply_commands(now_s)
-            flows = driver.advance(period_s)
-            for name, value in flows_columns(flows).items():
-                acc[name] = acc.get(name, 0.0) + value
+            flows = driver.advance(period_s, outs)
+            sums.add(flows)
             if (k + 1) % per_sample == 0:
-                row = {name: total / per_sample for name, total in acc.items()}
-                acc.clear()
+                row = sums.means(per_sample)
                 row["t_utc_s"] = t_utc + period_s
                 rd = readings(driver.state, params)
                 row.update({name: rd[key] for name, key in TEMPS.items()})

@@ -17,6 +17,8 @@ from thermiq.control.timers import PumpGuard, pump_step
 from thermiq.cycle.image import MinerCommand, OutputImage
 from thermiq.interlocks.evaluate import Permits
 
+_IDLE_PUMP = PumpGuard()  #: a pump seen for the first time
+
 
 @dataclass(frozen=True, slots=True)
 class Arbitrated:
@@ -45,7 +47,7 @@ def arbitrate(
         pc = cfg.pump(name)
         output_of[name] = pc.output
         guards[name] = pump_step(
-            pumps.get(name, PumpGuard()),
+            pumps.get(name, _IDLE_PUMP),
             want,
             now_s,
             pc.min_switch_interval_s,

@@ -34,6 +34,7 @@ from thermiq.control.zones import ZoneCtl, zone_step
 from thermiq.cycle.image import ProcessImage
 
 GRID_W = 1.0e9  # "unlimited" power for grid-powered heating [W]
+_NEW_ZONE = ZoneCtl()  #: a zone's state before its first scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     for z in d.zones:
         circuit = next(c for c in cfg.heating_circuits if c.name == z.circuit)
         room_c = sig(circuit.room_temp_signal) if circuit.room_temp_signal else None
-        zones[z.name], target = zone_step(zones.get(z.name, ZoneCtl()), z, room_c, wall_s, offset_h, now_s)
+        zones[z.name], target = zone_step(zones.get(z.name, _NEW_ZONE), z, room_c, wall_s, offset_h, now_s)
         if circuit is cfg.heating_circuits[0]:
             # a remote room setpoint shifts the schedule by its offset from the configured default
             shift = sp.room_setpoint_c - cfg.heating.room_setpoint_c

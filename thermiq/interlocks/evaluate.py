@@ -176,86 +176,101 @@ def compile_cause(row: CompiledTrip) -> Callable[[Mapping], tuple[bool, bool, fl
     spec = row.spec
     names, guard, cmp, bad_trips = spec.signals, spec.guard, spec.compare, spec.bad_trips
     limit, clear_below = row.limit, row.clear_below
+    may_be_immediate = bad_trips and cmp is not Compare.BAD  # a bad input trips at once (see above)
 
-    def guard_holds(signals) -> bool:
+    def guard_fails(get) -> bool:
         for n in guard:
-            g = signals.get(n)
+            g = get(n)
             if g is not None and g.value is not None and g.value:
-                return True
-        return not guard
+                return False
+        return True
 
-    if cmp is Compare.HIGH:
+    def off_guard(n_bad: int, n: int) -> tuple[bool, bool, float | None, bool]:
+        # the comparison does not apply; a bad cause signal still trips (a miner must not start
+        # on a sensor it needs), except where badness itself is the cause (BAD rows)
+        if n_bad and may_be_immediate and (cmp is not Compare.ALL_HIGH or n_bad == n):
+            return True, False, None, True
+        return False, True, None, False
 
-        def compare(signals, values, bad):
-            top = None
-            for s in values:
-                if s is not None and s.value is not None:
-                    v = float(s.value)
-                    top = v if top is None or v > top else top
-            trip_bad = bad and bad_trips
-            active = trip_bad or (top is not None and top >= limit)
-            return active, not trip_bad and (top is None or top < clear_below), top
+    if cmp is Compare.HIGH:  # any signal >= limit; the value is the highest good one
 
-    elif cmp is Compare.DELTA_HIGH or cmp is Compare.DELTA_LOW:
-        high = cmp is Compare.DELTA_HIGH
-
-        def compare(signals, values, bad):
-            if bad:
-                return bad_trips, not bad_trips, None
-            delta = float(values[0].value) - float(values[1].value)
-            if high:
-                return delta >= limit, delta < clear_below, delta
-            return delta < limit, delta >= limit, delta
-
-    elif cmp is Compare.ALL_HIGH:
-        pairs = tuple(zip(limit, clear_below))
-
-        def compare(signals, values, bad):
-            full, room, low_v = True, False, None
-            for s, (lim, low) in zip(values, pairs):
+        def cause(signals):
+            get = signals.get
+            top, n_bad = None, 0
+            for n in names:
+                s = get(n)
                 if s is None or s.value is None:
+                    n_bad += 1
                     continue
                 v = float(s.value)
-                full = full and v >= lim
-                room = room or v < low
-                low_v = v if low_v is None or v < low_v else low_v
-            return full, room, low_v
+                if top is None or v > top:
+                    top = v
+            if guard and guard_fails(get):
+                return off_guard(n_bad, len(names))
+            trip_bad = n_bad > 0 and bad_trips
+            active = trip_bad or (top is not None and top >= limit)
+            cleared = not trip_bad and (top is None or top < clear_below)
+            return active, cleared, top, active and may_be_immediate and n_bad > 0
 
-    elif cmp is Compare.FLAG:
+    elif cmp is Compare.DELTA_HIGH or cmp is Compare.DELTA_LOW:  # a - b against the limit
+        high = cmp is Compare.DELTA_HIGH
 
-        def compare(signals, values, bad):
-            active = (bad and bad_trips) or any(s is not None and s.value is not None and bool(s.value) for s in values)
-            return active, not active, None
+        def cause(signals):
+            get = signals.get
+            values = [get(n) for n in names]
+            n_bad = 0
+            for s in values:
+                if s is None or s.value is None:
+                    n_bad += 1
+            if guard and guard_fails(get):
+                return off_guard(n_bad, len(names))
+            if n_bad:
+                return bad_trips, not bad_trips, None, may_be_immediate
+            delta = float(values[0].value) - float(values[1].value)
+            if high:
+                return delta >= limit, delta < clear_below, delta, False
+            return delta < limit, delta >= limit, delta, False
 
-    elif cmp is Compare.BAD:
+    elif cmp is Compare.ALL_HIGH:  # every good signal >= its own limit; bad ones count as full
+        # (signal, limit, clear) per signal; a signal beyond the limits only counts for badness and the value
+        rows = tuple(
+            (n, *((limit[i], clear_below[i]) if i < len(limit) else (None, None))) for i, n in enumerate(names)
+        )
 
-        def compare(signals, values, bad):
-            return bad, not bad, None
+        def cause(signals):
+            get = signals.get
+            full, room, low_v, n_bad = True, False, None, 0
+            for n, lim, low in rows:
+                s = get(n)
+                if s is None or s.value is None:
+                    n_bad += 1
+                    continue
+                v = float(s.value)
+                if lim is not None:
+                    full = full and v >= lim
+                    room = room or v < low
+                if low_v is None or v < low_v:
+                    low_v = v
+            if guard and guard_fails(get):
+                return off_guard(n_bad, len(names))
+            return full, room, low_v, full and may_be_immediate and n_bad == len(names)
 
-    else:  # CONTACT_OPEN
+    else:  # FLAG (any signal True), CONTACT_OPEN (any contact False), BAD (any signal invalid)
+        flag, contact = cmp is Compare.FLAG, cmp is Compare.CONTACT_OPEN
 
-        def compare(signals, values, bad):
-            open_ = (bad and bad_trips) or any(s is not None and s.value is not None and not s.value for s in values)
-            return open_, not open_, None
-
-    all_high = cmp is Compare.ALL_HIGH
-    may_be_immediate = bad_trips and cmp is not Compare.BAD
-
-    def cause(signals) -> tuple[bool, bool, float | None, bool]:
-        get = signals.get
-        values = [get(n) for n in names]
-        n_bad = sum(1 for s in values if s is None or s.value is None)
-        bad = n_bad > 0
-        if guard and not guard_holds(signals):
-            # the comparison does not apply; a bad cause signal still trips (a miner must not start
-            # on a sensor it needs), except where badness itself is the cause (BAD rows)
-            if bad and may_be_immediate and (not all_high or n_bad == len(values)):
-                return True, False, None, True
-            return False, True, None, False
-        active, cleared, value = compare(signals, values, bad)
-        if not (active and may_be_immediate):
-            return active, cleared, value, False  # most rows, most scans: no need to look at badness
-        return active, cleared, value, (n_bad == len(values) if all_high else bad)
+        def cause(signals):
+            get = signals.get
+            n_bad, hit = 0, False
+            for n in names:
+                s = get(n)
+                if s is None or s.value is None:
+                    n_bad += 1
+                elif (flag and s.value) or (contact and not s.value):
+                    hit = True
+            if guard and guard_fails(get):
+                return off_guard(n_bad, len(names))
+            active = n_bad > 0 if not (flag or contact) else (n_bad > 0 and bad_trips) or hit
+            return active, not active, None, active and may_be_immediate and n_bad > 0
 
     return cause
 
@@ -322,7 +337,6 @@ def evaluate(
         MappingProxyType(trips), min(plant_good, cap), MappingProxyType({m: min(n, cap) for m, n in miner_good.items()})
     )
     return state, permits, tuple(events)
-
 
 
 def apply_safety_command(
