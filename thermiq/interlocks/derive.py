@@ -106,4 +106,5 @@ def derive(
             out[pseudo(v.name, "discrepancy")] = _BAD
         else:
             out[pseudo(v.name, "discrepancy")] = Signal(any(value != want for value, want in seen))
-    return out, DeriveState(frozenset(proven))
+    # the proven set only grows: the same size is the same set (no new state object every scan)
+    return out, (st if len(proven) == len(st.feedback_proven) else DeriveState(frozenset(proven)))
