@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -251,13 +252,18 @@ class HouseParams(_Section):
 
 
 class PvArrayParams(_Section):
-    """One PV array: orientation (pvlib convention, azimuth 180 = south), size and its inverter."""
+    """One PV array: orientation (pvlib convention, azimuth 180 = south), size and its inverter.
+
+    ``losses_pct`` is PVGIS' "system loss" (default 14 %); ``mounting`` picks PVGIS' module
+    temperature coefficients (``hardware_sim/plant/pv.py``: free-standing or building-integrated).
+    """
 
     tilt_deg: float = Field(ge=0.0, le=90.0)
     azimuth_deg: float = Field(ge=0.0, lt=360.0)
     kwp: float = Field(gt=0.0, le=1000.0)
     inverter_limit_w: float = Field(gt=0.0, le=1e6)
     losses_pct: float = Field(14.0, ge=0.0, le=50.0)
+    mounting: Literal["free-standing", "building-integrated"] = "free-standing"
 
 
 class GridOutageParams(_Section):

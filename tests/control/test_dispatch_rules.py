@@ -254,7 +254,7 @@ def test_heat_priority_runs_the_miners_on_grid_when_the_buffer_is_cold(cfg):
 )
 def test_the_battery_threshold_falls_when_tomorrow_refills_the_battery(cfg, forecast_kwh, local_hour, runs):
     wall = 1238972400.0 + local_hour * HOUR
-    b = Bench(cfg, wall0=wall).set(pv_w=2500.0, load_w=300.0, soc_pct=75.0, battery_w=0.0)
+    b = Bench(cfg, wall0=wall).set(pv_w=2500.0, load_w=300.0, soc_pct=75.0, battery_w=2200.0)  # charging
     b.setpoints(pv_forecast_tomorrow_kwh=forecast_kwh)
     b.leap(600.0)
     assert (b.run(0) or b.run(1)) == runs

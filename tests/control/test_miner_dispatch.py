@@ -77,10 +77,20 @@ def test_a_long_cloud_opens_the_contactor_after_the_hold_time(cfg):
 def test_soc_at_the_threshold(cfg, soc_pct, from_above, runs):
     b = Bench(cfg).set(pv_w=8000.0, load_w=500.0, battery_w=0.0, soc_pct=95.0 if from_above else soc_pct)
     b.leap(600.0 if from_above else 1.0)
-    # with the battery below priority, the inverter charges it with the PV (no export)
-    b.set(soc_pct=soc_pct, battery_w=0.0 if soc_pct >= 90.0 or from_above and soc_pct > 85.0 else 5000.0)
+    # with the battery below priority, the inverter charges it with all of the PV surplus (no export)
+    b.set(soc_pct=soc_pct, battery_w=0.0 if soc_pct >= 90.0 or from_above and soc_pct > 85.0 else 7500.0)
     b.leap(600.0)
     assert (b.run(0) or b.run(1)) == runs
+
+
+def test_below_the_priority_soc_the_miners_take_only_the_export_beyond_the_battery_charge(cfg):
+    # 7.5 kW of surplus, the battery charges at its 5 kW limit, 2.5 kW would be exported (evcc prioritySoc)
+    b = Bench(cfg).set(pv_w=8000.0, load_w=500.0, battery_w=5000.0, soc_pct=30.0)
+    for _ in range(900):
+        b.leap(1.0)
+        assert sum(b.target(i) for i in (0, 1) if b.run(i)) <= 2500.0 - MARGIN_W + 1e-6
+    assert b.run(0) and not b.run(1)
+    assert b.target(0) <= 2500.0 - MARGIN_W + 1e-6 and b.grid_w < 0.0
 
 
 def test_a_miner_still_ramping_keeps_its_share_the_second_does_not_start_on_it(cfg):

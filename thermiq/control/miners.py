@@ -90,14 +90,16 @@ def surplus_w(
 
         surplus = P_miners - P_grid - max(P_batt, 0)     (SoC below the threshold)
         surplus = P_miners - P_grid - P_batt             (SoC at/above it: charge power counts)
-        surplus = P_miners - P_grid                      (battery may feed the miners: sunny tomorrow)
+        surplus = P_miners - P_grid - min(P_batt, 0)     (battery may feed the miners: sunny tomorrow)
 
-    Battery discharge is never surplus unless ``battery_may_feed`` (forecast-lowered threshold).
+    Below the threshold the battery keeps its charge power and the miners see only what is
+    exported beyond it (evcc's ``prioritySoc``, ``core/site.go`` ``sitePower``). Battery discharge
+    is never surplus unless ``battery_may_feed`` (forecast-lowered threshold).
     """
     if inv.grid_power_w is None or inv.battery_power_w is None:
         return None
     if soc_above_priority and battery_may_feed:
-        return miners_power_w - inv.grid_power_w
+        return miners_power_w - inv.grid_power_w - min(inv.battery_power_w, 0.0)
     batt_w = inv.battery_power_w if soc_above_priority else max(inv.battery_power_w, 0.0)
     return miners_power_w - inv.grid_power_w - batt_w
 

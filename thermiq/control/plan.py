@@ -131,8 +131,6 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     surplus = (
         None if miners_w is None else surplus_w(inv, miners_w, soc_ok, battery_may_feed=threshold < sp.priority_soc_pct)
     )
-    if surplus is not None and not soc_ok:
-        surplus = min(surplus, 0.0)
     # --- heat side: routing, pumps, SG-Ready (merit order first, with last scan's heat state)
     buffer_c = sig(buf_t.top_temp_signal)  # invalid (None) is not "cold": no heat wanted from it
     heat_wanted_now = st.heat.dhw_demand or (
