@@ -44,7 +44,7 @@ def run_sim(args) -> int:
     """
     from hardware_sim.harness import simulate
     from hardware_sim.report import write_report
-    from hardware_sim.study import study_meta
+    from hardware_sim.study import finish_study, study_inputs
     from thermiq.config.load import load_config
 
     try:
@@ -82,6 +82,7 @@ def run_sim(args) -> int:
             sample_s=period.sample_s,
             progress=_progress(args.quiet),
             bridge=bridge,
+            inputs=study_inputs(cfg, params, boundary),
         )
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -96,7 +97,7 @@ def run_sim(args) -> int:
         speed=period.duration_s / wall_s,
         config=str(args.config),
     )
-    result.meta.update(study_meta(cfg, params))
+    finish_study(result, cfg, params)
     summary = write_report(out, result.series, result.meta)
     print(
         f"report written to {summary} ({period.days:g} days in {wall_s:.1f} s, "

@@ -153,6 +153,7 @@ def simulate(
     switchings: dict[str, int] = {}
     last_outs: dict[str, bool] = {}
     stored_start_j = stored_energy_j(state, params)
+    hp_was_on, sample_starts = state.hp.running, 0  # heat-pump compressor starts in the sample
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample
     cols: dict[str, list] = {}
@@ -188,6 +189,9 @@ def simulate(
             last_outs = dict(outs)
             devices.apply_commands(now_s)
             flows = driver.advance(period_s, outs)
+            hp_on = driver.state.hp.running
+            sample_starts += hp_on and not hp_was_on
+            hp_was_on = hp_on
             sums.add(flows)
             if (k + 1) % per_sample == 0:
                 row = sums.means(per_sample)
@@ -196,6 +200,7 @@ def simulate(
                 row.update({name: rd[key] for name, key in TEMPS.items()})
                 row["battery_soc_pct"] = devices.inverter.snapshot().battery_soc_pct
                 row["scan_cost_s"] = cost_max
+                row["hp_starts"], sample_starts = float(sample_starts), 0
                 row["trips_latched"] = len(res.state.interlocks.latched)
                 row["sg_block"] = float(res.state.sg_state.value == "block")
                 cost_max = 0.0

@@ -41,9 +41,18 @@ def run_variant(spec: RunSpec):
     cfg, params = build(spec.variant)
     boundary = BoundarySeries.from_files(params, spec.weather) if spec.weather else BoundarySeries.from_files(params)
     t0 = time.perf_counter()
-    result = simulate(cfg, params, boundary, spec.start_utc_s, spec.duration_s, spec.period_s, sample_s=spec.sample_s)
+    result = simulate(
+        cfg,
+        params,
+        boundary,
+        spec.start_utc_s,
+        spec.duration_s,
+        spec.period_s,
+        sample_s=spec.sample_s,
+        inputs=study_inputs(cfg, params, boundary),
+    )
     wall_s = time.perf_counter() - t0
-    result.meta.update(study_meta(cfg, params))
+    finish_study(result, cfg, params)
     result.meta.update(
         variant=spec.variant.label,
         config=spec.variant.config,
@@ -53,6 +62,45 @@ def run_variant(spec: RunSpec):
         overrides=[f"{k}={v}" for k, v in spec.variant.overrides],
     )
     return result
+
+
+def study_inputs(cfg, params, boundary):
+    """The controller's outside inputs in a study: tomorrow's PV forecast from the weather file
+    (plant ``[forecast]``), or None when the plant file turns it off."""
+    from hardware_sim.inputs import forecast_inputs
+
+    fc = params.forecast
+    if not fc.enabled:
+        return None
+    return forecast_inputs(boundary, params.simulation.utc_offset_h, sigma=fc.sigma, bias=fc.bias, seed=fc.seed)
+
+
+def finish_study(result, cfg, params) -> None:
+    """Complete a run for the report (in place): the meta of :func:`study_meta`, the prices and
+    the room target in force per sample (``grid_price_eur_kwh``, ``feed_in_eur_kwh`` from the
+    site's tariff; ``room_target_c`` from its first zone's schedule, else the room set point),
+    and the switchings per pump and per miner contactor (``pump_switchings``,
+    ``contactor_switchings``: instance name -> count)."""
+    import numpy as np
+
+    from thermiq.control.tariff import feed_in_eur_kwh, grid_price_eur_kwh
+    from thermiq.control.zones import zone_target_c
+
+    result.meta.update(study_meta(cfg, params))
+    s, sample_s = result.series, result.meta["sample_s"]
+    mid = np.asarray(s["t_utc_s"], dtype=float) - sample_s / 2.0  # each row averages (t - sample, t]
+    dispatch = getattr(cfg, "dispatch", None)
+    if dispatch is not None:
+        tariff = dispatch.tariff
+        price = np.array([grid_price_eur_kwh(tariff, None, t) for t in mid])
+        s["grid_price_eur_kwh"] = price
+        s["feed_in_eur_kwh"] = np.array([feed_in_eur_kwh(tariff, p) for p in price])
+        if dispatch.zones:
+            zone = dispatch.zones[0]
+            s["room_target_c"] = np.array([zone_target_c(zone, t, tariff.utc_offset_h) for t in mid])
+    sw = result.meta.get("output_switchings", {})
+    result.meta["pump_switchings"] = {p.name: int(sw.get(p.output, 0)) for p in cfg.pumps}
+    result.meta["contactor_switchings"] = {m.name: int(sw.get(m.contactor_output, 0)) for m in cfg.miners}
 
 
 def study_meta(cfg, params) -> dict:
@@ -139,8 +187,9 @@ def resolve_period(
 
 
 def compare_cli(args, start_utc_s: float, duration_s: float, period_s: float) -> int:
-    """``thermiq sim --compare VARIANT``: the site as configured and the variant, run in parallel
-    over the same period; each run's report and the comparison go to ``--out``. Returns the exit code."""
+    """``thermiq sim --compare VARIANT [--compare VARIANT ...]``: the site as configured and each
+    variant, run in parallel over the same period; each run's report and the comparison go to
+    ``--out``. Every variant is built (checked) before any run starts. Returns the exit code."""
     import sys
 
     from hardware_sim.plant.params import PlantParamsError
@@ -149,15 +198,25 @@ def compare_cli(args, start_utc_s: float, duration_s: float, period_s: float) ->
     from thermiq.config.load import ConfigError
 
     base = Variant("as configured", args.config, args.plant)
-    try:
-        other = parse_variant(args.compare, base)
-        build(other)
-    except (ValueError, ConfigError, PlantParamsError) as err:
-        print(f"error: --compare {args.compare}: {str(err).strip()}", file=sys.stderr)
-        return 2
-    specs = [RunSpec(v, start_utc_s, duration_s, period_s, args.weather) for v in (base, other)]
+    texts = [args.compare] if isinstance(args.compare, str) else list(args.compare)
+    variants = [base]
+    for text in texts:
+        try:
+            other = parse_variant(text, base)
+            build(other)
+        except (ValueError, ConfigError, PlantParamsError) as err:
+            print(f"error: --compare {text}: {str(err).strip()}", file=sys.stderr)
+            return 2
+        if other.label in {v.label for v in variants}:
+            print(f"error: --compare {text}: given twice", file=sys.stderr)
+            return 2
+        variants.append(other)
+    specs = [RunSpec(v, start_utc_s, duration_s, period_s, args.weather) for v in variants]
     t0 = time.perf_counter()
-    results = run_all(run_variant, specs, workers=2)
+    results = run_all(run_variant, specs, workers=min(len(specs), os.cpu_count() or 1))
     md = write_comparison(args.out, {s.variant.label: r for s, r in zip(specs, results)})
-    print(f"comparison written to {md} (2 runs of {duration_s / 86400:g} days in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"comparison written to {md} ({len(specs)} runs of {duration_s / 86400:g} days "
+        f"in {time.perf_counter() - t0:.1f} s)"
+    )
     return 0

@@ -91,6 +91,25 @@ def test_kpis_from_known_inputs():
     assert k["degree_hours_below"] == pytest.approx(0.5 * 6.0)  # 06:00-12:00 at 0.5 K below
 
 
+def test_kpis_price_each_row_at_the_tariff_in_force_and_count_starts_and_switchings():
+    s, meta = synthetic()
+    hour = (s["t_utc_s"] - 30.0 - T0) / 3600.0  # row midpoints, local = UTC here
+    s["grid_price_eur_kwh"] = np.where((hour >= 6.0) & (hour < 12.0), 0.50, 0.30)  # a time-of-use morning peak
+    s["feed_in_eur_kwh"] = np.where(hour >= 18.0, 0.0, 0.08)  # six hours of negative prices: no feed-in
+    s["room_target_c"] = np.where(hour < 6.0, 19.0, 21.0)  # zone schedule: setback until 06:00
+    s["hp_starts"] = np.zeros(N)
+    s["hp_starts"][[10, 200, 900]] = 1.0
+    meta = dict(meta, pump_switchings={"p3": 30, "p4": 6}, contactor_switchings={"m1": 2, "m2": 0})
+    k = compute_kpis(s, meta)
+    assert k["import_cost_eur"] == pytest.approx(0.5 * (6 * 0.50 + 18 * 0.30))  # 0.5 kW import all day
+    assert k["export_revenue_eur"] == pytest.approx(0.25 * 18 * 0.08)
+    # below 21 - 1 °C from 06:00 to 12:00 only (the night target is 19 - 1 °C)
+    assert k["degree_hours_below"] == pytest.approx(0.5 * 6.0)
+    assert k["hp_starts"] == 3.0 and k["hp_starts_per_day_max"] == 3.0
+    assert k["pump_switchings"] == 36.0 and k["pump_switchings_per_day_max"] == pytest.approx(30.0)
+    assert k["contactor_switchings"] == 2.0
+
+
 def test_trip_events_read_as_lines():
     event = {
         "t_utc_s": T0 + 36000.0,

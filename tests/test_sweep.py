@@ -97,10 +97,24 @@ def test_sim_compare_no_miners_side_by_side(tmp_path):
     text = (out / "compare.md").read_text()
     assert "| KPI | unit | as configured | no-miners | no-miners - as configured |" in text
     assert "| Miners electrical | kWh | " in text and "| Net energy cost | EUR | " in text
+    assert "| Heat pump starts | - | " in text and "| Pump switchings | - | " in text
     assert "| 2009-04 |" in text  # the monthly table
     for name in ("as_configured", "no-miners"):
         assert (out / name / "summary.md").exists() and (out / name / "summary.html").exists()
     assert (out / "compare.html").read_text().count("base64,") == 3  # monthly, dispatch, load duration
+
+
+def test_sim_compare_takes_several_variants_in_one_table(tmp_path, capsys):
+    out = tmp_path / "cmp3"
+    args = ["sim", "--start", "2009-04-10", "--days", str(1 / 24), "--quiet", "--out", str(out)]
+    code = main(args + ["--compare", "no-miners", "--compare", "dispatch.strategy=naive"])
+    assert code == 0 and "3 runs of" in capsys.readouterr().out
+    header = (out / "compare.md").read_text().split("## KPIs side by side")[1].strip().splitlines()[0]
+    assert header.startswith("| KPI | unit | as configured | no-miners | ") and "naive" in header
+    assert len(list(out.glob("*/summary.md"))) == 3
+    # a variant given twice is refused before anything runs
+    code = main(args[:-1] + [str(tmp_path / "x"), "--compare", "no-miners", "--compare", "no-miners"])
+    assert code == 2 and "given twice" in capsys.readouterr().err and not (tmp_path / "x").exists()
 
 
 def test_sim_compare_refuses_an_unknown_variant(tmp_path, capsys):

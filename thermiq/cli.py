@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--compare",
         metavar="VARIANT",
-        help="also run a second configuration and compare: no-miners | site .toml | key=value[,...]",
+        action="append",
+        help="also run this configuration and compare (repeatable): no-miners | site .toml | key=value[,...]",
     )
     p.set_defaults(func=cmd_sim)
 

@@ -322,6 +322,19 @@ class ValveParams(_Section):
     travel_s: float = Field(75.0, gt=0.0, le=600.0)
 
 
+class ForecastParams(_Section):
+    """Tomorrow's PV forecast the house's forecast service would send (MQTT setpoint
+    ``pv_forecast_tomorrow_kwh``): the weather file's own next-day PV times ``1 + bias + e``, with
+    ``e`` drawn once per local day from N(0, ``sigma``) (``hardware_sim.inputs.forecast_inputs``).
+    Day-ahead PV forecasts for single sites err by roughly 20-40 % of the daily energy (RMSE),
+    so ``sigma = 0.2`` is an optimistic default."""
+
+    enabled: bool = Field(True, description="send a forecast at all (off: the battery threshold never falls)")
+    sigma: float = Field(0.2, ge=0.0, le=2.0, description="relative day-to-day error (standard deviation)")
+    bias: float = Field(0.0, ge=-1.0, le=5.0, description="relative bias (+1: forecasts twice the PV)")
+    seed: int = Field(1, description="seed of the error draw (same seed, same forecast)")
+
+
 class PlantParams(_Section):
     """All plant parameters. Build with :func:`load_plant_params` or ``PlantParams()`` for defaults."""
 
@@ -336,6 +349,7 @@ class PlantParams(_Section):
     electrical: ElectricalParams = ElectricalParams()
     valves: ValveParams = ValveParams()
     dump: DumpParams = DumpParams()
+    forecast: ForecastParams = ForecastParams()
 
     @model_validator(mode="after")
     def _stability(self) -> PlantParams:

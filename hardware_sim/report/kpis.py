@@ -6,11 +6,17 @@ Definitions (energies [kWh] = sum of power x interval):
 * export share = export / PV; self-consumption = (PV - export) / PV;
   self-sufficiency = 1 - import / consumption;
 * seasonal COP = heat-pump heat / heat-pump electricity (compressor, standby and backup heater);
-* net energy cost = import x grid price - export x feed-in - miner electricity x mining revenue
-  (prices from :mod:`hardware_sim.report.economics`);
+* net energy cost = import x grid price - export x feed-in - miner electricity x mining revenue;
+  import and export are priced row by row at the tariff in force (columns ``grid_price_eur_kwh``,
+  ``feed_in_eur_kwh``: time-of-use slots, no feed-in at negative prices) when the series has
+  them, else at the flat prices of :mod:`hardware_sim.report.economics`;
 * comfort = degree-hours below target: sum of max(0, target - room) x interval / 3600 [K h],
-  target = room set point - ``comfort_band_k`` (default 1 K), minus the night setback at night;
-* trips = events into ``active_unack``; hours latched = time with at least one trip latched.
+  target = the zone's scheduled room target (column ``room_target_c``) or else the room set
+  point minus the night setback at night, in both cases minus ``comfort_band_k`` (default 1 K);
+* trips = events into ``active_unack``; hours latched = time with at least one trip latched;
+* heat-pump starts = compressor starts (column ``hp_starts``, per row); switchings per pump and
+  per miner contactor from ``meta["pump_switchings"]``/``meta["contactor_switchings"]`` (the
+  Wilo limit is 100 a day per pump).
 """
 
 from __future__ import annotations
@@ -27,15 +33,20 @@ from hardware_sim.report.series import (
     check_series,
     column,
     intervals_s,
+    local_days,
 )
 
 
 def comfort_target_c(series: dict[str, np.ndarray], meta: dict) -> np.ndarray:
-    """Room comfort target per row [°C]: set point - ``comfort_band_k``, lowered by the night
+    """Room comfort target per row [°C]: the series' ``room_target_c`` (the zone schedule) or the
+    set point, minus ``comfort_band_k``; without a zone target the set point is lowered by the night
     setback ``meta["night_setback"] = (k, start_h, end_h)`` (local hours, UTC + ``utc_offset_h``)
     at the interval's midpoint."""
+    band_k = float(meta.get("comfort_band_k", 1.0))
+    if "room_target_c" in series:
+        return np.asarray(series["room_target_c"], dtype=float) - band_k
     t = np.asarray(series["t_utc_s"], dtype=float)
-    target = np.full(len(t), float(meta.get("room_setpoint_c", 21.0)) - float(meta.get("comfort_band_k", 1.0)))
+    target = np.full(len(t), float(meta.get("room_setpoint_c", 21.0)) - band_k)
     setback = meta.get("night_setback")
     if setback and setback[0] > 0.0:
         k, start_h, end_h = setback
@@ -73,8 +84,16 @@ def compute_kpis(series: dict[str, np.ndarray], meta: dict, prices: Prices | Non
     k["self_consumption"] = (pv - k["grid_export_kwh"]) / pv if pv > 0.0 else math.nan
     cons = k["consumption_kwh"]
     k["self_sufficiency"] = 1.0 - k["grid_import_kwh"] / cons if cons > 0.0 else math.nan
-    k["import_cost_eur"] = k["grid_import_kwh"] * prices.grid_eur_kwh
-    k["export_revenue_eur"] = k["grid_export_kwh"] * prices.feed_in_eur_kwh
+    if "grid_price_eur_kwh" in series and "feed_in_eur_kwh" in series:
+        k["import_cost_eur"] = float(
+            np.sum(column(series, "grid_import_w") * dts * column(series, "grid_price_eur_kwh")) / J_PER_KWH
+        )
+        k["export_revenue_eur"] = float(
+            np.sum(column(series, "grid_export_w") * dts * column(series, "feed_in_eur_kwh")) / J_PER_KWH
+        )
+    else:
+        k["import_cost_eur"] = k["grid_import_kwh"] * prices.grid_eur_kwh
+        k["export_revenue_eur"] = k["grid_export_kwh"] * prices.feed_in_eur_kwh
     k["mining_revenue_eur"] = k["miner_power_kwh"] * prices.mining_eur_kwh
     k["net_cost_eur"] = k["import_cost_eur"] - k["export_revenue_eur"] - k["mining_revenue_eur"]
     cost_ms = np.asarray(series["scan_cost_s"], dtype=float) * 1000.0
@@ -91,7 +110,21 @@ def compute_kpis(series: dict[str, np.ndarray], meta: dict, prices: Prices | Non
     k["hours_trip_latched"] = float(np.sum(dts[latched > 0]) / 3600.0)
     k["trips"] = float(trip_count(meta.get("trip_events", [])))
     k["duration_h"] = float(np.sum(dts) / 3600.0)
+    days = max(k["duration_h"] / 24.0, 1e-9)
+    starts = np.asarray(series.get("hp_starts", np.zeros(len(dts))), dtype=float)
+    k["hp_starts"] = float(starts.sum())
+    k["hp_starts_per_day_max"] = float(np.max(daily_sums(series, starts, float(meta.get("utc_offset_h", 1.0)))))
+    pumps = meta.get("pump_switchings") or {}
+    k["pump_switchings"] = float(sum(pumps.values()))
+    k["pump_switchings_per_day_max"] = float(max(pumps.values(), default=0)) / days
+    k["contactor_switchings"] = float(sum((meta.get("contactor_switchings") or {}).values()))
     return k
+
+
+def daily_sums(series: dict[str, np.ndarray], values: np.ndarray, utc_offset_h: float = 1.0) -> np.ndarray:
+    """``values`` summed per local calendar day (UTC + ``utc_offset_h``)."""
+    _, idx = np.unique(local_days(series, utc_offset_h), return_inverse=True)
+    return np.bincount(idx, weights=values)
 
 
 def _pct(x: float) -> float:
@@ -128,11 +161,16 @@ KPI_ROWS = (
         "K h",
         None,
         1,
-        "room below set point - 1 K (night: - setback)",
+        "room below its target - 1 K (zone schedule)",
     ),
-    ("Hours room below target", "hours_room_below", "h", None, 1, "room below set point - 1 K"),
+    ("Hours room below target", "hours_room_below", "h", None, 1, "room below its target - 1 K"),
     ("Room temperature min", "room_min_c", "°C", None, 1, ""),
     ("Room temperature max", "room_max_c", "°C", None, 1, ""),
+    ("Heat pump starts", "hp_starts", "-", None, 0, "compressor starts"),
+    ("Heat pump starts, busiest day", "hp_starts_per_day_max", "1/d", None, 0, ""),
+    ("Pump switchings", "pump_switchings", "-", None, 0, "all pumps, on and off"),
+    ("Pump switchings, busiest pump", "pump_switchings_per_day_max", "1/d", None, 1, "mean per day (Wilo: 100/d)"),
+    ("Miner contactor switchings", "contactor_switchings", "-", None, 0, "all miners, on and off"),
     ("Trips", "trips", "-", None, 0, "events into active_unack"),
     ("Hours with a trip latched", "hours_trip_latched", "h", None, 1, ""),
     ("Scan cost median", "scan_cost_median_ms", "ms", None, 3, "controller time per scan"),
