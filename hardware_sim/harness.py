@@ -150,6 +150,7 @@ def simulate(
     driver = PlantDriver(cfg, params, boundary, state, plant_io, devices)
     driver.grid_ok = grid_ok
     sp_local, op = runner.defaults, OperatorState()
+    in_force: Mapping[str, object] | None = None  # the outside inputs behind runner.defaults
     switchings: dict[str, int] = {}
     last_outs: dict[str, bool] = {}
     stored_start_j = stored_energy_j(state, params)
@@ -168,7 +169,9 @@ def simulate(
             clock.advance_to(now_s)
             driver.sense(faults(now_s) if faults else None)
             if inputs is not None:
-                runner.defaults = sp_local.with_values(inputs(t_utc))
+                values = inputs(t_utc)
+                if values != in_force:  # new outside inputs (once a day for the forecast)
+                    runner.defaults, in_force = sp_local.with_values(values), dict(values)
             if operator is not None and operator.enabled:
                 op, cmds = operator_step(operator, op, runner.state.interlocks.trips, now_s)
                 for action, tid in cmds:
