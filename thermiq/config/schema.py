@@ -192,8 +192,21 @@ class HeatPumpConfig(HeatPumpSignals):
     """The heat pump: its contacts and charge pump (``HeatPumpSignals``) and the SG-Ready dwell."""
 
     min_dwell_s: float = Field(900.0, ge=0, description="minimum time in one SG-Ready state")
+    min_release_s: float = Field(
+        1200.0,
+        ge=0,
+        description="least time the heat pump stays released (SG normal/boost) before a block may stop it: "
+        "its compressor's minimum run, so that with min_dwell_s it is asked for <= 3 starts an hour",
+    )
+    comfort_hold_s: float = Field(
+        1800.0,
+        ge=0,
+        description="a room that stays this long below its zone's switch-on point overrides a block (comfort first)",
+    )
     block_margin_k: float = Field(
-        3.0, ge=0, description="block the heat pump while buffer top >= heating demand + this"
+        3.0,
+        ge=0,
+        description="block the heat pump while buffer top >= heating demand + this; release below the demand",
     )
 
 

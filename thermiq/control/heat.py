@@ -2,7 +2,10 @@
 
 Pure. Hot water first, then the buffer (site design). The heat pump gets SG-Ready "block" while
 the buffer (charged by the miners) covers the heating demand and hot water needs nothing from
-it, and "normal" otherwise.
+it, and "normal" otherwise. Against short cycling (a block stops the compressor at once): the
+"covers" decision has a release band of ``heat_pump.block_margin_k`` and follows the heating
+curve, not the zone's momentary demand; every SG change waits ``heat_pump.min_dwell_s`` and a
+block of a released heat pump ``heat_pump.min_release_s`` (its minimum run).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class HeatCtl:
     rv2: Dwell = Dwell(False)  # True = heat-pump flow to DHW
     sg: Dwell = Dwell(SgState.NORMAL)
     p3_overrun_until_s: float = NEVER
+    buffer_covers: bool = False  #: stored heat covers the demand (with its release band)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,13 @@ class HeatRequest:
     rv2_to_dhw: bool
     sg_state: SgState
     flow_setpoint_c: float | None
+
+
+def _held(was: bool, value_c: float | None, on_at_c: float, off_below_c: float) -> bool:
+    """On at ``value_c >= on_at_c``, off below ``off_below_c``, else as it was; None is off."""
+    if value_c is None:
+        return False
+    return value_c >= on_at_c or (was and value_c >= off_below_c)
 
 
 def miner_sink_ok(was_ok: bool, buffer_top_c: float | None, dhw_c: float | None, cfg: ThermiqConfig) -> bool:
@@ -165,10 +176,15 @@ def heat_step(
     rv2 = dwell_step(st.rv2, dhw_demand and not rv1.value, now_s, cfg.routing.min_dwell_s)
 
     heating_wanted = season and room
-    buffer_covers = buffer_c is not None and flow_c is not None and buffer_c >= flow_c + cfg.heat_pump.block_margin_k
-    buffer_covers = buffer_covers or (
-        buffer_c is not None and not heating_wanted and buffer_c >= sp.buffer_setpoint_c - buf_t.hysteresis_k
-    )
+    # Stored heat covers the demand: on at the buffer >= flow set point + margin, off only once it
+    # falls below the flow set point (a band, not a point). In the heating season this follows the
+    # heating curve, not the zone's momentary demand: the zone toggles the circuit pump every few
+    # minutes, and a block that followed it would stop and restart the compressor with it.
+    margin_k = cfg.heat_pump.block_margin_k
+    buffer_covers = flow_c is not None and _held(st.buffer_covers, buffer_c, flow_c + margin_k, flow_c)
+    if not season:
+        idle_c = sp.buffer_setpoint_c - buf_t.hysteresis_k
+        buffer_covers = buffer_covers or _held(st.buffer_covers, buffer_c, idle_c, idle_c - margin_k)
     dhw_covered = not dhw_demand or bool(rv1.value)
     forced_ok = plan.sg_wanted is SgState.FORCED and (
         bool(rv2.value) or (buffer_c is not None and buffer_c < buf_t.max_c - buf_t.hysteresis_k)
@@ -179,12 +195,19 @@ def heat_step(
         wanted_sg = SgState.BLOCK
     else:
         wanted_sg = plan.sg_wanted
-    # leaving "forced" never waits for the dwell: a forced heat pump must not overheat the buffer
-    sg = dwell_step(st.sg, wanted_sg, now_s, 0.0 if st.sg.value is SgState.FORCED else cfg.heat_pump.min_dwell_s)
+    # leaving "forced" never waits for the dwell: a forced heat pump must not overheat the buffer;
+    # a released heat pump is blocked only after its minimum run (a block stops the compressor at once)
+    if st.sg.value is SgState.FORCED:
+        dwell_s = 0.0
+    elif wanted_sg is SgState.BLOCK and st.sg.value is not SgState.BLOCK:
+        dwell_s = max(cfg.heat_pump.min_dwell_s, cfg.heat_pump.min_release_s)
+    else:
+        dwell_s = cfg.heat_pump.min_dwell_s
+    sg = dwell_step(st.sg, wanted_sg, now_s, dwell_s)
 
     overrun = now_s + cfg.pump(cfg.miner_loop.pump).overrun_s if miners_running else st.p3_overrun_until_s
     p3 = miners_running or now_s < overrun
-    new = HeatCtl(dhw_demand, sink_ok, season, room, rv1, rv2, sg, overrun)
+    new = HeatCtl(dhw_demand, sink_ok, season, room, rv1, rv2, sg, overrun, buffer_covers)
     return new, HeatRequest(
         p3, sg.value is not SgState.BLOCK, heating_wanted, bool(rv1.value), bool(rv2.value), sg.value, flow_c
     )

@@ -127,6 +127,53 @@ def _target(
     return min(max(target, m.power_min_w), cap_w)
 
 
+def share_cap_w(
+    states: Mapping[str, MinerCtl],
+    miners: tuple[MinerConfig, ...],
+    cap_total_w: float,
+    hi_w: Mapping[str, float],
+    left_w: float | None,
+) -> dict[str, float]:
+    """Split the derate cap on the miners' total power among the miners that run [W by name].
+
+    Parameters
+    ----------
+    cap_total_w : allowed total power of all miners (derating) [W]; inf = no derating
+    hi_w : each miner's own upper limit this scan (Braiins max, operator limit, own-outlet cap) [W]
+    left_w : surplus the miners may take [W] (None = unknown: no miner starts)
+
+    Miners are taken in the order: those hashing now, then the others, each in configured order.
+    A miner joins while the cap still carries its Braiins minimum on top of the minimums of those
+    already in (a stopped one also needs the surplus to carry it). Each member gets its minimum,
+    and what is left of the cap is shared evenly, no miner above its ``hi_w`` (water filling).
+    Members keep this share; miners left out get 0 (they cannot run at their minimum anyway).
+    Without derating (``cap_total_w`` infinite) every miner's share is its ``hi_w``.
+    """
+    if cap_total_w == float("inf"):
+        return dict(hi_w)
+    order = [m for m in miners if states.get(m.name, MinerCtl()).hashing]
+    order += [m for m in miners if m not in order]
+    members: list[MinerConfig] = []
+    floor_w = 0.0
+    for m in order:
+        if hi_w[m.name] < m.power_min_w or floor_w + m.power_min_w > cap_total_w:
+            continue
+        if not states.get(m.name, MinerCtl()).hashing and (left_w is None or left_w - floor_w < m.power_min_w):
+            continue
+        members.append(m)
+        floor_w += m.power_min_w
+    share = {m.name: 0.0 for m in miners} | {m.name: m.power_min_w for m in members}
+    extra_w, open_ = cap_total_w - floor_w, [m for m in members if hi_w[m.name] > m.power_min_w]
+    while extra_w > 1e-9 and open_:
+        each_w = extra_w / len(open_)
+        for m in open_:
+            add_w = min(each_w, hi_w[m.name] - share[m.name])
+            share[m.name] += add_w
+            extra_w -= add_w
+        open_ = [m for m in open_ if hi_w[m.name] - share[m.name] > 1e-9]
+    return share
+
+
 def dispatch(
     states: Mapping[str, MinerCtl],
     miners: tuple[MinerConfig, ...],
@@ -138,18 +185,24 @@ def dispatch(
     now_s: float,
     dt_s: float,
 ) -> tuple[dict[str, MinerCtl], dict[str, MinerRequest]]:
-    """Allocate the available power to the miners in configured order.
+    """Allocate the available power to the miners in configured order, each inside its share of
+    the derate cap (:func:`share_cap_w`).
 
     Returns (new states, requests) by miner name.
     """
     left_w = None if inp.available_w is None else inp.available_w - cfg.grid_import_margin_w
     cap_left = inp.cap_total_w
+    hi_w = {
+        m.name: min(m.power_max_w, limits_w.get(m.name, m.power_max_w), inp.miner_cap_w.get(m.name, m.power_max_w))
+        for m in miners
+    }
+    shares = share_cap_w(states, miners, inp.cap_total_w, hi_w, left_w)
     new_states: dict[str, MinerCtl] = {}
     requests: dict[str, MinerRequest] = {}
     for m in miners:
         st = states.get(m.name, _IDLE)
         limit_w = limits_w.get(m.name, m.power_max_w)
-        cap_w = min(m.power_max_w, limit_w, max(cap_left, 0.0), inp.miner_cap_w.get(m.name, m.power_max_w))
+        cap_w = min(hi_w[m.name], shares[m.name], max(cap_left, 0.0))
         if inp.mode == "manual":
             # FA-014: the operator's power limit is the target; no surplus logic, no delays
             run = limit_w >= m.power_min_w and inp.sink_ok and not inp.derate_pause

@@ -48,6 +48,7 @@ class DispatchCtl:
     battery_threshold_pct: float | None = None
     costs: HeatCosts | None = None
     headroom_k: float | None = None
+    cold_since_s: float | None = None  #: the room below its zone's switch-on point since [monotonic s]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     mode = effective_mode(sp.mode, bool(key) if key is not None else None)
     # --- climate zones: scheduled target + hysteresis -> room target and demand of the (first) circuit
     zones = dict(prev.zones)
-    room_target, room_demand = sp.room_setpoint_c, None
+    room_target, room_demand, room_band_k = sp.room_setpoint_c, None, 0.6
     for z in d.zones:
         circuit = next(c for c in cfg.heating_circuits if c.name == z.circuit)
         room_c = sig(circuit.room_temp_signal) if circuit.room_temp_signal else None
@@ -92,7 +93,7 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
         if circuit is cfg.heating_circuits[0]:
             # a remote room setpoint shifts the schedule by its offset from the configured default
             shift = sp.room_setpoint_c - cfg.heating.room_setpoint_c
-            room_target, room_demand = target + shift, zones[z.name].demand
+            room_target, room_demand, room_band_k = target + shift, zones[z.name].demand, z.hysteresis_k
     # --- hot water: target and the weekly anti-legionella cycle
     buf_t, dhw_t = cfg.buffer, cfg.dhw
     dhw_c = sig(dhw_t.top_temp_signal)
@@ -153,12 +154,17 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
         legionella=legionella,
         grid_heating_allowed=sp.grid_heating_allowed,
     )
+    # comfort first: no block while the zone wants heat and the room has stayed below the zone's
+    # switch-on point for heat_pump.comfort_hold_s (the circuit pump, drawing on the buffer, gets
+    # the first try: the room air dips each time the zone stops the pump, and a block that followed
+    # those dips would stop and restart the compressor with them)
+    room_c = sig(cfg.heating_circuits[0].room_temp_signal) if cfg.heating_circuits[0].room_temp_signal else None
+    cold_now = bool(room_demand) and room_c is not None and room_c < room_target - room_band_k / 2.0
+    cold_since = (prev.cold_since_s if prev.cold_since_s is not None else now_s) if cold_now else None
     if naive or mode == "off":
         hplan = HeatPlan(room_target, room_demand, dhw_target, SgState.NORMAL, False)
     else:
-        # comfort first: no block while the zone wants heat and the room is below its target
-        room_c = sig(cfg.heating_circuits[0].room_temp_signal) if cfg.heating_circuits[0].room_temp_signal else None
-        cold_room = bool(room_demand) and room_c is not None and room_c < room_target
+        cold_room = cold_since is not None and now_s - cold_since >= cfg.heat_pump.comfort_hold_s
         hplan = HeatPlan(
             room_target, room_demand, dhw_target, merit.sg_wanted, merit.block_allowed and not cold_room, legionella
         )
@@ -207,5 +213,5 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
             now_s,
             dt_s,
         )
-    ctl = DispatchCtl(MappingProxyType(zones), dhw_st, der.pause, mode, threshold, costs, der.headroom_k)
+    ctl = DispatchCtl(MappingProxyType(zones), dhw_st, der.pause, mode, threshold, costs, der.headroom_k, cold_since)
     return Plan(ctl, soc_ok, heat, heat_req, miner_states, miner_req)
