@@ -14,16 +14,20 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import logging
 import pstats
 import sys
 import time
 from pathlib import Path
+
+import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hardware_sim.harness import simulate  # noqa: E402
 from hardware_sim.plant.boundary import BoundarySeries  # noqa: E402
 from hardware_sim.plant.params import load_plant_params  # noqa: E402
+from hardware_sim.study import study_inputs  # noqa: E402
 from thermiq.cli import DEFAULT_CONFIG  # noqa: E402
 from thermiq.config.load import load_config  # noqa: E402
 
@@ -35,7 +39,8 @@ def run(cfg, params, boundary, days: float, period_s: float) -> tuple[float, flo
     start = boundary.start_s + 86400.0 - boundary.start_s % 86400.0
     days = min(days, (boundary.end_s - start) / 86400.0)
     w0, c0 = time.perf_counter(), time.process_time()
-    res = simulate(cfg, params, boundary, start, days * 86400.0, period_s, sample_s=3600.0)
+    inputs = study_inputs(cfg, params, boundary)  # what ``thermiq sim`` feeds: tomorrow's PV forecast
+    res = simulate(cfg, params, boundary, start, days * 86400.0, period_s, sample_s=3600.0, inputs=inputs)
     return time.perf_counter() - w0, time.process_time() - c0, res.meta["scans"], days
 
 
@@ -47,6 +52,8 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25, help="profile entries to print")
     ap.add_argument("--config", default=str(DEFAULT_CONFIG))
     args = ap.parse_args()
+    # the runner logs each day's new forecast setpoint at info: not part of the figures
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     cfg, params = load_config(args.config), load_plant_params()
     boundary = BoundarySeries.from_files(params)
     wall, cpu, scans, days = run(cfg, params, boundary, args.days, args.period)

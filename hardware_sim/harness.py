@@ -22,7 +22,7 @@ from hardware_sim.operator import OperatorPolicy, OperatorState, operator_step
 from hardware_sim.plant.boundary import BoundarySeries
 from hardware_sim.plant.model import reset_safety
 from hardware_sim.plant.params import PlantParams
-from hardware_sim.plant.state import PlantState, flows_columns, initial_state
+from hardware_sim.plant.state import FlowSums, PlantState, initial_state
 from hardware_sim.plant.views import readings, stored_energy_j
 from hardware_sim.process_image import PlantProcessImage
 from thermiq.adapters.revpi.process_image import RevPiProcessImage, make_procimg_file
@@ -150,6 +150,7 @@ def simulate(
     driver = PlantDriver(cfg, params, boundary, state, plant_io, devices)
     driver.grid_ok = grid_ok
     sp_local, op = runner.defaults, OperatorState()
+    in_force: Mapping[str, object] | None = None  # the outside inputs behind runner.defaults
     switchings: dict[str, int] = {}
     last_outs: dict[str, bool] = {}
     stored_start_j = stored_energy_j(state, params)
@@ -157,7 +158,7 @@ def simulate(
     n_steps = int(round(duration_s / period_s))
     n_samples = n_steps // per_sample
     cols: dict[str, list] = {}
-    acc: dict[str, float] = {}
+    sums = FlowSums(len(cfg.miners))
     trips: list[dict] = []
     cost_max = 0.0
     all_costs = np.empty(n_steps)
@@ -168,7 +169,9 @@ def simulate(
             clock.advance_to(now_s)
             driver.sense(faults(now_s) if faults else None)
             if inputs is not None:
-                runner.defaults = sp_local.with_values(inputs(t_utc))
+                values = inputs(t_utc)
+                if values != in_force:  # new outside inputs (once a day for the forecast)
+                    runner.defaults, in_force = sp_local.with_values(values), dict(values)
             if operator is not None and operator.enabled:
                 op, cmds = operator_step(operator, op, runner.state.interlocks.trips, now_s)
                 for action, tid in cmds:
@@ -176,8 +179,8 @@ def simulate(
                     if tid == "I13_safety_chain":
                         driver.state = reset_safety(driver.state, params)
             res = runner.scan_once()
-            all_costs[k] = runner.stats.last_cost_s
-            cost_max = max(cost_max, all_costs[k])
+            cost = all_costs[k] = runner.stats.last_cost_s
+            cost_max = cost if cost > cost_max else cost_max
             for ev in res.events:
                 trips.append(
                     {"t_utc_s": t_utc, "trip": ev.trip_id, "from": ev.old.value, "to": ev.new.value, "value": ev.value}
@@ -188,15 +191,13 @@ def simulate(
                     switchings[name] = switchings.get(name, 0) + 1
             last_outs = dict(outs)
             devices.apply_commands(now_s)
-            flows = driver.advance(period_s)
+            flows = driver.advance(period_s, outs)
             hp_on = driver.state.hp.running
             sample_starts += hp_on and not hp_was_on
             hp_was_on = hp_on
-            for name, value in flows_columns(flows).items():
-                acc[name] = acc.get(name, 0.0) + value
+            sums.add(flows)
             if (k + 1) % per_sample == 0:
-                row = {name: total / per_sample for name, total in acc.items()}
-                acc.clear()
+                row = sums.means(per_sample)
                 row["t_utc_s"] = t_utc + period_s
                 rd = readings(driver.state, params)
                 row.update({name: rd[key] for name, key in TEMPS.items()})

@@ -46,7 +46,9 @@ def inverter_signals(view: Mapping[str, float]) -> dict[str, float]:
         "battery_charge_energy_kwh": view["battery_charge_energy_total_kwh"],
         "battery_discharge_energy_kwh": view["battery_discharge_energy_total_kwh"],
     }
-    missing = {s.name for s in INVERTER_SIGNALS} - set(out)
-    if missing:
-        raise KeyError(f"inverter feed lacks contract signals {sorted(missing)}")
+    if not _CONTRACT <= out.keys():
+        raise KeyError(f"inverter feed lacks contract signals {sorted(_CONTRACT - out.keys())}")
     return out
+
+
+_CONTRACT = frozenset(s.name for s in INVERTER_SIGNALS)

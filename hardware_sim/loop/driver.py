@@ -110,10 +110,13 @@ class PlantDriver:
         self.image.write_inputs(values, faults)
         return values
 
-    def advance(self, dt_s: float) -> Flows:
-        """Read outputs and miner commands, step the plant ``dt_s`` seconds, report to the devices."""
+    def advance(self, dt_s: float, outputs: Mapping[str, bool] | None = None) -> Flows:
+        """Read outputs and miner commands, step the plant ``dt_s`` seconds, report to the devices.
+
+        ``outputs``: the digital outputs if the caller has just read them from the image (the
+        study's lockstep loop), else they are read here."""
         run, target = self.devices.commands()
-        act = self.binding.actuators(self.image.read_outputs(), run, target)
+        act = self.binding.actuators(self.image.read_outputs() if outputs is None else outputs, run, target)
         bnd = self.boundary.at(self.state.t_utc_s, dt_s)
         if self.grid_ok is not None and not self.grid_ok(self.now_s):
             bnd = replace(bnd, grid_ok=False)

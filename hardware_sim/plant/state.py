@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from operator import attrgetter
 
 from hardware_sim.plant.electrical import battery_capacity_j
 from hardware_sim.plant.miners import MinerUnitState, board_temps
@@ -153,6 +154,34 @@ def flows_columns(flows: Flows) -> dict[str, float]:
     for i, w in enumerate(per_miner, start=1):
         row[f"miner{i}_power_w"] = w
     return row
+
+
+class FlowSums:
+    """Running sums of :func:`flows_columns` over the steps of one sample, without a dict per step.
+
+    Same columns in the same order, and the same float additions (each sum starts at 0.0), so
+    :meth:`means` equals averaging ``flows_columns`` rows by name.
+    """
+
+    _SCALARS = tuple(name for name in FLOW_FIELDS if name != "miner_power_w")
+
+    def __init__(self, n_miners: int):
+        self.names = (*self._SCALARS, "miner_power_w", *(f"miner{i}_power_w" for i in range(1, n_miners + 1)))
+        self._scalars = attrgetter(*self._SCALARS)
+        self._sums = [0.0] * len(self.names)
+
+    def add(self, flows: Flows) -> None:
+        """Add one step's flows (``flows.miner_power_w`` must have ``n_miners`` entries)."""
+        per_miner = flows.miner_power_w
+        sums = self._sums
+        for i, v in enumerate((*self._scalars(flows), sum(per_miner), *per_miner)):
+            sums[i] += v
+
+    def means(self, steps: int) -> dict[str, float]:
+        """Column -> sum / ``steps``; the sums start again from zero."""
+        row = {name: total / steps for name, total in zip(self.names, self._sums, strict=True)}
+        self._sums = [0.0] * len(self.names)
+        return row
 
 
 def _local_day(params: PlantParams, t_utc_s: float) -> int:

@@ -98,13 +98,18 @@ def tank_substep(
             step_kg_s[a] += m
     for layer, q in layer_heat_w:
         flux[layer] += q
+    # interface k takes q_k out of layer k into layer k+1; each layer's net heat is summed in the
+    # order flux, + q_(k-1), - q_k, and the new temperature written in the same pass
+    scale = dt_s / (layer_mass_kg * CP)
+    out = [0.0] * n
+    q_in = None  # heat arriving from the interface above [W] (none at the top)
     if step_kg_s is None:
         upper = t[0]
         for k in range(n - 1):
             lower = t[k + 1]
             q = g * (upper - lower)
-            flux[k] -= q
-            flux[k + 1] += q
+            out[k] = upper + ((flux[k] - q) if q_in is None else (flux[k] + q_in - q)) * scale
+            q_in = q
             upper = lower
     else:
         courant_per_kg_s = dt_s / layer_mass_kg
@@ -131,10 +136,11 @@ def tank_substep(
                         phi = r + r if r < 0.5 else (1.0 if r < 1.0 else (r if r < 2.0 else 2.0))
                         tf = up + phi * 0.5 * (1.0 - c) * jump
                 q += f * mcp * tf
-            flux[k] -= q
-            flux[k + 1] += q
-    scale = dt_s / (layer_mass_kg * CP)
-    return mix_inversions([x + q * scale for x, q in zip(t, flux)]), loss_w
+            out[k] = tk + ((flux[k] - q) if q_in is None else (flux[k] + q_in - q)) * scale
+            q_in = q
+    last = n - 1
+    out[last] = t[last] + (flux[last] if q_in is None else flux[last] + q_in) * scale
+    return mix_inversions(out), loss_w
 
 
 def mix_inversions(temps_c: list[float]) -> tuple[float, ...]:

@@ -36,10 +36,14 @@ def inverter_view(state: PlantState, flows: Flows, params: PlantParams) -> dict[
         "battery_voltage_v": volt,
         "battery_current_a": batt_w / volt,
     }
-    for name, today, total in zip(COUNTERS, state.today_j, state.total_j, strict=True):
-        view[f"{name}_energy_today_kwh"] = today / J_PER_KWH
-        view[f"{name}_energy_total_kwh"] = total / J_PER_KWH
+    for (today_key, total_key), today, total in zip(_COUNTER_KEYS, state.today_j, state.total_j, strict=True):
+        view[today_key] = today / J_PER_KWH
+        view[total_key] = total / J_PER_KWH
     return view
+
+
+#: the view's keys of each energy counter (today, total), in ``COUNTERS`` order
+_COUNTER_KEYS = tuple((f"{name}_energy_today_kwh", f"{name}_energy_total_kwh") for name in COUNTERS)
 
 
 def miner_view(state: PlantState, i: int) -> dict[str, float | bool | tuple[float, ...]]:

@@ -16,6 +16,7 @@ defaults are German household figures (2025/2026) with their public sources:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -25,6 +26,7 @@ from thermiq.config.base import Section as _Section
 _HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
+@lru_cache(maxsize=512)
 def minutes_of_day(hhmm: str) -> int:
     """'HH:MM' -> minutes after midnight (validated by the schema's pattern)."""
     h, m = hhmm.split(":")

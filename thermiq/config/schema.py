@@ -354,7 +354,10 @@ class ThermiqConfig(_Section):
 
     def tank_by_role(self, role: str) -> TankInstance:
         """The tank playing ``role`` ("buffer" | "dhw"); exactly one exists (checked at load)."""
-        return next(t for t in self.tanks if t.role == role)
+        for t in self.tanks:
+            if t.role == role:
+                return t
+        raise StopIteration(role)
 
     @property
     def buffer(self) -> TankInstance:

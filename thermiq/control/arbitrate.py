@@ -17,6 +17,8 @@ from thermiq.control.timers import PumpGuard, pump_step
 from thermiq.cycle.image import MinerCommand, OutputImage
 from thermiq.interlocks.evaluate import Permits
 
+_IDLE_PUMP = PumpGuard()  #: a pump seen for the first time
+
 
 @dataclass(frozen=True, slots=True)
 class Arbitrated:
@@ -37,13 +39,15 @@ def arbitrate(
 ) -> Arbitrated:
     """Build the output image of this scan from requests and permits."""
     guards: dict[str, PumpGuard] = {}
+    output_of: dict[str, str] = {}
 
     def pump(name: str | None, want: bool, force: bool) -> bool:
         if name is None:
             return False
         pc = cfg.pump(name)
+        output_of[name] = pc.output
         guards[name] = pump_step(
-            pumps.get(name, PumpGuard()),
+            pumps.get(name, _IDLE_PUMP),
             want,
             now_s,
             pc.min_switch_interval_s,
@@ -61,7 +65,7 @@ def arbitrate(
     sg = heat_req.sg_state if permits.heat_pump else SgState.BLOCK
     sg_in1, sg_in4 = sg.contacts
 
-    digital = {cfg.pump(name).output: g.on for name, g in guards.items()}
+    digital = {output_of[name]: g.on for name, g in guards.items()}
     dhw = cfg.dhw.name
     for route, to_dhw in ((cfg.miner_loop, heat_req.rv1_to_dhw), (cfg.heat_pump, heat_req.rv2_to_dhw)):
         if route.valve is not None:  # energised = port A; the spring return (B) is the safe path

@@ -84,8 +84,9 @@ def _held(was: bool, value_c: float | None, on_at_c: float, off_below_c: float) 
 
 def miner_sink_ok(was_ok: bool, buffer_top_c: float | None, dhw_c: float | None, cfg: ThermiqConfig) -> bool:
     """Can a tank take the miners' heat? Off when both tanks are at their max, on again 1 hysteresis below."""
-    buf_room = hysteresis(was_ok, buffer_top_c, cfg.buffer.max_c - cfg.buffer.hysteresis_k, cfg.buffer.max_c)
-    dhw_room = hysteresis(was_ok, dhw_c, cfg.dhw.max_c - cfg.dhw.hysteresis_k, cfg.dhw.max_c)
+    buf, dhw = cfg.buffer, cfg.dhw
+    buf_room = hysteresis(was_ok, buffer_top_c, buf.max_c - buf.hysteresis_k, buf.max_c)
+    dhw_room = hysteresis(was_ok, dhw_c, dhw.max_c - dhw.hysteresis_k, dhw.max_c)
     return buf_room or dhw_room
 
 
@@ -128,10 +129,11 @@ def heat_step(
     if plan is None:
         plan = HeatPlan(sp.room_setpoint_c, None, sp.dhw_setpoint_c)
     circuit = cfg.heating_circuits[0]
+    buf_t, dhw_t = cfg.buffer, cfg.dhw
     outdoor_c = sig(cfg.cabinet.outdoor_temp_signal)
     room_c = sig(circuit.room_temp_signal) if circuit.room_temp_signal else None
-    buffer_c, dhw_c = sig(cfg.buffer.top_temp_signal), sig(cfg.dhw.top_temp_signal)
-    dhw_demand = hysteresis(st.dhw_demand, dhw_c, plan.dhw_target_c - cfg.dhw.hysteresis_k, plan.dhw_target_c)
+    buffer_c, dhw_c = sig(buf_t.top_temp_signal), sig(dhw_t.top_temp_signal)
+    dhw_demand = hysteresis(st.dhw_demand, dhw_c, plan.dhw_target_c - dhw_t.hysteresis_k, plan.dhw_target_c)
     # The heat pump stops at its own hot-water temperature, which ThermIQ cannot read: a DHW
     # charge that lasts longer than the priority time ends, so the buffer is never starved.
     if plan.dhw_force:
@@ -162,11 +164,11 @@ def heat_step(
     )
 
     # RV1: miner heat to DHW while DHW wants heat (or, out of the heating season, has room) - hot water first.
-    dhw_room = dhw_c is not None and dhw_c < cfg.dhw.max_c - cfg.dhw.hysteresis_k
+    dhw_room = dhw_c is not None and dhw_c < dhw_t.max_c - dhw_t.hysteresis_k
     miners_to_dhw = (
         miners_running
         and dhw_c is not None
-        and dhw_c < cfg.dhw.max_c
+        and dhw_c < dhw_t.max_c
         and (dhw_demand or (not season and dhw_room) or (bool(st.rv1.value) and not season))
     )
     rv1 = dwell_step(st.rv1, miners_to_dhw, now_s, cfg.routing.min_dwell_s)
@@ -181,11 +183,11 @@ def heat_step(
     margin_k = cfg.heat_pump.block_margin_k
     buffer_covers = flow_c is not None and _held(st.buffer_covers, buffer_c, flow_c + margin_k, flow_c)
     if not season:
-        idle_c = sp.buffer_setpoint_c - cfg.buffer.hysteresis_k
+        idle_c = sp.buffer_setpoint_c - buf_t.hysteresis_k
         buffer_covers = buffer_covers or _held(st.buffer_covers, buffer_c, idle_c, idle_c - margin_k)
     dhw_covered = not dhw_demand or bool(rv1.value)
     forced_ok = plan.sg_wanted is SgState.FORCED and (
-        bool(rv2.value) or (buffer_c is not None and buffer_c < cfg.buffer.max_c - cfg.buffer.hysteresis_k)
+        bool(rv2.value) or (buffer_c is not None and buffer_c < buf_t.max_c - buf_t.hysteresis_k)
     )
     if forced_ok or plan.sg_wanted is SgState.BOOST:
         wanted_sg = plan.sg_wanted

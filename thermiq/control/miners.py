@@ -38,6 +38,9 @@ class MinerCtl:
     target_w: float = 0.0
 
 
+_IDLE = MinerCtl()  #: a miner's state before its first scan
+
+
 @dataclass(frozen=True, slots=True)
 class MinerRequest:
     """What the controller asks for one miner (before the interlocks and the arbitration).
@@ -197,7 +200,7 @@ def dispatch(
     new_states: dict[str, MinerCtl] = {}
     requests: dict[str, MinerRequest] = {}
     for m in miners:
-        st = states.get(m.name, MinerCtl())
+        st = states.get(m.name, _IDLE)
         limit_w = limits_w.get(m.name, m.power_max_w)
         cap_w = min(hi_w[m.name], shares[m.name], max(cap_left, 0.0))
         if inp.mode == "manual":
@@ -271,7 +274,7 @@ def naive_dispatch(
     requests: dict[str, MinerRequest] = {}
     started_now = False
     for m in miners:
-        st = states.get(m.name, MinerCtl())
+        st = states.get(m.name, _IDLE)
         if not sink_ok or export_w is None:
             want = False
         elif st.onoff.on:

@@ -34,6 +34,7 @@ from thermiq.control.zones import ZoneCtl, zone_step
 from thermiq.cycle.image import ProcessImage
 
 GRID_W = 1.0e9  # "unlimited" power for grid-powered heating [W]
+_NEW_ZONE = ZoneCtl()  #: a zone's state before its first scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +89,14 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
     for z in d.zones:
         circuit = next(c for c in cfg.heating_circuits if c.name == z.circuit)
         room_c = sig(circuit.room_temp_signal) if circuit.room_temp_signal else None
-        zones[z.name], target = zone_step(zones.get(z.name, ZoneCtl()), z, room_c, wall_s, offset_h, now_s)
+        zones[z.name], target = zone_step(zones.get(z.name, _NEW_ZONE), z, room_c, wall_s, offset_h, now_s)
         if circuit is cfg.heating_circuits[0]:
             # a remote room setpoint shifts the schedule by its offset from the configured default
             shift = sp.room_setpoint_c - cfg.heating.room_setpoint_c
             room_target, room_demand, room_band_k = target + shift, zones[z.name].demand, z.hysteresis_k
     # --- hot water: target and the weekly anti-legionella cycle
-    dhw_c = sig(cfg.dhw.top_temp_signal)
+    buf_t, dhw_t = cfg.buffer, cfg.dhw
+    dhw_c = sig(dhw_t.top_temp_signal)
     if naive:
         dhw_st, dhw_target, legionella = prev.dhw, sp.dhw_setpoint_c, False
     else:
@@ -131,12 +133,12 @@ def plan_scan(image: ProcessImage, st, cfg: ThermiqConfig, now_s: float, miners_
         None if miners_w is None else surplus_w(inv, miners_w, soc_ok, battery_may_feed=threshold < sp.priority_soc_pct)
     )
     # --- heat side: routing, pumps, SG-Ready (merit order first, with last scan's heat state)
-    buffer_c = sig(cfg.buffer.top_temp_signal)  # invalid (None) is not "cold": no heat wanted from it
+    buffer_c = sig(buf_t.top_temp_signal)  # invalid (None) is not "cold": no heat wanted from it
     heat_wanted_now = st.heat.dhw_demand or (
-        buffer_c is not None and buffer_c < sp.buffer_setpoint_c - cfg.buffer.hysteresis_k
+        buffer_c is not None and buffer_c < sp.buffer_setpoint_c - buf_t.hysteresis_k
     )
-    dhw_room = dhw_c is not None and dhw_c < cfg.dhw.max_c - cfg.dhw.hysteresis_k
-    buffer_room = buffer_c is not None and buffer_c < cfg.buffer.max_c - cfg.buffer.hysteresis_k
+    dhw_room = dhw_c is not None and dhw_c < dhw_t.max_c - dhw_t.hysteresis_k
+    buffer_room = buffer_c is not None and buffer_c < buf_t.max_c - buf_t.hysteresis_k
     planned_w = sum(c.target_w for c in st.miners.values() if c.hashing)
     merit = decide(
         mode,

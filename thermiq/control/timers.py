@@ -76,7 +76,9 @@ def pump_step(
     (Wilo-Stratos PICO plus installation instructions, via docs/HARDWARE.md § Pumps). A wanted
     change that would break a limit waits. ``force`` (safety) switches regardless.
     """
-    history = tuple(t for t in st.switches_s if now_s - t < 86400.0)
+    past = st.switches_s
+    # the common case: nothing has dropped out of the 24 h window since the last scan
+    history = past if not past or now_s - min(past) < 86400.0 else tuple(t for t in past if now_s - t < 86400.0)
     if want_on == st.on:
         return st if len(history) == len(st.switches_s) else PumpGuard(st.on, history)
     allowed = force or (

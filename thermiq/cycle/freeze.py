@@ -62,7 +62,20 @@ def freeze(
     cfg : the ``[scan]`` section (inverter/meter/miner limits)
     signal_max_age_s : ``limits.signal_max_age_s`` [s], the limit of process-image signals
     """
-    sigs = {name: aged(sig, now_s, signal_max_age_s) for name, sig in signals.items()}
+    sigs = {}
+    for name, sig in signals.items():  # aged(), inlined: every signal, every scan
+        stamp_s = sig.stamp_s
+        if stamp_s is None:
+            sigs[name] = sig
+            continue
+        age_s = now_s - stamp_s
+        age_s = age_s if age_s > 0.0 else 0.0  # max(0.0, age_s)
+        if age_s > signal_max_age_s:
+            sigs[name] = Signal(None, age_s, "stale", stamp_s)
+        elif age_s == sig.age_s:  # already carries its age (read in this scan): the same frozen value
+            sigs[name] = sig
+        else:
+            sigs[name] = Signal(sig.value, age_s, sig.fault, stamp_s)
     inv = inverter if fresh(inverter.stamp_s, now_s, cfg.inverter_max_age_s) else InverterSnapshot(inverter.stamp_s)
     met = {
         k: (v if fresh(v.stamp_s, now_s, cfg.meter_max_age_s) else MeterSnapshot(v.stamp_s)) for k, v in meters.items()

@@ -182,7 +182,7 @@ class Runner:
             safety = safety + [c for c, _ in remote]
             topics = {c.request_id: t for c, t in remote}
         sp = setpoints_in_force(self.defaults, self.store, now_s)
-        if sp != self.state.setpoints:
+        if sp is not self.state.setpoints and sp != self.state.setpoints:
             old, new = self.state.setpoints.as_dict(), sp.as_dict()
             log.info("setpoints_changed", changes={k: [old.get(k), v] for k, v in new.items() if old.get(k) != v})
             self.state = replace(self.state, setpoints=sp)

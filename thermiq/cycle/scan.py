@@ -8,7 +8,7 @@ same config -> same outputs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from thermiq.config.schema import ThermiqConfig
@@ -135,7 +135,10 @@ class Core:
         signals, quality = assess(image.signals, st.quality, self.cfg.limits, image.now_s, self.quality)
         pseudo, der = derive(image, signals, st.outputs, st.derive, self.cfg)
         signals.update(pseudo)
-        return replace(image, signals=MappingProxyType(signals)), quality, der
+        checked = ProcessImage(
+            image.now_s, image.wall_s, MappingProxyType(signals), image.inverter, image.meters, image.miners
+        )  # = replace(image, signals=...) without its per-call field introspection
+        return checked, quality, der
 
     def scan(
         self, image: ProcessImage, st: ControllerState, safety_commands: tuple[SafetyCommand, ...] = ()

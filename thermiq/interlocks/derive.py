@@ -52,6 +52,7 @@ def _valid_bool(sig: Signal | None) -> bool | None:
 
 
 _BAD = Signal(None, 0.0, "derived")
+_FLAG = {True: Signal(True), False: Signal(False)}  #: made in the scan: no age, no stamp
 
 
 def derive(
@@ -87,7 +88,7 @@ def derive(
             else Signal(power.value > lim.miner_running_power_w, power.age_s)
         )
         cmd_on = bool(outputs_prev.get(m.contactor_output, False))
-        out[pseudo(m.name, "commanded_off")] = Signal(not cmd_on)
+        out[pseudo(m.name, "commanded_off")] = _FLAG[not cmd_on]
         fb = _valid_bool(signals.get(m.contactor_feedback))
         if fb is None:
             out[pseudo(m.name, "contactor_mismatch")] = _BAD
@@ -95,7 +96,7 @@ def derive(
         if not fb:
             proven.add(m.contactor_feedback)
         mismatch = (cmd_on and not fb) or (not cmd_on and fb and m.contactor_feedback in proven)
-        out[pseudo(m.name, "contactor_mismatch")] = Signal(mismatch)
+        out[pseudo(m.name, "contactor_mismatch")] = _FLAG[bool(mismatch)]
     for v in cfg.valves:
         if not (v.feedback_a or v.feedback_b):
             continue
@@ -105,5 +106,6 @@ def derive(
         if any(value is None for value, _ in seen):
             out[pseudo(v.name, "discrepancy")] = _BAD
         else:
-            out[pseudo(v.name, "discrepancy")] = Signal(any(value != want for value, want in seen))
-    return out, DeriveState(frozenset(proven))
+            out[pseudo(v.name, "discrepancy")] = _FLAG[any(value != want for value, want in seen)]
+    # the proven set only grows: the same size is the same set (no new state object every scan)
+    return out, (st if len(proven) == len(st.feedback_proven) else DeriveState(frozenset(proven)))

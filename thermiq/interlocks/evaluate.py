@@ -11,7 +11,7 @@ and inhibits its restart, and leaves m2 running.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -19,6 +19,8 @@ from thermiq.config.schema import LimitsConfig
 from thermiq.cycle.image import ProcessImage
 from thermiq.interlocks.alarm import NORMAL, AlarmState, TripState, acknowledge, advance, reset
 from thermiq.interlocks.trip_table import Compare, Effect, Reset, TripSpec, build_trip_table
+
+_NORMAL_ALARM = AlarmState.NORMAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +31,19 @@ class CompiledTrip:
     clear_below : a HIGH/DELTA_HIGH/ALL_HIGH cause clears this far below the limit (temperature
         limits: ``limits.clear_hysteresis_k``; other units: no hysteresis)
     delay_s : on-delay [s]
+    cause : ``signals -> (active, cleared, value, immediate)``, built from the other fields once
+        (:func:`compile_cause`)
     """
 
     spec: TripSpec
     limit: float | tuple[float, ...] | None
     clear_below: float | tuple[float, ...] | None
     delay_s: float = 0.0
+    cause: Callable[[Mapping], tuple[bool, bool, float | None, bool]] = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.cause is None:
+            object.__setattr__(self, "cause", compile_cause(self))
 
 
 def _lookup(cfg, limits: LimitsConfig, name: str) -> float:
@@ -120,7 +129,7 @@ class InterlockState:
 
     @property
     def latched(self) -> tuple[str, ...]:
-        return tuple(k for k, t in self.trips.items() if t.latched)
+        return tuple(k for k, t in self.trips.items() if t.alarm is not _NORMAL_ALARM)
 
     @property
     def first_outs(self) -> tuple[str, ...]:
@@ -149,74 +158,121 @@ class TripEvent:
     now_s: float
 
 
-def _guard_holds(row: CompiledTrip, signals) -> bool:
-    """True when the row has no guard or at least one guard signal is valid and True."""
-    if not row.spec.guard:
-        return True
-    return any((g := signals.get(n)) is not None and g.value is not None and bool(g.value) for n in row.spec.guard)
+def compile_cause(row: CompiledTrip) -> Callable[[Mapping], tuple[bool, bool, float | None, bool]]:
+    """The row's cause as one function of the frozen signals, built once per row.
 
-
-def _compare(row: CompiledTrip, signals) -> tuple[bool, bool, float | None]:
-    """(active, cleared, value) of one row over the frozen signals (see ``_cause``).
+    ``cause(signals) -> (active, cleared, value, immediate)``, where ``active`` means the cause
+    holds now, ``cleared`` that it has gone with its hysteresis and every input is good,
+    ``value`` is the cause value (or None) and ``immediate`` that the cause is a bad input
+    signal, which trips without the row's on-delay (the delay is for the process condition, e.g.
+    a valve's travel; an invalid input is never tolerated; ``BAD`` rows keep their delay: there
+    badness is the process condition).
 
     A bad cause signal counts as active (and never as cleared) unless the row says otherwise
     (``bad_trips=False``: then bad signals are left out), whether or not the guard holds. A guard
-    that does not hold means the comparison does not apply; a ``BAD`` row (badness is its cause)
-    is then inactive too.
+    (at least one guard signal valid and True) that does not hold means the comparison does not
+    apply; a ``BAD`` row (badness is its cause) is then inactive too.
     """
     spec = row.spec
-    values = [signals.get(name) for name in spec.signals]
-    bad_mask = [s is None or s.value is None for s in values]
-    bad = any(bad_mask)
-    trip_bad = bad and spec.bad_trips
-    cmp = spec.compare
-    if not _guard_holds(row, signals):
+    names, guard, cmp, bad_trips = spec.signals, spec.guard, spec.compare, spec.bad_trips
+    limit, clear_below = row.limit, row.clear_below
+    may_be_immediate = bad_trips and cmp is not Compare.BAD  # a bad input trips at once (see above)
+
+    def guard_fails(get) -> bool:
+        for n in guard:
+            g = get(n)
+            if g is not None and g.value is not None and g.value:
+                return False
+        return True
+
+    def off_guard(n_bad: int, n: int) -> tuple[bool, bool, float | None, bool]:
         # the comparison does not apply; a bad cause signal still trips (a miner must not start
         # on a sensor it needs), except where badness itself is the cause (BAD rows)
-        if trip_bad and cmp is not Compare.BAD and (cmp is not Compare.ALL_HIGH or all(bad_mask)):
-            return True, False, None
-        return False, True, None
-    if cmp is Compare.HIGH:
-        good = [float(s.value) for s, b in zip(values, bad_mask) if not b]
-        top = max(good) if good else None
-        active = trip_bad or (top is not None and top >= row.limit)
-        cleared = not trip_bad and (top is None or top < row.clear_below)
-        return active, cleared, top
-    if cmp in (Compare.DELTA_HIGH, Compare.DELTA_LOW):
-        if bad:
-            return trip_bad, not trip_bad, None
-        delta = float(values[0].value) - float(values[1].value)
-        if cmp is Compare.DELTA_HIGH:
-            return delta >= row.limit, delta < row.clear_below, delta
-        return delta < row.limit, delta >= row.limit, delta
-    if cmp is Compare.ALL_HIGH:
-        full = [b or float(s.value) >= lim for s, b, lim in zip(values, bad_mask, row.limit)]
-        room = [not b and float(s.value) < low for s, b, low in zip(values, bad_mask, row.clear_below)]
-        good = [float(s.value) for s, b in zip(values, bad_mask) if not b]
-        return all(full), any(room), (min(good) if good else None)
-    if cmp is Compare.FLAG:
-        active = trip_bad or any(not b and bool(s.value) for s, b in zip(values, bad_mask))
-        return active, not active, None
-    if cmp is Compare.BAD:
-        return bad, not bad, None
-    # CONTACT_OPEN
-    open_ = trip_bad or any(not b and not s.value for s, b in zip(values, bad_mask))
-    return open_, not open_, None
+        if n_bad and may_be_immediate and (cmp is not Compare.ALL_HIGH or n_bad == n):
+            return True, False, None, True
+        return False, True, None, False
 
+    if cmp is Compare.HIGH:  # any signal >= limit; the value is the highest good one
 
-def _cause(row: CompiledTrip, signals) -> tuple[bool, bool, float | None, bool]:
-    """(active, cleared, value, immediate) of one row.
+        def cause(signals):
+            get = signals.get
+            top, n_bad = None, 0
+            for n in names:
+                s = get(n)
+                if s is None or s.value is None:
+                    n_bad += 1
+                    continue
+                v = float(s.value)
+                if top is None or v > top:
+                    top = v
+            if guard and guard_fails(get):
+                return off_guard(n_bad, len(names))
+            trip_bad = n_bad > 0 and bad_trips
+            active = trip_bad or (top is not None and top >= limit)
+            cleared = not trip_bad and (top is None or top < clear_below)
+            return active, cleared, top, active and may_be_immediate and n_bad > 0
 
-    ``immediate``: the cause is a bad input signal, which trips without the row's on-delay (the
-    delay is for the process condition, e.g. a valve's travel; an invalid input is never
-    tolerated). ``BAD`` rows keep their delay: there badness is the process condition.
-    """
-    active, cleared, value = _compare(row, signals)
-    spec = row.spec
-    if not (active and spec.bad_trips and spec.compare is not Compare.BAD):
-        return active, cleared, value, False  # most rows, most scans: no need to look at badness
-    bad = [(s := signals.get(n)) is None or s.value is None for n in spec.signals]
-    return active, cleared, value, (all(bad) if spec.compare is Compare.ALL_HIGH else any(bad))
+    elif cmp is Compare.DELTA_HIGH or cmp is Compare.DELTA_LOW:  # a - b against the limit
+        high = cmp is Compare.DELTA_HIGH
+
+        def cause(signals):
+            get = signals.get
+            values = [get(n) for n in names]
+            n_bad = 0
+            for s in values:
+                if s is None or s.value is None:
+                    n_bad += 1
+            if guard and guard_fails(get):
+                return off_guard(n_bad, len(names))
+            if n_bad:
+                return bad_trips, not bad_trips, None, may_be_immediate
+            delta = float(values[0].value) - float(values[1].value)
+            if high:
+                return delta >= limit, delta < clear_below, delta, False
+            return delta < limit, delta >= limit, delta, False
+
+    elif cmp is Compare.ALL_HIGH:  # every good signal >= its own limit; bad ones count as full
+        # (signal, limit, clear) per signal; a signal beyond the limits only counts for badness and the value
+        rows = tuple(
+            (n, *((limit[i], clear_below[i]) if i < len(limit) else (None, None))) for i, n in enumerate(names)
+        )
+
+        def cause(signals):
+            get = signals.get
+            full, room, low_v, n_bad = True, False, None, 0
+            for n, lim, low in rows:
+                s = get(n)
+                if s is None or s.value is None:
+                    n_bad += 1
+                    continue
+                v = float(s.value)
+                if lim is not None:
+                    full = full and v >= lim
+                    room = room or v < low
+                if low_v is None or v < low_v:
+                    low_v = v
+            if guard and guard_fails(get):
+                return off_guard(n_bad, len(names))
+            return full, room, low_v, full and may_be_immediate and n_bad == len(names)
+
+    else:  # FLAG (any signal True), CONTACT_OPEN (any contact False), BAD (any signal invalid)
+        flag, contact = cmp is Compare.FLAG, cmp is Compare.CONTACT_OPEN
+
+        def cause(signals):
+            get = signals.get
+            n_bad, hit = 0, False
+            for n in names:
+                s = get(n)
+                if s is None or s.value is None:
+                    n_bad += 1
+                elif (flag and s.value) or (contact and not s.value):
+                    hit = True
+            if guard and guard_fails(get):
+                return off_guard(n_bad, len(names))
+            active = n_bad > 0 if not (flag or contact) else (n_bad > 0 and bad_trips) or hit
+            return active, not active, None, active and may_be_immediate and n_bad > 0
+
+    return cause
 
 
 def evaluate(
@@ -224,33 +280,44 @@ def evaluate(
 ) -> tuple[InterlockState, Permits, tuple[TripEvent, ...]]:
     """Run every trip row over ``image``; latch, clear, record first-outs; derive the permits."""
     now_s = image.now_s
-    scope_of = {row.spec.id: row.spec.miner for row in table}
-    first_given = {scope_of.get(k) for k, t in st.trips.items() if t.latched}  # scopes with a latch
+    signals = image.signals
+    old_trips = st.trips
+    first_given: set[str | None] = set()  # scopes with a latch
+    latched_ids = [k for k, t in old_trips.items() if t.alarm is not _NORMAL_ALARM]
+    if latched_ids:
+        scope_of = {row.spec.id: row.spec.miner for row in table}
+        first_given = {scope_of.get(k) for k in latched_ids}
     trips: dict[str, TripState] = {}
     events: list[TripEvent] = []
     good: dict[str | None, bool] = {None: True}  # scope -> no immediate cause, nothing latched
     effects: set[Effect] = set()
     miners_off: set[str] = set()
     for row in table:
-        tid, scope = row.spec.id, row.spec.miner
-        good.setdefault(scope, True)
-        old = st.trips.get(tid, NORMAL)
-        active, cleared, value, immediate = _cause(row, image.signals)
+        spec = row.spec
+        tid, scope = spec.id, spec.miner
+        if scope not in good:
+            good[scope] = True
+        old = old_trips.get(tid, NORMAL)
+        active, cleared, value, immediate = row.cause(signals)
+        if old is NORMAL and not active:  # most rows, most scans: nothing pending, nothing to do
+            trips[tid] = NORMAL
+            continue
         delay_s = 0.0 if immediate else row.delay_s
         # I15: a cause with an on-delay is tolerated while it is pending (e.g. a miner's telemetry
         # while Braiins OS boots); an immediate cause breaks the run of good scans of its scope.
         new = advance(old, active, cleared, now_s, delay_s, value)
-        if row.spec.reset is Reset.HARDWARE and new.alarm is AlarmState.CLEARED_ACK:
+        if spec.reset is Reset.HARDWARE and new.alarm is AlarmState.CLEARED_ACK:
             new = NORMAL  # a hardware trip's mirror clears with the hardware (after ack)
-        if not old.latched and new.latched and scope not in first_given:
+        latched = new.alarm is not _NORMAL_ALARM
+        if old.alarm is _NORMAL_ALARM and latched and scope not in first_given:
             new = TripState(new.alarm, None, new.since_s, True, new.value)
             first_given.add(scope)
         if new.alarm is not old.alarm:
             events.append(TripEvent(tid, old.alarm, new.alarm, value, now_s))
-        good[scope] = good[scope] and not (active and delay_s == 0.0) and not new.latched
-        if new.latched:
-            effects.update(row.spec.effects)
-            if Effect.MINER_OFF in row.spec.effects and scope is not None:
+        good[scope] = good[scope] and not (active and delay_s == 0.0) and not latched
+        if latched:
+            effects.update(spec.effects)
+            if Effect.MINER_OFF in spec.effects and scope is not None:
                 miners_off.add(scope)
         trips[tid] = new
     plant_good = st.good_scans + 1 if good.pop(None) else 0

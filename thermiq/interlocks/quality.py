@@ -50,9 +50,12 @@ class QualityParams:
         return cls(MappingProxyType(rate), MappingProxyType(ref))
 
 
+TEMPERATURE_SUFFIX = "_temp_c"
+
+
 def is_temperature(name: str) -> bool:
     """True for the signals the range, rate and stuck checks apply to (unit suffix ``_temp_c``)."""
-    return name.endswith("_temp_c")
+    return name.endswith(TEMPERATURE_SUFFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,7 @@ def _stuck_step(
         if abs(v - stuck[name]) < lim.stuck_min_change_k:
             return True
         del stuck[name]
-    if ref is None or ref.value is None or isinstance(ref.value, bool):
+    if ref is None or ref.value is None or ref.value.__class__ is bool:
         windows.pop(name, None)
         return False
     r = float(ref.value)
@@ -102,12 +105,16 @@ def _stuck_step(
     if w is None:
         windows[name] = Window(now_s, v, v, r, r)
         return False
-    w = Window(w.start_s, min(w.lo, v), max(w.hi, v), min(w.ref_lo, r), max(w.ref_hi, r))
+    lo, hi, ref_lo, ref_hi = w.lo, w.hi, w.ref_lo, w.ref_hi
+    if v < lo or v > hi or r < ref_lo or r > ref_hi:  # the window widens (else it stays as it is)
+        lo, hi = (v if v < lo else lo), (v if v > hi else hi)
+        ref_lo, ref_hi = (r if r < ref_lo else ref_lo), (r if r > ref_hi else ref_hi)
+        w = Window(w.start_s, lo, hi, ref_lo, ref_hi)
     if now_s - w.start_s < lim.stuck_window_s:
         windows[name] = w
         return False
     windows[name] = Window(now_s, v, v, r, r)
-    if w.hi - w.lo < lim.stuck_min_change_k and w.ref_hi - w.ref_lo > lim.stuck_ref_change_k:
+    if hi - lo < lim.stuck_min_change_k and ref_hi - ref_lo > lim.stuck_ref_change_k:
         stuck[name] = v
         return True
     return False
@@ -134,28 +141,31 @@ def assess(
     last = dict(st.last)
     windows = dict(st.windows)
     stuck = dict(st.stuck)
+    max_age_s, valid_min_c, valid_max_c = lim.signal_max_age_s, lim.temp_valid_min_c, lim.temp_valid_max_c
+    prev_of, rate_of, ref_of = st.last.get, params.rate_k_per_s.get, params.stuck_ref.get
     for name, sig in signals.items():
-        if sig.value is None:
+        value = sig.value
+        if value is None:
             out[name] = sig
             windows.pop(name, None)
             continue
-        if sig.age_s > lim.signal_max_age_s:
+        if sig.age_s > max_age_s:
             out[name] = _bad(sig, "stale")
             continue
-        if not is_temperature(name) or isinstance(sig.value, bool):
+        if value.__class__ is bool or not name.endswith(TEMPERATURE_SUFFIX):  # see is_temperature
             out[name] = sig
             continue
-        v = float(sig.value)
-        if not lim.temp_valid_min_c <= v <= lim.temp_valid_max_c:
+        v = float(value)
+        if not valid_min_c <= v <= valid_max_c:
             out[name] = _bad(sig, "range")
             continue
-        prev = st.last.get(name)
+        prev = prev_of(name)
         last[name] = (v, now_s)
-        rate = params.rate_k_per_s.get(name)
+        rate = rate_of(name)
         if rate is not None and prev is not None and now_s > prev[1] and abs(v - prev[0]) / (now_s - prev[1]) > rate:
             out[name] = _bad(sig, "rate")
             continue
-        ref_name = params.stuck_ref.get(name)
+        ref_name = ref_of(name)
         if ref_name is not None and _stuck_step(name, v, signals.get(ref_name), st, lim, now_s, windows, stuck):
             out[name] = _bad(sig, "stuck")
             continue
