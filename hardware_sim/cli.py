@@ -44,7 +44,7 @@ def run_sim(args) -> int:
     """
     from hardware_sim.harness import simulate
     from hardware_sim.report import write_report
-    from hardware_sim.study import finish_study, study_inputs
+    from hardware_sim.study import finish_study, study_inputs, study_operator
     from thermiq.config.load import load_config
 
     try:
@@ -83,6 +83,7 @@ def run_sim(args) -> int:
             progress=_progress(args.quiet),
             bridge=bridge,
             inputs=study_inputs(cfg, params, boundary),
+            operator=study_operator(params),
         )
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

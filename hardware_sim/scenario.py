@@ -254,6 +254,7 @@ def run_scenario(sc: Scenario, source: str = "<scenario>") -> Outcome:
         The scenario does not fit its site or weather (unknown signal, period outside the file).
     """
     from hardware_sim.harness import simulate
+    from hardware_sim.operator import OperatorPolicy
     from hardware_sim.plant.boundary import BoundarySeries
     from hardware_sim.plant.params import load_plant_params
     from hardware_sim.sim_args import check_period_s
@@ -286,6 +287,7 @@ def run_scenario(sc: Scenario, source: str = "<scenario>") -> Outcome:
         faults=sensor_faults,
         start_state=_start_state(sc.start_state, params),
         grid_ok=grid_ok,
+        operator=OperatorPolicy(params.operator.enabled, params.operator.delay_s),
     )
     failures: list[str] = []
     metrics: dict[str, float] = {}

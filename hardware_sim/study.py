@@ -50,6 +50,7 @@ def run_variant(spec: RunSpec):
         spec.period_s,
         sample_s=spec.sample_s,
         inputs=study_inputs(cfg, params, boundary),
+        operator=study_operator(params),
     )
     wall_s = time.perf_counter() - t0
     finish_study(result, cfg, params)
@@ -73,6 +74,13 @@ def study_inputs(cfg, params, boundary):
     if not fc.enabled:
         return None
     return forecast_inputs(boundary, params.simulation.utc_offset_h, sigma=fc.sigma, bias=fc.bias, seed=fc.seed)
+
+
+def study_operator(params):
+    """The simulated operator of the plant file's ``[operator]`` section (off by default)."""
+    from hardware_sim.operator import OperatorPolicy
+
+    return OperatorPolicy(params.operator.enabled, params.operator.delay_s)
 
 
 def finish_study(result, cfg, params) -> None:

@@ -108,6 +108,8 @@ def test_kpis_price_each_row_at_the_tariff_in_force_and_count_starts_and_switchi
     assert k["hp_starts"] == 3.0 and k["hp_starts_per_day_max"] == 3.0
     assert k["pump_switchings"] == 36.0 and k["pump_switchings_per_day_max"] == pytest.approx(30.0)
     assert k["contactor_switchings"] == 2.0
+    assert k["operator_resets"] == 0.0
+    assert compute_kpis(s, dict(meta, operator_resets=[(3600.0, "I2_miner_loop_supply_hh")]))["operator_resets"] == 1.0
 
 
 def test_trip_events_read_as_lines():

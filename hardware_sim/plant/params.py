@@ -335,6 +335,15 @@ class ForecastParams(_Section):
     seed: int = Field(1, description="seed of the error draw (same seed, same forecast)")
 
 
+class OperatorParams(_Section):
+    """The simulated operator (``hardware_sim.operator``): acknowledges and resets a latched trip
+    ``delay_s`` after its cause cleared. Off by default, as in the cabinet; a study that turns it
+    on counts the resets a person would have made (report: operator resets)."""
+
+    enabled: bool = Field(False, description="reset cleared trips at all")
+    delay_s: float = Field(3600.0, ge=0.0, le=7 * 86400.0, description="from cause cleared to ack + reset [s]")
+
+
 class PlantParams(_Section):
     """All plant parameters. Build with :func:`load_plant_params` or ``PlantParams()`` for defaults."""
 
@@ -350,6 +359,7 @@ class PlantParams(_Section):
     valves: ValveParams = ValveParams()
     dump: DumpParams = DumpParams()
     forecast: ForecastParams = ForecastParams()
+    operator: OperatorParams = OperatorParams()
 
     @model_validator(mode="after")
     def _stability(self) -> PlantParams:

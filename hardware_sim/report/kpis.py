@@ -109,6 +109,7 @@ def compute_kpis(series: dict[str, np.ndarray], meta: dict, prices: Prices | Non
     latched = np.asarray(series["trips_latched"])
     k["hours_trip_latched"] = float(np.sum(dts[latched > 0]) / 3600.0)
     k["trips"] = float(trip_count(meta.get("trip_events", [])))
+    k["operator_resets"] = float(len(meta.get("operator_resets", ())))
     k["duration_h"] = float(np.sum(dts) / 3600.0)
     days = max(k["duration_h"] / 24.0, 1e-9)
     starts = np.asarray(series.get("hp_starts", np.zeros(len(dts))), dtype=float)
@@ -173,6 +174,7 @@ KPI_ROWS = (
     ("Miner contactor switchings", "contactor_switchings", "-", None, 0, "all miners, on and off"),
     ("Trips", "trips", "-", None, 0, "events into active_unack"),
     ("Hours with a trip latched", "hours_trip_latched", "h", None, 1, ""),
+    ("Operator resets", "operator_resets", "-", None, 0, "by the simulated operator (plant [operator])"),
     ("Scan cost median", "scan_cost_median_ms", "ms", None, 3, "controller time per scan"),
     ("Scan cost p99", "scan_cost_p99_ms", "ms", None, 3, ""),
 )

@@ -12,7 +12,7 @@ import pytest
 
 from hardware_sim.plant.electrical import dispatch
 from hardware_sim.plant.params import ElectricalParams
-from hardware_sim.scenario import SCENARIO_DIR, ScenarioError, load_scenario, main, run_scenario
+from hardware_sim.scenario import REPO, SCENARIO_DIR, ScenarioError, load_scenario, main, run_scenario
 
 FILES = sorted(SCENARIO_DIR.glob("*.toml"))
 
@@ -27,6 +27,30 @@ def test_scenario(path):
     out = run_scenario(load_scenario(path), str(path))
     assert not out.failures, "\n".join(out.failures)
     assert out.metrics or out.tripped is not None
+
+
+@pytest.mark.timeout(1200)
+def test_with_the_simulated_operator_on_the_sensor_failure_is_reset_and_the_miners_return(tmp_path):
+    """The plant file's ``[operator]`` turns the policy on: the latched I5 of the sensor-failure
+    scenario is reset ten minutes after the sensor is back, and the miners run again (until the
+    full buffer stops them through the normal path)."""
+    plant = (REPO / "hardware_sim/asp1_plant.toml").read_text()
+    assert plant.count("enabled = false\ndelay_s = 3600.0") == 1
+    plant_file = tmp_path / "plant.toml"
+    plant_file.write_text(plant.replace("enabled = false\ndelay_s = 3600.0", "enabled = true\ndelay_s = 600.0"))
+    text = (SCENARIO_DIR / "sensor_failure.toml").read_text()
+    head = text.split("[[expect]]")[0].replace("[period]", f'plant = "{plant_file}"\n\n[period]', 1)
+    scenario = tmp_path / "sensor_failure_operator.toml"
+    scenario.write_text(
+        head
+        + '[[expect]]\nmetric = "miner_power_w_max"\nmax = 20.0\nfrom_h = 12.1\nto_h = 13.0\n'
+        + '[[expect]]\nmetric = "miner_power_w_max"\nmin = 1000.0\nfrom_h = 13.2\nto_h = 14.0\n'
+        + '[[expect]]\nmetric = "trips_latched_max"\nmax = 0.0\nfrom_h = 13.5\nto_h = 18.0\n'
+    )
+    out = run_scenario(load_scenario(scenario), str(scenario))
+    assert not out.failures, "\n".join(out.failures)
+    resets = out.result.meta["operator_resets"]
+    assert resets and all(13.0 * 3600 <= t <= 13.5 * 3600 for t, _ in resets), resets
 
 
 def test_a_scenario_with_an_unknown_key_or_bad_values_is_refused(tmp_path):
