@@ -221,10 +221,38 @@ def compare_cli(args, start_utc_s: float, duration_s: float, period_s: float) ->
         variants.append(other)
     specs = [RunSpec(v, start_utc_s, duration_s, period_s, args.weather) for v in variants]
     t0 = time.perf_counter()
-    results = run_all(run_variant, specs, workers=min(len(specs), os.cpu_count() or 1))
-    md = write_comparison(args.out, {s.variant.label: r for s, r in zip(specs, results)})
+    done, failed = run_each(args.out, specs)
+    for label, err in failed.items():
+        print(f"error: run {label!r} failed: {err}", file=sys.stderr)
+    if len(done) < 2:
+        return 1
+    md = write_comparison(args.out, {s.variant.label: done[s.variant.label] for s in specs if s.variant.label in done})
     print(
-        f"comparison written to {md} ({len(specs)} runs of {duration_s / 86400:g} days "
+        f"comparison written to {md} ({len(done)} runs of {duration_s / 86400:g} days "
         f"in {time.perf_counter() - t0:.1f} s)"
     )
-    return 0
+    return 1 if failed else 0
+
+
+def run_each(out_dir, specs: list[RunSpec]) -> tuple[dict, dict[str, str]]:
+    """Run every spec in its own process (all at once: runs of one comparison finish together)
+    and write each run's report as soon as it ends, so a run that fails loses only itself.
+    Returns ({label: result}, {label: one-line error})."""
+    from concurrent.futures import as_completed
+    from pathlib import Path
+
+    from hardware_sim.report import write_report
+    from hardware_sim.report.compare import slug
+
+    done, failed = {}, {}
+    with executor(workers=len(specs)) as ex:
+        futures = {ex.submit(run_variant, spec): spec.variant.label for spec in specs}
+        for fut in as_completed(futures):
+            label = futures[fut]
+            try:
+                done[label] = fut.result()
+            except Exception as err:  # a failed run is reported, the others are kept
+                failed[label] = " ".join(str(err).split()) or type(err).__name__
+                continue
+            write_report(Path(out_dir) / slug(label), done[label].series, done[label].meta)
+    return done, failed

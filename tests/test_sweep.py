@@ -121,3 +121,21 @@ def test_sim_compare_refuses_an_unknown_variant(tmp_path, capsys):
     code = main(["sim", "--days", "0.1", "--compare", "plant.buffer.volume_litres=500", "--out", str(tmp_path / "x")])
     assert code == 2 and "volume_litres" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_run_that_fails_loses_only_itself(tmp_path):
+    """One run of a comparison fails mid-way (its weather file is gone): the other run's report
+    is written all the same and the failure is named."""
+    from hardware_sim.study import RunSpec, run_each
+
+    base = Variant("as configured", SITE)
+    specs = [
+        RunSpec(base, _april_10h(), 3600.0, 10.0),
+        RunSpec(
+            with_override(base, "dispatch.strategy", "naive"), _april_10h(), 3600.0, 10.0, str(tmp_path / "gone.csv")
+        ),
+    ]
+    done, failed = run_each(tmp_path, specs)
+    assert list(done) == ["as configured"] and (tmp_path / "as_configured" / "summary.md").exists()
+    [(label, err)] = failed.items()
+    assert "naive" in label and "gone.csv" in err
